@@ -1,0 +1,59 @@
+# Builds one variant: make -f build.mk VARIANT=<collector>[-<barrier>] [SAN=asan|tsan]
+VARIANT ?= stw
+SAN ?=
+COLLECTOR := $(word 1,$(subst -, ,$(VARIANT)))
+BARRIER := $(word 2,$(subst -, ,$(VARIANT)))
+OUT := build/$(VARIANT)$(if $(SAN),-$(SAN))
+
+ifeq ($(wildcard collector/$(COLLECTOR).mk),)
+$(error unknown collector '$(COLLECTOR)': see collector/*.mk)
+endif
+
+UPPER = $(shell echo $(1) | tr a-z- A-Z_)
+CC ?= cc
+CXX ?= c++
+OPT ?= -O2
+WARN := -Wall -Wextra -Werror
+CPPFLAGS := -D_GNU_SOURCE -Iinclude -DGCLAB_COLLECTOR_$(call UPPER,$(COLLECTOR)) \
+            $(if $(BARRIER),-DGCLAB_BARRIER_$(call UPPER,$(BARRIER))) -DGCLAB_VARIANT='"$(VARIANT)"'
+CFLAGS := -std=c11 $(OPT) -g $(WARN) -pthread -fno-omit-frame-pointer
+LDLIBS := -pthread -lm
+
+HWLOC := $(shell pkg-config --exists hwloc 2>/dev/null && echo yes)
+ifeq ($(HWLOC),yes)
+CPPFLAGS += -DGCLAB_HAVE_HWLOC $(shell pkg-config --cflags hwloc)
+LDLIBS += $(shell pkg-config --libs hwloc)
+endif
+
+ifeq ($(SAN),tsan)
+CFLAGS += -fsanitize=thread
+LDLIBS += -fsanitize=thread
+else ifeq ($(SAN),asan)
+CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=undefined
+LDLIBS += -fsanitize=address,undefined
+endif
+
+# The collector's own sources and libraries (collector/<name>.mk sets COLLECTOR_SRCS, COLLECTOR_LIBS).
+include collector/$(COLLECTOR).mk
+LDLIBS += $(COLLECTOR_LIBS)
+
+HARNESS_SRCS := $(filter-out harness/main.c,$(wildcard harness/*.c)) $(wildcard workloads/*.c)
+LIB_SRCS := $(COLLECTOR_SRCS) $(HARNESS_SRCS)
+LIB_OBJS := $(patsubst %.c,$(OUT)/obj/%.o,$(LIB_SRCS))
+TEST_SRCS := $(wildcard tests/unit/*.c)
+TEST_BINS := $(patsubst tests/unit/%.c,$(OUT)/%,$(TEST_SRCS))
+
+all: $(OUT)/gclab $(TEST_BINS)
+
+$(OUT)/gclab: $(OUT)/obj/harness/main.o $(LIB_OBJS)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(OUT)/test_%: $(OUT)/obj/tests/unit/test_%.o $(LIB_OBJS)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(OUT)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+-include $(shell find $(OUT)/obj -name '*.d' 2>/dev/null)
+.PHONY: all

@@ -1,0 +1,124 @@
+/* alloc.c: the allocation slow path: refill a free list, allocate a large object, or collect.
+ *
+ * Pacing: a cycle starts when the bytes live after the last cycle plus the bytes handed out since
+ * reach the trigger, clamp(live x heap_factor, initial_heap, max_heap). Bytes are counted when a
+ * whole free list or a large object is handed out, never per object. The footprint limit (max_heap)
+ * is separate and hard: when a block cannot be had even after a full cycle, the heap is exhausted. */
+#include "heap.h"
+#include "fastpath.h"
+
+bool gc_should_collect(gc_heap *heap) {
+    uint64_t used = heap->live_after_gc + atomic_load_explicit(&heap->allocated_since_gc, memory_order_relaxed);
+    return used >= atomic_load_explicit(&heap->trigger_bytes, memory_order_relaxed);
+}
+
+void gc_set_trigger(gc_heap *heap, uint64_t live_bytes) {
+    double t = (double)live_bytes * heap->opts.heap_factor;
+    uint64_t max = (uint64_t)heap->max_blocks * GC_BLOCK_SIZE;
+    uint64_t trigger = t > (double)max ? max : (uint64_t)t;
+    if (trigger < heap->opts.initial_heap) trigger = heap->opts.initial_heap;
+    heap->live_after_gc = live_bytes;
+    atomic_store_explicit(&heap->allocated_since_gc, 0, memory_order_relaxed);
+    atomic_store_explicit(&heap->trigger_bytes, trigger, memory_order_relaxed);
+}
+
+static void count_allocated(gc_mut *mut, size_t bytes) {
+    gc_heap *heap = mut->heap;
+    mut->allocated_bytes += bytes;
+    atomic_fetch_add_explicit(&heap->allocated_since_gc, bytes, memory_order_relaxed);
+    atomic_fetch_add_explicit(&heap->allocated_total, bytes, memory_order_relaxed);
+}
+
+/* Stress mode: the thread may take at most stress_left more cells before it collects, so the list
+ * it gets is cut there and the rest kept aside. */
+static void install(gc_mut *mut, unsigned cls, gc_cell *cells) {
+    if (mut->heap->opts.stress_every) {
+        gc_cell **tail = &cells;
+        uint64_t n = 0;
+        while (*tail && n < mut->stress_left) tail = &(*tail)->next, n++;
+        mut->fl_rest[cls] = *tail;
+        *tail = NULL;
+        mut->stress_left -= n;
+    }
+    mut->fl[cls] = cells;
+}
+
+/* Gives the thread cells of class cls. Returns false when a cycle is due (or the heap is full). */
+static bool refill(gc_mut *mut, unsigned cls, bool after_cycle) {
+    gc_heap *heap = mut->heap;
+    if (mut->fl_rest[cls]) {
+        gc_cell *rest = mut->fl_rest[cls];
+        mut->fl_rest[cls] = NULL;
+        install(mut, cls, rest);
+        return mut->fl[cls] != NULL;
+    }
+    if (!after_cycle && gc_should_collect(heap)) return false;
+    size_t bytes = 0;
+    gc_cell *cells = gc_sweep_next(heap, cls, &bytes);
+    if (!cells) cells = gc_fresh_block(heap, cls, &bytes);
+    if (!cells && gc_sweep_finish(heap) > 0) cells = gc_fresh_block(heap, cls, &bytes);
+    if (!cells) return false;
+    count_allocated(mut, bytes);
+    install(mut, cls, cells);
+    return true;
+}
+
+static void stress_tick(gc_mut *mut) {
+    if (mut->heap->opts.stress_every && mut->stress_left == 0) {
+        gc_collector_collect(mut, true);
+        mut->stress_left = mut->heap->opts.stress_every;
+    }
+}
+
+_Noreturn static void exhausted(gc_mut *mut, size_t size) {
+    gc_heap *heap = mut->heap;
+    gc_fatal(heap, "heap exhausted: a %zu-byte object does not fit in the %zu MiB heap (%llu MiB live after the last collection)",
+             size, (heap->max_blocks * GC_BLOCK_SIZE) >> 20, (unsigned long long)(heap->live_after_gc >> 20));
+}
+
+static gc_obj *alloc_large(gc_mut *mut, gc_type type, uint32_t nptrs, size_t nbytes, size_t size) {
+    gc_heap *heap = mut->heap;
+    size_t n = (size + GC_LARGE_PREFIX + GC_BLOCK_SIZE - 1) >> GC_BLOCK_SHIFT;
+    if (mut->heap->opts.stress_every) {
+        if (mut->stress_left) mut->stress_left--;
+        stress_tick(mut);
+    }
+    size_t first = SIZE_MAX;
+    for (int attempt = 0; attempt < 2 && first == SIZE_MAX; attempt++) {
+        if (attempt > 0 || gc_should_collect(heap)) gc_collector_collect(mut, false);
+        first = gc_blocks_acquire(heap, n);
+        if (first == SIZE_MAX && gc_sweep_finish(heap) > 0) first = gc_blocks_acquire(heap, n);
+    }
+    if (first == SIZE_MAX) exhausted(mut, size);
+    count_allocated(mut, n << GC_BLOCK_SHIFT);
+    uint64_t *prefix = (uint64_t *)gc_block_addr(heap, first);
+    prefix[0] = nptrs;
+    prefix[1] = nbytes;
+    gc_obj *obj = (gc_obj *)(prefix + 2);
+    memset(obj->slot, 0, size - sizeof(uint64_t));
+    atomic_store_explicit(&obj->header, gc_make_header(type, nptrs, nbytes, mut->colour), memory_order_relaxed);
+    return obj;
+}
+
+gc_obj *gc_alloc_slow(gc_mut *mut, gc_type type, uint32_t nptrs, size_t nbytes) {
+    /* An allocation slow path is a safepoint. */
+    gc_safepoint(mut);
+    size_t size = gc_object_bytes(nptrs, nbytes);
+    if (size > GC_SMALL_MAX) return alloc_large(mut, type, nptrs, nbytes, size);
+    unsigned cls = gc_class_of_granules[(size + GC_GRANULE - 1) >> GC_GRANULE_SHIFT];
+    stress_tick(mut);
+    if (!mut->fl[cls]) {
+        bool ok = refill(mut, cls, false);
+        if (!ok) {
+            gc_collector_collect(mut, false);
+            ok = refill(mut, cls, true);
+        }
+        if (!ok) {
+            /* One more cycle: the first may have been another thread's, started before our need. */
+            gc_collector_collect(mut, true);
+            ok = refill(mut, cls, true);
+        }
+        if (!ok) exhausted(mut, size);
+    }
+    return gc_alloc(mut, type, nptrs, nbytes);
+}

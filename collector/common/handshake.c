@@ -1,0 +1,130 @@
+/* handshake.c: stopping the world for any number of mutator threads.
+ *
+ * Each mutator has a state: RUNNING, PARKED (stopped at a safepoint) or BLOCKED (inside a blocking
+ * region, where it does not touch the heap). The world is stopped when no mutator but the collector
+ * is RUNNING. The collector raises stop_requested and each thread's poll word; a running thread sees
+ * its poll at its next safepoint and parks.
+ *
+ * Entering and leaving a blocking region are lock-free in the common case: the thread writes its state
+ * and then reads stop_requested, while the collector writes stop_requested and then reads the states,
+ * all seq_cst, so at least one of the two sees the other (Dekker). Every transition that the collector
+ * may be waiting for is signalled under heap->lock, so no wake-up is lost. */
+#include "heap.h"
+#include "clock.h"
+
+static void set_state(gc_mut *mut, int state) {
+    atomic_store_explicit(&mut->state, state, memory_order_seq_cst);
+}
+
+/* With heap->lock held: wait, as a stopped thread, until no cycle stops the world. */
+static void wait_for_resume(gc_heap *heap, gc_mut *mut, int stopped_state) {
+    while (atomic_load_explicit(&heap->stop_requested, memory_order_seq_cst)) {
+        set_state(mut, stopped_state);
+        pthread_cond_signal(&heap->cv_stopped);
+        pthread_cond_wait(&heap->cv_resume, &heap->lock);
+    }
+    set_state(mut, GC_MUT_RUNNING);
+}
+
+void gc_safepoint_slow(gc_mut *mut) {
+    gc_heap *heap = mut->heap;
+    pthread_mutex_lock(&heap->lock);
+    wait_for_resume(heap, mut, GC_MUT_PARKED);
+    pthread_mutex_unlock(&heap->lock);
+}
+
+void gc_block_enter(gc_mut *mut) {
+    gc_heap *heap = mut->heap;
+    set_state(mut, GC_MUT_BLOCKED);
+    if (atomic_load_explicit(&heap->stop_requested, memory_order_seq_cst)) {
+        pthread_mutex_lock(&heap->lock);
+        pthread_cond_signal(&heap->cv_stopped);
+        pthread_mutex_unlock(&heap->lock);
+    }
+}
+
+void gc_block_leave(gc_mut *mut) {
+    gc_heap *heap = mut->heap;
+    set_state(mut, GC_MUT_RUNNING);
+    if (!atomic_load_explicit(&heap->stop_requested, memory_order_seq_cst)) return;
+    /* A stop is under way and may have counted us as stopped: go back and wait it out. */
+    pthread_mutex_lock(&heap->lock);
+    set_state(mut, GC_MUT_BLOCKED);
+    wait_for_resume(heap, mut, GC_MUT_BLOCKED);
+    pthread_mutex_unlock(&heap->lock);
+}
+
+bool gc_begin_cycle(gc_mut *self, uint64_t seen_cycles) {
+    gc_heap *heap = self->heap;
+    pthread_mutex_lock(&heap->lock);
+    if (heap->collecting) {
+        /* Another thread collects: wait for it as a blocked thread, so its stop need not wait for us. */
+        set_state(self, GC_MUT_BLOCKED);
+        pthread_cond_signal(&heap->cv_stopped);
+        while (heap->collecting) pthread_cond_wait(&heap->cv_cycle, &heap->lock);
+        wait_for_resume(heap, self, GC_MUT_BLOCKED);
+    }
+    bool mine = atomic_load_explicit(&heap->cycles, memory_order_relaxed) == seen_cycles;
+    if (mine) heap->collecting = true;
+    pthread_mutex_unlock(&heap->lock);
+    return mine;
+}
+
+void gc_end_cycle(gc_heap *heap) {
+    pthread_mutex_lock(&heap->lock);
+    heap->collecting = false;
+    pthread_cond_broadcast(&heap->cv_cycle);
+    pthread_mutex_unlock(&heap->lock);
+}
+
+static bool others_running(gc_heap *heap, gc_mut *self) {
+    for (gc_mut *m = heap->muts; m; m = m->next)
+        if (m != self && atomic_load_explicit(&m->state, memory_order_seq_cst) == GC_MUT_RUNNING) return true;
+    return false;
+}
+
+uint64_t gc_stop_world(gc_heap *heap, gc_mut *self) {
+    uint64_t t0 = gc_now_ns();
+    pthread_mutex_lock(&heap->lock);
+    atomic_store_explicit(&heap->stop_requested, 1, memory_order_seq_cst);
+    for (gc_mut *m = heap->muts; m; m = m->next)
+        if (m != self) atomic_store_explicit(&m->poll, 1, memory_order_relaxed);
+    while (others_running(heap, self)) pthread_cond_wait(&heap->cv_stopped, &heap->lock);
+    pthread_mutex_unlock(&heap->lock);
+    return gc_now_ns() - t0;
+}
+
+void gc_start_world(gc_heap *heap) {
+    pthread_mutex_lock(&heap->lock);
+    for (gc_mut *m = heap->muts; m; m = m->next) atomic_store_explicit(&m->poll, 0, memory_order_relaxed);
+    atomic_store_explicit(&heap->stop_requested, 0, memory_order_seq_cst);
+    pthread_cond_broadcast(&heap->cv_resume);
+    pthread_mutex_unlock(&heap->lock);
+}
+
+void gc_mutators_attach(gc_heap *heap, gc_mut *mut) {
+    pthread_mutex_lock(&heap->lock);
+    /* Not yet a mutator: a stop under way does not count us, so wait until it is over. */
+    while (atomic_load_explicit(&heap->stop_requested, memory_order_seq_cst))
+        pthread_cond_wait(&heap->cv_resume, &heap->lock);
+    mut->colour = heap->colour;
+    atomic_store_explicit(&mut->state, GC_MUT_RUNNING, memory_order_relaxed);
+    mut->next = heap->muts;
+    heap->muts = mut;
+    heap->nmuts++;
+    pthread_mutex_unlock(&heap->lock);
+}
+
+void gc_mutators_detach(gc_heap *heap, gc_mut *mut) {
+    pthread_mutex_lock(&heap->lock);
+    /* A detaching thread must not leave while a stop holds it: the collector may be using its roots. */
+    wait_for_resume(heap, mut, GC_MUT_PARKED);
+    for (gc_mut **p = &heap->muts; *p; p = &(*p)->next)
+        if (*p == mut) {
+            *p = mut->next;
+            break;
+        }
+    heap->nmuts--;
+    pthread_cond_signal(&heap->cv_stopped);
+    pthread_mutex_unlock(&heap->lock);
+}

@@ -1,0 +1,154 @@
+/* heap.h: the block-structured heap that gclab's precise collectors share (DESIGN §1, §2).
+ *
+ * One contiguous virtual reservation is cut into 64 KiB blocks; a side table describes each block.
+ * A small block holds cells of one size class, handed to mutators as thread-local free lists built by
+ * sweeping; a large object occupies a run of whole blocks. The footprint (blocks in use) never exceeds
+ * max_heap; the reservation is twice that, so a large object can find a contiguous run even when free
+ * blocks are scattered.
+ *
+ * Collectors plug in through gc_collector_collect (a full cycle, called on an allocation slow path or
+ * by gc_collect) and use the pieces declared here and in the other common headers.
+ */
+#ifndef GCLAB_HEAP_H
+#define GCLAB_HEAP_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include "gclab.h"
+#include "layout.h"
+#include "mutator.h"
+#include "pauselog.h"
+#include "workers.h"
+
+enum { GC_BLK_FREE, GC_BLK_SMALL, GC_BLK_LARGE, GC_BLK_LARGE_TAIL };
+
+/* A block's description. `kind` is published last (release) so a reader that acquires it sees the
+ * rest; the other fields change only while the block is owned by one thread or the world is stopped. */
+typedef struct gc_block {
+    _Atomic uint8_t kind;
+    uint8_t cls;                    /* GC_BLK_SMALL: size class */
+    uint32_t cell_bytes;            /* GC_BLK_SMALL: bytes per cell */
+    uint32_t ncells;                /* GC_BLK_SMALL: cells in the block */
+    uint32_t run;                   /* GC_BLK_LARGE: blocks in the run; _TAIL: index of the head */
+} gc_block;
+
+typedef struct gc_type_table {
+    pthread_mutex_t lock;
+    char *name[1u << 16];
+    _Atomic uint32_t count;         /* ids 1..count-1 are registered */
+} gc_type_table;
+
+struct gc_heap {
+    gc_options opts;
+    size_t max_blocks;              /* footprint limit, in blocks */
+
+    /* The reservation and its block table. */
+    char *base;
+    size_t nblocks;                 /* blocks in the reservation (2 x max_blocks) */
+    gc_block *block;
+    pthread_mutex_t block_lock;     /* block acquisition: once per 64 KiB, never per object */
+    size_t block_cursor;            /* no free block below this index, under block_lock */
+    _Atomic size_t blocks_in_use;
+    size_t peak_blocks;             /* under block_lock */
+
+    /* Lazy sweeping: after a cycle, the small blocks of each class wait in sweep_list, claimed one at
+     * a time by an atomic cursor (no lock, no ABA). Every block is swept before the next marking. */
+    uint32_t *sweep_list;
+    size_t sweep_begin[GC_NCLASSES], sweep_end[GC_NCLASSES];
+    _Atomic size_t sweep_next[GC_NCLASSES];
+
+    /* Pacing: collect when live_after_gc + allocated_since_gc reaches trigger_bytes. */
+    _Atomic uint64_t allocated_since_gc;
+    _Atomic uint64_t allocated_total;
+    _Atomic uint64_t trigger_bytes;
+    uint64_t live_after_gc;
+    uint64_t colour;                /* header mark bit of live objects between cycles */
+
+    /* Mutators and the stop-the-world handshake (handshake.c). */
+    pthread_mutex_t lock;
+    pthread_cond_t cv_stopped;      /* a mutator parked, blocked or detached */
+    pthread_cond_t cv_resume;       /* the world restarts */
+    pthread_cond_t cv_cycle;        /* a cycle finished */
+    struct gc_mut *muts;
+    unsigned nmuts;
+    _Atomic int stop_requested;
+    bool collecting;                /* somebody holds the collector role, under lock */
+    _Atomic uint64_t cycles;        /* completed cycles */
+
+    /* Global roots, under roots_lock; read only with the world stopped. */
+    pthread_mutex_t roots_lock;
+    gc_obj ***globals;
+    size_t nglobals, globals_cap;
+
+    gc_type_table types;
+    gc_workers workers;
+    struct gc_marker *markers;      /* one per worker (mark.h) */
+    gc_pauselog pauses;
+    _Atomic uint64_t gc_cpu_ns;
+};
+
+/* heap.c */
+_Noreturn void gc_fatal(gc_heap *heap, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static inline size_t gc_heap_footprint(gc_heap *heap) {
+    return atomic_load_explicit(&heap->blocks_in_use, memory_order_relaxed) * GC_BLOCK_SIZE;
+}
+
+/* blocks.c: the reservation and block runs. */
+int gc_blocks_init(gc_heap *heap, char *err, size_t errlen);
+void gc_blocks_free(gc_heap *heap);
+/* A run of n free blocks, marked in use; returns its first index or SIZE_MAX when the footprint limit
+ * or the reservation has no room. */
+size_t gc_blocks_acquire(gc_heap *heap, size_t n);
+void gc_blocks_release(gc_heap *heap, size_t first, size_t n);
+static inline size_t gc_block_index(gc_heap *heap, const void *p) {
+    return (size_t)((const char *)p - heap->base) >> GC_BLOCK_SHIFT;
+}
+static inline char *gc_block_addr(gc_heap *heap, size_t i) { return heap->base + (i << GC_BLOCK_SHIFT); }
+static inline bool gc_in_heap(gc_heap *heap, const void *p) {
+    return (const char *)p >= heap->base && (const char *)p < heap->base + (heap->nblocks << GC_BLOCK_SHIFT);
+}
+/* The size an object occupies in the heap (its cell, or its whole block run). */
+size_t gc_obj_footprint(gc_heap *heap, const struct gc_obj *o);
+
+/* sweep.c: lazy sweeping and free lists. */
+/* Rebuilds the sweep lists from the block table; frees unmarked large objects. World stopped. */
+void gc_sweep_prepare(gc_heap *heap);
+/* Claims and sweeps the next block of class c; returns its free cells (NULL if none left to claim). */
+gc_cell *gc_sweep_next(gc_heap *heap, unsigned cls, size_t *free_bytes);
+/* Sweeps every block not yet swept (before a cycle marks). Returns the blocks released. */
+size_t gc_sweep_finish(gc_heap *heap);
+/* A fresh block of class c carved into a free list; NULL when the footprint limit is reached. */
+gc_cell *gc_fresh_block(gc_heap *heap, unsigned cls, size_t *free_bytes);
+
+/* alloc.c: the allocation slow path (gc_alloc_slow is declared in fastpath.h). */
+bool gc_should_collect(gc_heap *heap);
+/* After a cycle: trigger = clamp(live * heap_factor, initial_heap, max_heap). */
+void gc_set_trigger(gc_heap *heap, uint64_t live_bytes);
+
+/* handshake.c: stop the world, for any number of mutators. */
+/* Takes the collector role. Returns false if a cycle completed (or is running) since `seen_cycles`;
+ * the caller then waited for it and should retry its allocation instead of collecting. */
+bool gc_begin_cycle(gc_mut *self, uint64_t seen_cycles);
+void gc_end_cycle(gc_heap *heap);
+/* Stops every mutator but `self` (which may be NULL); returns the time to safepoint in ns. */
+uint64_t gc_stop_world(gc_heap *heap, gc_mut *self);
+void gc_start_world(gc_heap *heap);
+void gc_safepoint_slow(gc_mut *mut);
+void gc_mutators_attach(gc_heap *heap, gc_mut *mut);
+void gc_mutators_detach(gc_heap *heap, gc_mut *mut);
+
+/* roots.c */
+int gc_shadow_stack_init(gc_mut *mut, size_t capacity);
+void gc_shadow_stack_free(gc_mut *mut);
+typedef void (*gc_root_visitor)(gc_obj **slot, void *arg);
+/* Visits every root slot (shadow stacks of all mutators, then globals). World stopped. */
+void gc_visit_roots(gc_heap *heap, gc_root_visitor visit, void *arg);
+
+/* verify.c: the heap verifier (DESIGN §7). World stopped, after a cycle's marking. */
+size_t gc_verify_heap(gc_heap *heap, char *msg, size_t msglen);
+
+/* Each collector defines this: one full collection, from an allocation slow path or gc_collect. */
+void gc_collector_collect(gc_mut *mut, bool forced);
+
+#endif

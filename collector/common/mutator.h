@@ -1,0 +1,36 @@
+/* mutator.h: a mutator thread as the inline fast paths see it.
+ *
+ * Everything the allocation fast path, the barrier and the safepoint poll touch is here, in the
+ * thread's own cache lines: per-class free lists, the colour new objects get, the poll word, and the
+ * shadow stack. Nothing here is written by another thread except `poll` and `state`.
+ */
+#ifndef GCLAB_MUTATOR_H
+#define GCLAB_MUTATOR_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include "layout.h"
+
+enum { GC_MUT_RUNNING, GC_MUT_BLOCKED, GC_MUT_PARKED };
+
+struct gc_heap;
+
+struct gc_mut {
+    gc_cell *fl[GC_NCLASSES];       /* cells this thread may allocate, one list per size class */
+    uint64_t colour;                /* GC bits every new object's header gets */
+    _Atomic uint32_t poll;          /* non-zero: the collector wants this thread at a safepoint */
+    struct gc_obj **sp;             /* shadow stack: next free handle */
+    struct gc_obj **sp_limit;
+    struct gc_obj **sp_base;
+    struct gc_heap *heap;
+
+    /* Slow-path state. */
+    _Atomic int state;              /* GC_MUT_*: a BLOCKED or PARKED thread counts as stopped */
+    gc_cell *fl_rest[GC_NCLASSES];  /* stress mode: cells held back so the fast path runs dry */
+    uint64_t stress_left;           /* stress mode: allocations until the next collection */
+    uint64_t allocated_bytes;       /* bytes handed to this thread (whole cells and large objects) */
+    uint64_t last_gc_seen;          /* collections seen by this thread (bdw-style verify hooks) */
+    struct gc_mut *next;            /* the heap's list of attached mutators, under heap->lock */
+};
+
+#endif

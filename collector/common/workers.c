@@ -1,0 +1,95 @@
+#include "workers.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include "clock.h"
+
+typedef struct worker_start {
+    gc_workers *w;
+    unsigned id;
+} worker_start;
+
+static void *worker_main(void *p) {
+    worker_start start = *(worker_start *)p;
+    free(p);
+    gc_workers *w = start.w;
+    uint64_t seen = 0;
+    pthread_mutex_lock(&w->lock);
+    for (;;) {
+        while (w->generation == seen && !w->shutdown) pthread_cond_wait(&w->cv_job, &w->lock);
+        if (w->shutdown) break;
+        seen = w->generation;
+        if (start.id >= w->phase_n) continue;
+        gc_job_fn fn = w->fn;
+        void *arg = w->arg;
+        unsigned n = w->phase_n;
+        pthread_mutex_unlock(&w->lock);
+        uint64_t cpu0 = gc_thread_cpu_ns();
+        fn(start.id, n, arg);
+        atomic_fetch_add_explicit(&w->cpu_ns, gc_thread_cpu_ns() - cpu0, memory_order_relaxed);
+        pthread_mutex_lock(&w->lock);
+        if (--w->pending == 0) pthread_cond_signal(&w->cv_done);
+    }
+    pthread_mutex_unlock(&w->lock);
+    return NULL;
+}
+
+int gc_workers_start(gc_workers *w, unsigned n) {
+    w->n = n ? n : 1;
+    w->generation = 0;
+    w->shutdown = false;
+    w->fn = NULL;
+    atomic_init(&w->cpu_ns, 0);
+    pthread_mutex_init(&w->lock, NULL);
+    pthread_cond_init(&w->cv_job, NULL);
+    pthread_cond_init(&w->cv_done, NULL);
+    w->threads = calloc(w->n, sizeof *w->threads);
+    if (!w->threads) return -1;
+    for (unsigned i = 1; i < w->n; i++) {
+        worker_start *s = malloc(sizeof *s);
+        if (!s) return -1;
+        *s = (worker_start){w, i};
+        int rc = pthread_create(&w->threads[i], NULL, worker_main, s);
+        if (rc) {
+            free(s);
+            w->n = i;   /* stop() joins the ones that started */
+            errno = rc;
+            return -1;
+        }
+    }
+    return 0;
+}
+
+void gc_workers_run(gc_workers *w, unsigned n, gc_job_fn fn, void *arg) {
+    if (n == 0 || n > w->n) n = w->n;
+    if (n > 1) {
+        pthread_mutex_lock(&w->lock);
+        w->fn = fn;
+        w->arg = arg;
+        w->phase_n = n;
+        w->pending = n - 1;
+        w->generation++;
+        pthread_cond_broadcast(&w->cv_job);
+        pthread_mutex_unlock(&w->lock);
+    }
+    fn(0, n, arg);
+    if (n > 1) {
+        pthread_mutex_lock(&w->lock);
+        while (w->pending) pthread_cond_wait(&w->cv_done, &w->lock);
+        pthread_mutex_unlock(&w->lock);
+    }
+}
+
+void gc_workers_stop(gc_workers *w) {
+    if (!w->threads) return;
+    pthread_mutex_lock(&w->lock);
+    w->shutdown = true;
+    pthread_cond_broadcast(&w->cv_job);
+    pthread_mutex_unlock(&w->lock);
+    for (unsigned i = 1; i < w->n; i++) pthread_join(w->threads[i], NULL);
+    free(w->threads);
+    w->threads = NULL;
+    pthread_mutex_destroy(&w->lock);
+    pthread_cond_destroy(&w->cv_job);
+    pthread_cond_destroy(&w->cv_done);
+}

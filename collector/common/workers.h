@@ -1,0 +1,36 @@
+/* workers.h: the pool of GC threads that run a parallel phase (marking, scavenging, sweeping).
+ *
+ * Worker 0 is the thread that asks for the phase (the collector); workers 1..n-1 are pool threads that
+ * sleep between phases. A phase may use fewer workers than the pool has (a thread-count sweep runs
+ * one pool at its largest size).
+ */
+#ifndef GCLAB_WORKERS_H
+#define GCLAB_WORKERS_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef void (*gc_job_fn)(unsigned worker, unsigned nworkers, void *arg);
+
+typedef struct gc_workers {
+    unsigned n;                     /* workers, including the caller */
+    pthread_t *threads;
+    pthread_mutex_t lock;
+    pthread_cond_t cv_job, cv_done;
+    uint64_t generation;            /* bumped per phase, under lock */
+    unsigned phase_n, pending;
+    gc_job_fn fn;
+    void *arg;
+    bool shutdown;
+    _Atomic uint64_t cpu_ns;        /* CPU time the pool threads spent in phases */
+} gc_workers;
+
+/* Starts n-1 pool threads. Returns 0, or -1 with errno set. */
+int gc_workers_start(gc_workers *w, unsigned n);
+/* Runs fn on workers 0..n-1 (n clamped to the pool) and returns when all have finished. */
+void gc_workers_run(gc_workers *w, unsigned n, gc_job_fn fn, void *arg);
+void gc_workers_stop(gc_workers *w);
+
+#endif

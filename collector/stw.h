@@ -1,0 +1,13 @@
+/* stw.h: inline fast paths of COLLECTOR=stw. Marking happens only with the world stopped, so the
+ * write barrier is the store itself. */
+#ifndef GCLAB_STW_H
+#define GCLAB_STW_H
+
+#include "common/fastpath.h"
+
+static inline void gc_write(gc_mut *mut, gc_obj *obj, size_t i, gc_obj *val) {
+    (void)mut;
+    atomic_store_explicit(&obj->slot[i], val, memory_order_relaxed);
+}
+
+#endif

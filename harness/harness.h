@@ -1,0 +1,55 @@
+/* harness.h: one run configuration, the measurements of one repetition, and what writes them. */
+#ifndef GCLAB_HARNESS_H
+#define GCLAB_HARNESS_H
+
+#include <stdio.h>
+#include "gclab.h"
+#include "histogram.h"
+#include "stats.h"
+#include "../workloads/workload.h"
+
+#define GC_NMMU 10
+
+typedef struct run_config {
+    const workload *wl;
+    int64_t param[WL_MAX_PARAMS];
+    unsigned threads;
+    unsigned gc_threads;
+    size_t max_heap, initial_heap;
+    double heap_factor;
+    unsigned repeat;
+    unsigned stress_every;
+    bool verify;
+    bool quiet;
+    const char *out;            /* results folder, or NULL */
+} run_config;
+
+typedef struct run_result {
+    unsigned rep;
+    int status;                 /* 0: verified; else the workload's check failed */
+    char error[256];
+    char run_id[64];
+    uint64_t start_ns, wall_ns, cpu_ns, gc_cpu_ns, peak_rss;
+    gc_heap_stats heap;
+    gc_pause *pauses;           /* copied out of the heap, times as recorded */
+    size_t npauses;
+    gc_pause_summary ps;
+    double mmu[GC_NMMU];
+    gc_hist *latency;           /* merged over threads, or NULL */
+    gc_worker_stats *workers;
+    unsigned nworkers;
+    uint64_t ops;
+} run_result;
+
+/* topology.c */
+unsigned gc_topology_cores(void);       /* physical cores (hwloc), else online CPUs */
+const char *gc_topology_source(void);   /* "hwloc" or "sysconf" */
+
+/* results.c */
+void results_print_summary(FILE *f, const run_config *cfg, run_result *r, unsigned n);
+/* Appends to <dir>/runs.csv, pauses.csv, latency.csv, workers.csv (headers on creation). Returns 0 or
+ * -1 with a message. */
+int results_write(const char *dir, const run_config *cfg, const run_result *r, unsigned n, char *err, size_t errlen);
+void results_format_params(const run_config *cfg, char *buf, size_t len);
+
+#endif

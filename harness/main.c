@@ -1,0 +1,275 @@
+/* main.c: the gclab command line.
+ *
+ *   gclab run WORKLOAD [harness options] [workload options]
+ *   gclab list
+ *
+ * Bad input (an unknown command, flag or workload, a malformed or impossible number) ends with one
+ * line on stderr and exit status 2; a run whose workload fails its own check exits 1; heap exhaustion
+ * and other fatal collector conditions exit 3. */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+#include "harness.h"
+#include "../collector/common/clock.h"
+
+_Noreturn static void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void usage_error(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("gclab: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputs(" (see gclab --help)\n", stderr);
+    va_end(ap);
+    exit(2);
+}
+
+static void usage(FILE *f) {
+    fprintf(f,
+            "usage: gclab run WORKLOAD [options] [workload options]\n"
+            "       gclab list        workloads and their options\n"
+            "This binary is the '%s' variant (collector %s).\n"
+            "options:\n"
+            "  --threads N        mutator threads (default 1)\n"
+            "  --gc-threads N     parallel GC workers (default: one per core, %u here, from %s)\n"
+            "  --heap SIZE        maximum heap, e.g. 512M, 2G (default 1G)\n"
+            "  --initial-heap SIZE  heap before the first collection (default 4M)\n"
+            "  --heap-factor F    grow the heap to live x F after each collection (default 2.0)\n"
+            "  --repeat R         repetitions; the summary shows median, min and max (default 1)\n"
+            "  --verify           run the heap verifier after every collection\n"
+            "  --stress-every N   collect every N allocations per thread (at most)\n"
+            "  --out DIR          append runs.csv, pauses.csv, latency.csv, workers.csv to DIR\n"
+            "  --quiet            no summary\n",
+            GCLAB_VARIANT, gc_collector_name(), gc_topology_cores(), gc_topology_source());
+}
+
+/* A whole number in [min, max]. */
+static int64_t parse_int(const char *flag, const char *s, int64_t min, int64_t max) {
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno || end == s || *end) usage_error("%s expects a whole number, not '%s'", flag, s);
+    if (v < min || v > max) usage_error("%s %lld is out of range [%lld, %lld]", flag, v, (long long)min, (long long)max);
+    return v;
+}
+
+/* A size with an optional K, M, G or T suffix (binary units); e.g. 512M. */
+static size_t parse_size(const char *flag, const char *s) {
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || v < 0) usage_error("%s expects a size like 512M or 2G, not '%s'", flag, s);
+    double unit = 1;
+    switch (*end) {
+    case 'k': case 'K': unit = 1024.0; end++; break;
+    case 'm': case 'M': unit = 1048576.0; end++; break;
+    case 'g': case 'G': unit = 1073741824.0; end++; break;
+    case 't': case 'T': unit = 1099511627776.0; end++; break;
+    }
+    if (*end == 'i' || *end == 'B') end += *end == 'i' ? 1 : 0;
+    if (*end == 'B') end++;
+    if (*end) usage_error("%s expects a size like 512M or 2G, not '%s'", flag, s);
+    double bytes = v * unit;
+    if (bytes >= 18e18) usage_error("%s %s is too large", flag, s);
+    return (size_t)bytes;
+}
+
+static double parse_double(const char *flag, const char *s) {
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || *end) usage_error("%s expects a number, not '%s'", flag, s);
+    return v;
+}
+
+static void list_workloads(void) {
+    size_t n;
+    const workload *const *all = wl_all(&n);
+    for (size_t i = 0; i < n; i++) {
+        const workload *w = all[i];
+        printf("%-12s %s%s\n", w->name, w->summary, w->multithreaded ? " [--threads]" : "");
+        for (size_t k = 0; k < w->nparams; k++)
+            printf("    --%-18s %s (default %lld, range %lld..%lld)\n", w->params[k].name, w->params[k].help,
+                   (long long)w->params[k].def, (long long)w->params[k].min, (long long)w->params[k].max);
+    }
+}
+
+static const char *need_value(int argc, char **argv, int i) {
+    if (i + 1 >= argc) usage_error("%s needs a value", argv[i]);
+    return argv[i + 1];
+}
+
+static void parse_run(int argc, char **argv, run_config *cfg) {
+    if (argc < 3) usage_error("run needs a workload (gclab list shows them)");
+    cfg->wl = wl_find(argv[2]);
+    if (!cfg->wl) usage_error("unknown workload '%s' (gclab list shows them)", argv[2]);
+    for (size_t k = 0; k < cfg->wl->nparams; k++) cfg->param[k] = cfg->wl->params[k].def;
+    cfg->threads = 1;
+    cfg->repeat = 1;
+    cfg->gc_threads = gc_topology_cores();
+    for (int i = 3; i < argc; i++) {
+        const char *a = argv[i];
+        if (strncmp(a, "--", 2) != 0) usage_error("unexpected argument '%s'", a);
+        if (!strcmp(a, "--verify")) { cfg->verify = true; continue; }
+        if (!strcmp(a, "--quiet")) { cfg->quiet = true; continue; }
+        const char *v = need_value(argc, argv, i);
+        i++;
+        if (!strcmp(a, "--threads")) cfg->threads = (unsigned)parse_int(a, v, 1, 4096);
+        else if (!strcmp(a, "--gc-threads")) cfg->gc_threads = (unsigned)parse_int(a, v, 1, 1024);
+        else if (!strcmp(a, "--heap")) cfg->max_heap = parse_size(a, v);
+        else if (!strcmp(a, "--initial-heap")) cfg->initial_heap = parse_size(a, v);
+        else if (!strcmp(a, "--heap-factor")) cfg->heap_factor = parse_double(a, v);
+        else if (!strcmp(a, "--repeat")) cfg->repeat = (unsigned)parse_int(a, v, 1, 1000);
+        else if (!strcmp(a, "--stress-every")) cfg->stress_every = (unsigned)parse_int(a, v, 1, INT_MAX);
+        else if (!strcmp(a, "--out")) cfg->out = v;
+        else {
+            size_t k = 0;
+            while (k < cfg->wl->nparams && strcmp(a + 2, cfg->wl->params[k].name)) k++;
+            if (k == cfg->wl->nparams) usage_error("unknown option %s for workload %s", a, cfg->wl->name);
+            cfg->param[k] = parse_int(a, v, cfg->wl->params[k].min, cfg->wl->params[k].max);
+        }
+    }
+    if (cfg->threads > 1 && !cfg->wl->multithreaded)
+        usage_error("workload %s runs on one thread; --threads %u is not supported", cfg->wl->name, cfg->threads);
+    if (cfg->heap_factor == 0) cfg->heap_factor = 2.0;
+}
+
+/* Peak RSS of this repetition: clear_refs value 5 resets the high-water mark (Linux 4.0+). */
+static void reset_peak_rss(void) {
+    int fd = open("/proc/self/clear_refs", O_WRONLY);
+    if (fd >= 0) {
+        if (write(fd, "5", 1) < 0) {}
+        close(fd);
+    }
+}
+
+static uint64_t peak_rss(void) {
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    uint64_t kb = 0;
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "VmHWM: %" SCNu64, &kb) == 1) break;
+    if (f) fclose(f);
+    if (kb == 0) {
+        struct rusage ru;
+        getrusage(RUSAGE_SELF, &ru);
+        kb = (uint64_t)ru.ru_maxrss;
+    }
+    return kb * 1024;
+}
+
+_Noreturn static void on_fatal(void *ctx, const char *msg) {
+    const run_config *cfg = ctx;
+    fprintf(stderr, "gclab: %s on %s: %s\n", cfg->wl->name, GCLAB_VARIANT, msg);
+    fflush(NULL);
+    _exit(3);
+}
+
+static void run_once(run_config *cfg, unsigned rep, run_result *r) {
+    memset(r, 0, sizeof *r);
+    r->rep = rep;
+    snprintf(r->run_id, sizeof r->run_id, "%llx-%d-%u", (unsigned long long)time(NULL), (int)getpid(), rep);
+    gc_options o = {.max_heap = cfg->max_heap, .initial_heap = cfg->initial_heap, .heap_factor = cfg->heap_factor,
+                    .gc_threads = cfg->gc_threads, .stress_every = cfg->stress_every, .verify = cfg->verify,
+                    .on_fatal = on_fatal, .ctx = cfg};
+    char err[256];
+    gc_heap *heap = gc_heap_create(&o, err, sizeof err);
+    if (!heap) usage_error("%s", err);
+    wl_ctx ctx = {.heap = heap, .threads = cfg->threads};
+    memcpy(ctx.param, cfg->param, sizeof ctx.param);
+    gc_hist *lat = NULL;
+    if (cfg->wl->latency) {
+        lat = malloc(sizeof *lat * cfg->threads);
+        if (!lat) usage_error("out of memory for latency histograms");
+        for (unsigned t = 0; t < cfg->threads; t++) gc_hist_init(&lat[t]);
+        ctx.latency = lat;
+    }
+    reset_peak_rss();
+    uint64_t cpu0 = gc_process_cpu_ns();
+    r->start_ns = gc_now_ns();
+    r->status = cfg->wl->run(&ctx, r->error, sizeof r->error);
+    uint64_t end = gc_now_ns();
+    r->wall_ns = end - r->start_ns;
+    r->cpu_ns = gc_process_cpu_ns() - cpu0;
+    r->peak_rss = peak_rss();
+    r->ops = ctx.ops;
+    if (r->status && !r->error[0]) snprintf(r->error, sizeof r->error, "workload check failed");
+    gc_get_stats(heap, &r->heap);
+    r->gc_cpu_ns = r->heap.gc_cpu_ns;
+    size_t n;
+    const gc_pause *log = gc_pause_log(heap, &n);
+    r->pauses = malloc(sizeof *r->pauses * (n ? n : 1));
+    if (!r->pauses) usage_error("out of memory copying the pause log");
+    memcpy(r->pauses, log, sizeof *log * n);
+    r->npauses = n;
+    gc_summarize_pauses(r->pauses, n, &r->ps);
+    for (size_t w = 0; w < GC_NMMU && w < gc_mmu_nwindows; w++)
+        r->mmu[w] = gc_mmu(r->pauses, n, r->start_ns, end, gc_mmu_windows_ns[w]);
+    r->nworkers = gc_worker_count(heap);
+    r->workers = calloc(r->nworkers ? r->nworkers : 1, sizeof *r->workers);
+    if (!r->workers) usage_error("out of memory for worker statistics");
+    for (unsigned w = 0; w < r->nworkers; w++) gc_get_worker_stats(heap, w, &r->workers[w]);
+    if (lat) {
+        for (unsigned t = 1; t < cfg->threads; t++) gc_hist_merge(&lat[0], &lat[t]);
+        r->latency = malloc(sizeof *r->latency);
+        if (!r->latency) usage_error("out of memory for latency histograms");
+        *r->latency = lat[0];
+        free(lat);
+    }
+    gc_heap_destroy(heap);
+}
+
+static int cmd_run(int argc, char **argv) {
+    run_config cfg = {0};
+    parse_run(argc, argv, &cfg);
+    uint64_t need = cfg.wl->live_bytes(cfg.param, cfg.threads);
+    size_t max = cfg.max_heap ? cfg.max_heap : (size_t)1 << 30;
+    if (need > max)
+        usage_error("a %zu MiB heap is smaller than what %s keeps live with these options (%llu MiB): raise --heap",
+                    max >> 20, cfg.wl->name, (unsigned long long)(need >> 20));
+    run_result *r = calloc(cfg.repeat, sizeof *r);
+    if (!r) usage_error("out of memory");
+    int failed = 0;
+    for (unsigned rep = 1; rep <= cfg.repeat; rep++) {
+        run_once(&cfg, rep, &r[rep - 1]);
+        failed |= r[rep - 1].status != 0;
+    }
+    if (!cfg.quiet) results_print_summary(stdout, &cfg, r, cfg.repeat);
+    int rc = failed ? 1 : 0;
+    if (cfg.out) {
+        char err[512];
+        if (results_write(cfg.out, &cfg, r, cfg.repeat, err, sizeof err)) {
+            fprintf(stderr, "gclab: %s\n", err);
+            rc = 2;
+        }
+    }
+    for (unsigned i = 0; i < cfg.repeat; i++) {
+        if (r[i].status) fprintf(stderr, "gclab: %s on %s failed its check: %s\n", cfg.wl->name, GCLAB_VARIANT, r[i].error);
+        free(r[i].pauses);
+        free(r[i].workers);
+        free(r[i].latency);
+    }
+    free(r);
+    return rc;
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) usage_error("missing command");
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        usage(stdout);
+        return 0;
+    }
+    if (!strcmp(argv[1], "list")) {
+        list_workloads();
+        return 0;
+    }
+    if (!strcmp(argv[1], "run")) return cmd_run(argc, argv);
+    usage_error("unknown command '%s'", argv[1]);
+}

@@ -1,0 +1,220 @@
+/* results.c: the one-screen summary and the CSV files of a results folder (DESIGN §6).
+ *
+ * The CSV headers are a stable interface (README lists every column); add columns at the end only. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include "harness.h"
+
+#define RUNS_HEADER                                                                                         \
+    "run_id,variant,collector,workload,params,threads,gc_threads,max_heap_bytes,heap_factor,rep,status,"   \
+    "wall_ns,cpu_ns,gc_cpu_ns,collections,pauses,pause_total_ns,pause_p50_ns,pause_p90_ns,pause_p99_ns,"     \
+    "pause_p999_ns,pause_max_ns,ttsp_p99_ns,ttsp_max_ns,mmu_1ms,mmu_2ms,mmu_5ms,mmu_10ms,mmu_20ms,mmu_50ms," \
+    "mmu_100ms,mmu_200ms,mmu_500ms,mmu_1s,allocated_bytes,alloc_rate_mb_s,peak_heap_bytes,peak_rss_bytes,"  \
+    "live_bytes,ops,lat_count,lat_p50_ns,lat_p90_ns,lat_p99_ns,lat_p999_ns,lat_max_ns,error"
+#define PAUSES_HEADER                                                                                    \
+    "run_id,variant,workload,rep,index,cycle,kind,start_ns,end_ns,duration_ns,ttsp_ns,mark_ns,sweep_ns," \
+    "heap_before_bytes,heap_after_bytes,live_bytes,gc_threads"
+#define LATENCY_HEADER "run_id,variant,workload,rep,low_ns,high_ns,count"
+#define WORKERS_HEADER "run_id,variant,workload,rep,worker,objects,bytes,steals,steal_fails,busy_ns,idle_ns"
+
+void results_format_params(const run_config *cfg, char *buf, size_t len) {
+    size_t at = 0;
+    buf[0] = 0;
+    for (size_t i = 0; i < cfg->wl->nparams && at < len; i++)
+        at += (size_t)snprintf(buf + at, len - at, "%s%s=%lld", i ? " " : "", cfg->wl->params[i].name,
+                               (long long)cfg->param[i]);
+}
+
+static FILE *open_csv(const char *dir, const char *name, const char *header, char *err, size_t errlen) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    struct stat st;
+    bool fresh = stat(path, &st) != 0 || st.st_size == 0;
+    FILE *f = fopen(path, "a");
+    if (!f) {
+        snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+        return NULL;
+    }
+    if (fresh) fprintf(f, "%s\n", header);
+    return f;
+}
+
+/* CSV-quotes a free-text field. */
+static void put_text(FILE *f, const char *s) {
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"') fputc('"', f);
+        fputc(*s == '\n' ? ' ' : *s, f);
+    }
+    fputc('"', f);
+}
+
+int results_write(const char *dir, const run_config *cfg, const run_result *r, unsigned n, char *err,
+                  size_t errlen) {
+    if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
+        snprintf(err, errlen, "cannot create results folder %s: %s", dir, strerror(errno));
+        return -1;
+    }
+    FILE *runs = open_csv(dir, "runs.csv", RUNS_HEADER, err, errlen);
+    FILE *pauses = runs ? open_csv(dir, "pauses.csv", PAUSES_HEADER, err, errlen) : NULL;
+    FILE *lat = pauses ? open_csv(dir, "latency.csv", LATENCY_HEADER, err, errlen) : NULL;
+    FILE *wk = lat ? open_csv(dir, "workers.csv", WORKERS_HEADER, err, errlen) : NULL;
+    if (!wk) {
+        if (runs) fclose(runs);
+        if (pauses) fclose(pauses);
+        if (lat) fclose(lat);
+        return -1;
+    }
+    char params[512];
+    results_format_params(cfg, params, sizeof params);
+    const char *variant = GCLAB_VARIANT, *wl = cfg->wl->name;
+    for (unsigned k = 0; k < n; k++) {
+        const run_result *x = &r[k];
+        double secs = (double)x->wall_ns / 1e9;
+        fprintf(runs, "%s,%s,%s,%s,\"%s\",%u,%u,%llu,%g,%u,%s,%llu,%llu,%llu,%llu,%zu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu",
+                x->run_id, variant, gc_collector_name(), wl, params, cfg->threads, x->heap.gc_threads,
+                (unsigned long long)x->heap.max_heap_bytes, cfg->heap_factor, x->rep, x->status ? "failed" : "ok",
+                (unsigned long long)x->wall_ns, (unsigned long long)x->cpu_ns, (unsigned long long)x->gc_cpu_ns,
+                (unsigned long long)x->heap.collections, x->ps.count, (unsigned long long)x->ps.total_ns,
+                (unsigned long long)x->ps.p50_ns, (unsigned long long)x->ps.p90_ns, (unsigned long long)x->ps.p99_ns,
+                (unsigned long long)x->ps.p999_ns, (unsigned long long)x->ps.max_ns,
+                (unsigned long long)x->ps.ttsp_p99_ns, (unsigned long long)x->ps.ttsp_max_ns);
+        for (unsigned w = 0; w < GC_NMMU; w++) fprintf(runs, ",%.4f", x->mmu[w]);
+        const gc_hist *h = x->latency;
+        fprintf(runs, ",%llu,%.1f,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,",
+                (unsigned long long)x->heap.allocated_bytes,
+                secs > 0 ? (double)x->heap.allocated_bytes / 1048576.0 / secs : 0.0,
+                (unsigned long long)x->heap.peak_heap_bytes, (unsigned long long)x->peak_rss,
+                (unsigned long long)x->heap.live_bytes, (unsigned long long)x->ops,
+                (unsigned long long)(h ? h->count : 0), (unsigned long long)(h ? gc_hist_percentile(h, 50) : 0),
+                (unsigned long long)(h ? gc_hist_percentile(h, 90) : 0),
+                (unsigned long long)(h ? gc_hist_percentile(h, 99) : 0),
+                (unsigned long long)(h ? gc_hist_percentile(h, 99.9) : 0), (unsigned long long)(h ? h->max : 0));
+        put_text(runs, x->error);
+        fputc('\n', runs);
+        for (size_t i = 0; i < x->npauses; i++) {
+            const gc_pause *p = &x->pauses[i];
+            fprintf(pauses, "%s,%s,%s,%u,%zu,%u,%s,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%u\n", x->run_id,
+                    variant, wl, x->rep, i, p->cycle, p->kind, (unsigned long long)(p->start_ns - x->start_ns),
+                    (unsigned long long)(p->end_ns - x->start_ns), (unsigned long long)(p->end_ns - p->start_ns),
+                    (unsigned long long)p->ttsp_ns, (unsigned long long)p->mark_ns, (unsigned long long)p->sweep_ns,
+                    (unsigned long long)p->heap_before, (unsigned long long)p->heap_after,
+                    (unsigned long long)p->live_bytes, p->gc_threads);
+        }
+        if (h)
+            for (size_t b = 0; b < GC_HIST_BUCKETS; b++)
+                if (h->bucket[b])
+                    fprintf(lat, "%s,%s,%s,%u,%llu,%llu,%llu\n", x->run_id, variant, wl, x->rep,
+                            (unsigned long long)gc_hist_bucket_low(b), (unsigned long long)gc_hist_bucket_high(b),
+                            (unsigned long long)h->bucket[b]);
+        for (unsigned w = 0; w < x->nworkers; w++) {
+            const gc_worker_stats *s = &x->workers[w];
+            fprintf(wk, "%s,%s,%s,%u,%u,%llu,%llu,%llu,%llu,%llu,%llu\n", x->run_id, variant, wl, x->rep, w,
+                    (unsigned long long)s->objects, (unsigned long long)s->bytes, (unsigned long long)s->steals,
+                    (unsigned long long)s->steal_fails, (unsigned long long)s->busy_ns,
+                    (unsigned long long)s->idle_ns);
+        }
+    }
+    int bad = ferror(runs) | ferror(pauses) | ferror(lat) | ferror(wk);
+    bad |= fclose(runs) | fclose(pauses) | fclose(lat) | fclose(wk);
+    if (bad) {
+        snprintf(err, errlen, "error writing results into %s", dir);
+        return -1;
+    }
+    return 0;
+}
+
+/* A value's median, min and max over the repetitions. */
+typedef struct spread {
+    uint64_t med, min, max;
+} spread;
+
+static spread spread_of(const run_result *r, unsigned n, uint64_t (*get)(const run_result *)) {
+    uint64_t v[n ? n : 1];
+    for (unsigned i = 0; i < n; i++) v[i] = get(&r[i]);
+    spread s = {gc_min_u64(v, n), gc_min_u64(v, n), gc_max_u64(v, n)};
+    s.med = gc_median_u64(v, n);
+    return s;
+}
+
+static void fmt_ns(char *b, size_t len, uint64_t ns) {
+    if (ns < 10000) snprintf(b, len, "%llu ns", (unsigned long long)ns);
+    else if (ns < 10000000) snprintf(b, len, "%.1f us", (double)ns / 1e3);
+    else if (ns < 10000000000ull) snprintf(b, len, "%.1f ms", (double)ns / 1e6);
+    else snprintf(b, len, "%.2f s", (double)ns / 1e9);
+}
+
+static void fmt_bytes(char *b, size_t len, uint64_t v) {
+    if (v < 10u << 10) snprintf(b, len, "%llu B", (unsigned long long)v);
+    else if (v < 10u << 20) snprintf(b, len, "%.1f KiB", (double)v / 1024);
+    else if (v < 10ull << 30) snprintf(b, len, "%.1f MiB", (double)v / 1048576);
+    else snprintf(b, len, "%.2f GiB", (double)v / 1073741824.0);
+}
+
+static void row(FILE *f, const char *name, spread s, bool bytes) {
+    char a[32], b[32], c[32];
+    void (*fmt)(char *, size_t, uint64_t) = bytes ? fmt_bytes : fmt_ns;
+    fmt(a, sizeof a, s.med), fmt(b, sizeof b, s.min), fmt(c, sizeof c, s.max);
+    fprintf(f, "  %-22s %12s %12s %12s\n", name, a, b, c);
+}
+
+#define GETTER(name, expr) \
+    static uint64_t name(const run_result *r) { return (expr); }
+GETTER(g_wall, r->wall_ns)
+GETTER(g_gccpu, r->gc_cpu_ns)
+GETTER(g_count, r->ps.count)
+GETTER(g_total, r->ps.total_ns)
+GETTER(g_p50, r->ps.p50_ns)
+GETTER(g_p90, r->ps.p90_ns)
+GETTER(g_p99, r->ps.p99_ns)
+GETTER(g_p999, r->ps.p999_ns)
+GETTER(g_max, r->ps.max_ns)
+GETTER(g_ttsp, r->ps.ttsp_p99_ns)
+GETTER(g_peak, r->heap.peak_heap_bytes)
+GETTER(g_rss, r->peak_rss)
+GETTER(g_live, r->heap.live_bytes)
+GETTER(g_lp50, r->latency ? gc_hist_percentile(r->latency, 50) : 0)
+GETTER(g_lp99, r->latency ? gc_hist_percentile(r->latency, 99) : 0)
+GETTER(g_lp999, r->latency ? gc_hist_percentile(r->latency, 99.9) : 0)
+GETTER(g_lmax, r->latency ? r->latency->max : 0)
+GETTER(g_mmu10, (uint64_t)(r->mmu[3] * 1e6))
+
+void results_print_summary(FILE *f, const run_config *cfg, run_result *r, unsigned n) {
+    char params[512];
+    results_format_params(cfg, params, sizeof params);
+    unsigned failed = 0;
+    for (unsigned i = 0; i < n; i++) failed += r[i].status != 0;
+    fprintf(f, "%s on %s: %u run%s (%u failed), %u mutator thread%s, %u GC thread%s, heap max %llu MiB, factor %g\n",
+            cfg->wl->name, GCLAB_VARIANT, n, n == 1 ? "" : "s", failed, cfg->threads, cfg->threads == 1 ? "" : "s",
+            r[0].heap.gc_threads, r[0].heap.gc_threads == 1 ? "" : "s",
+            (unsigned long long)(r[0].heap.max_heap_bytes >> 20), cfg->heap_factor);
+    fprintf(f, "  params: %s\n", params);
+    fprintf(f, "  %-22s %12s %12s %12s\n", "", "median", "min", "max");
+    row(f, "wall", spread_of(r, n, g_wall), false);
+    row(f, "GC CPU", spread_of(r, n, g_gccpu), false);
+    spread c = spread_of(r, n, g_count);
+    fprintf(f, "  %-22s %12llu %12llu %12llu\n", "pauses", (unsigned long long)c.med, (unsigned long long)c.min,
+            (unsigned long long)c.max);
+    row(f, "pause total", spread_of(r, n, g_total), false);
+    row(f, "pause p50", spread_of(r, n, g_p50), false);
+    row(f, "pause p90", spread_of(r, n, g_p90), false);
+    row(f, "pause p99", spread_of(r, n, g_p99), false);
+    row(f, "pause p99.9", spread_of(r, n, g_p999), false);
+    row(f, "pause max", spread_of(r, n, g_max), false);
+    row(f, "time-to-safepoint p99", spread_of(r, n, g_ttsp), false);
+    spread m = spread_of(r, n, g_mmu10);
+    fprintf(f, "  %-22s %12.3f %12.3f %12.3f\n", "MMU at 10 ms", m.med / 1e6, m.min / 1e6, m.max / 1e6);
+    row(f, "peak heap", spread_of(r, n, g_peak), true);
+    row(f, "peak RSS", spread_of(r, n, g_rss), true);
+    row(f, "live after last GC", spread_of(r, n, g_live), true);
+    if (r[0].latency) {
+        row(f, "mutator latency p50", spread_of(r, n, g_lp50), false);
+        row(f, "mutator latency p99", spread_of(r, n, g_lp99), false);
+        row(f, "mutator latency p99.9", spread_of(r, n, g_lp999), false);
+        row(f, "mutator latency max", spread_of(r, n, g_lmax), false);
+    }
+    for (unsigned i = 0; i < n; i++)
+        if (r[i].status) fprintf(f, "  run %u FAILED: %s\n", r[i].rep, r[i].error);
+}

@@ -1,0 +1,150 @@
+/* gclab.h: the mutator API, the only header a workload includes (DESIGN §2).
+ *
+ * It never changes with the collector. The build defines GCLAB_COLLECTOR_<NAME>, which selects one
+ * collector header with the inline fast paths (allocation, write barrier, safepoint poll), so a
+ * barrier costs what it costs in a real runtime rather than an indirect call.
+ *
+ * Object model: an object is a header word, then `nptrs` pointer slots, then `nbytes` raw bytes.
+ * Collectors are precise: a workload holds a pointer across anything that may collect (allocation,
+ * gc_safepoint, gc_collect, gc_block_leave) only in a registered root: a handle on its thread's shadow
+ * stack (gc_push) or a global root (gc_add_root). Pointer slots are read with gc_read and written
+ * with gc_write, never by hand.
+ */
+#ifndef GCLAB_H
+#define GCLAB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct gc_heap gc_heap;
+typedef struct gc_mut gc_mut;   /* one per attached mutator thread */
+typedef struct gc_obj gc_obj;   /* opaque: points at the object's header word */
+typedef uint16_t gc_type;       /* a registered type id, >= 1 */
+
+/* One pause: a span during which at least one mutator is held by the collector (DESIGN §4). */
+typedef struct gc_pause {
+    uint64_t start_ns;      /* stop requested (CLOCK_MONOTONIC) */
+    uint64_t end_ns;        /* mutators released */
+    uint64_t ttsp_ns;       /* time to safepoint: stop requested -> every mutator stopped */
+    uint64_t mark_ns;       /* marking (or copying) inside the pause */
+    uint64_t sweep_ns;      /* sweeping or other reclamation inside the pause */
+    uint64_t heap_before;   /* heap footprint in bytes when the pause began */
+    uint64_t heap_after;    /* ... and when it ended */
+    uint64_t live_bytes;    /* bytes found live by this cycle's marking (0 if it did not mark) */
+    uint32_t gc_threads;    /* GC threads that worked in this pause */
+    uint32_t cycle;         /* collection cycle number, from 1 */
+    const char *kind;       /* "full", "initial-mark", "remark", "increment", "scavenge", "degenerated" */
+} gc_pause;
+
+/* Cumulative statistics of one GC worker (work-stealing makes load balance visible here). */
+typedef struct gc_worker_stats {
+    uint64_t objects;       /* objects traced (marked or copied) */
+    uint64_t bytes;         /* bytes traced */
+    uint64_t steals;        /* successful steals */
+    uint64_t steal_fails;   /* steal attempts that found nothing */
+    uint64_t busy_ns;       /* time spent with work */
+    uint64_t idle_ns;       /* time spent looking for work or waiting for termination */
+} gc_worker_stats;
+
+typedef struct gc_heap_stats {
+    uint64_t collections;       /* completed cycles */
+    uint64_t gc_cpu_ns;         /* CPU time of collection work, all GC threads */
+    uint64_t allocated_bytes;   /* total bytes handed to the mutators */
+    uint64_t allocated_objects; /* total objects allocated via slow paths (approximate for fast paths) */
+    uint64_t heap_bytes;        /* current footprint: blocks in use */
+    uint64_t peak_heap_bytes;   /* largest footprint seen */
+    uint64_t live_bytes;        /* live bytes after the last cycle */
+    uint64_t max_heap_bytes;    /* the limit the heap never exceeds */
+    unsigned gc_threads;
+} gc_heap_stats;
+
+/* Called when the heap cannot go on (heap exhausted, shadow stack overflow). It must not return;
+ * without one the heap prints the message on stderr and exits with status 3. */
+typedef void (*gc_fatal_fn)(void *ctx, const char *msg);
+
+typedef struct gc_options {
+    size_t max_heap;          /* bytes the heap never exceeds; 0: collector default (1 GiB) */
+    size_t initial_heap;      /* heap size before the first cycle; 0: collector default */
+    double heap_factor;       /* after a cycle, next trigger at live * heap_factor; 0: default 2.0 */
+    unsigned gc_threads;      /* parallel GC workers; 0: one per core */
+    unsigned stress_every;    /* collect every N allocations per thread; 0: off */
+    bool verify;              /* run the heap verifier after every cycle */
+    size_t root_capacity;     /* handles per thread's shadow stack; 0: default (1 Mi) */
+    gc_fatal_fn on_fatal;
+    void *ctx;
+} gc_options;
+
+/* Creates a heap. On bad options returns NULL and writes one line into err. */
+gc_heap *gc_heap_create(const gc_options *opts, char *err, size_t errlen);
+void gc_heap_destroy(gc_heap *heap);
+const char *gc_collector_name(void);  /* e.g. "stw", "bdw" */
+
+/* Types give objects a name for statistics, snapshots and the verifier. Register before attaching
+ * threads; the same name returns the same id. */
+gc_type gc_register_type(gc_heap *heap, const char *name);
+const char *gc_type_name(gc_heap *heap, gc_type type);
+
+/* Each mutator thread attaches before it allocates and detaches before it exits. */
+gc_mut *gc_attach(gc_heap *heap);
+void gc_detach(gc_mut *mut);
+
+/* Shadow-stack handles. gc_push returns a slot that is a root until the enclosing scope closes:
+ *     size_t scope = gc_scope_open(mut);
+ *     gc_obj **h = gc_push(mut, gc_alloc(...));
+ *     ... *h may be reloaded after any allocation; the collector updates it if it moves the object
+ *     gc_scope_close(mut, scope);
+ */
+static inline size_t gc_scope_open(gc_mut *mut);
+static inline void gc_scope_close(gc_mut *mut, size_t scope);
+static inline gc_obj **gc_push(gc_mut *mut, gc_obj *obj);
+
+/* Global roots: the address of a gc_obj * that stays valid until removed. */
+void gc_add_root(gc_heap *heap, gc_obj **slot);
+void gc_remove_root(gc_heap *heap, gc_obj **slot);
+
+/* Allocates a zeroed object. Never returns NULL: heap exhaustion is fatal (gc_options.on_fatal). */
+static inline gc_obj *gc_alloc(gc_mut *mut, gc_type type, uint32_t nptrs, size_t nbytes);
+static inline gc_obj *gc_read(const gc_obj *obj, size_t i);
+static inline void gc_write(gc_mut *mut, gc_obj *obj, size_t i, gc_obj *val);
+static inline void *gc_raw(gc_obj *obj);          /* the raw bytes after the pointer slots */
+static inline uint32_t gc_nptrs(const gc_obj *obj);
+static inline size_t gc_nbytes(const gc_obj *obj);
+static inline gc_type gc_typeof(const gc_obj *obj);
+
+/* Safepoints: a thread that runs long without allocating polls; a thread that will block (I/O,
+ * locks, sleeping, joining) brackets that stretch so the collector need not wait for it. Between
+ * gc_block_enter and gc_block_leave it must not touch the heap. */
+static inline void gc_safepoint(gc_mut *mut);
+void gc_block_enter(gc_mut *mut);
+void gc_block_leave(gc_mut *mut);
+
+void gc_collect(gc_mut *mut);                 /* a full collection, now */
+
+/* What the harness reads. The pause log is complete once every mutator has detached. */
+void gc_get_stats(gc_heap *heap, gc_heap_stats *out);
+const gc_pause *gc_pause_log(gc_heap *heap, size_t *count);
+unsigned gc_worker_count(gc_heap *heap);
+void gc_get_worker_stats(gc_heap *heap, unsigned worker, gc_worker_stats *out);
+/* Runs the heap verifier now (stops the world); returns the number of problems found and writes the
+ * first one into msg. Collectors with no precise heap (bdw) check what they can. */
+size_t gc_verify_now(gc_mut *mut, char *msg, size_t msglen);
+
+#ifdef __cplusplus
+}
+#endif
+
+/* The collector's inline fast paths. */
+#if defined(GCLAB_COLLECTOR_STW)
+#include "../collector/stw.h"
+#elif defined(GCLAB_COLLECTOR_BDW)
+#include "../collector/bdw.h"
+#else
+#error "build with -DGCLAB_COLLECTOR_<NAME> (make COLLECTOR=...)"
+#endif
+
+#endif
