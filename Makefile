@@ -15,7 +15,8 @@ MAKEVAR = $(MAKE) --no-print-directory -f build.mk
 
 all: deps $(addprefix variant-,$(VARIANTS))
 
-variant-%:
+# A static pattern rule: make skips implicit-rule search for .PHONY targets, so a plain pattern would not run.
+$(addprefix variant-,$(VARIANTS)): variant-%: deps
 	@$(MAKEVAR) VARIANT=$* -j$(JOBS)
 
 # Sanitizer builds: TSan for every variant with threads, ASan+UBSan for the same code paths.
@@ -29,7 +30,7 @@ deps:
 	@./tools/deps.sh
 
 test: all tsan asan
-	@./tests/run.sh
+	@VARIANTS="$(VARIANTS)" ./tests/run.sh
 
 bench: all
 	@./harness/bench.sh $(SUITE)

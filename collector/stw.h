@@ -7,7 +7,7 @@
 
 static inline void gc_write(gc_mut *mut, gc_obj *obj, size_t i, gc_obj *val) {
     (void)mut;
-    atomic_store_explicit(&obj->slot[i], val, memory_order_relaxed);
+    atomic_store_explicit(&obj->slot[i], val, memory_order_release);
 }
 
 #endif

@@ -139,6 +139,13 @@ static void parse_run(int argc, char **argv, run_config *cfg) {
     if (cfg->threads > 1 && !cfg->wl->multithreaded)
         usage_error("workload %s runs on one thread; --threads %u is not supported", cfg->wl->name, cfg->threads);
     if (cfg->heap_factor == 0) cfg->heap_factor = 2.0;
+    /* Checked here as well as by the collectors, so every variant refuses the same input the same way. */
+    if (!(cfg->heap_factor > 1.0 && cfg->heap_factor <= 100.0))
+        usage_error("--heap-factor %g is out of range (more than 1, at most 100)", cfg->heap_factor);
+    if (cfg->max_heap && cfg->max_heap < ((size_t)1 << 20))
+        usage_error("--heap %zu KiB is too small (the minimum is 1 MiB)", cfg->max_heap >> 10);
+    if (cfg->initial_heap > (cfg->max_heap ? cfg->max_heap : (size_t)1 << 30))
+        usage_error("--initial-heap exceeds the maximum heap");
 }
 
 /* Peak RSS of this repetition: clear_refs value 5 resets the high-water mark (Linux 4.0+). */
@@ -232,8 +239,8 @@ static int cmd_run(int argc, char **argv) {
     uint64_t need = cfg.wl->live_bytes(cfg.param, cfg.threads);
     size_t max = cfg.max_heap ? cfg.max_heap : (size_t)1 << 30;
     if (need > max)
-        usage_error("a %zu MiB heap is smaller than what %s keeps live with these options (%llu MiB): raise --heap",
-                    max >> 20, cfg.wl->name, (unsigned long long)(need >> 20));
+        usage_error("a %.1f MiB heap is smaller than what %s keeps live with these options (%.1f MiB): raise --heap",
+                    (double)max / 1048576, cfg.wl->name, (double)need / 1048576);
     run_result *r = calloc(cfg.repeat, sizeof *r);
     if (!r) usage_error("out of memory");
     int failed = 0;

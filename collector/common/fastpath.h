@@ -34,8 +34,11 @@ static inline gc_obj *gc_alloc(gc_mut *mut, gc_type type, uint32_t nptrs, size_t
     return gc_alloc_slow(mut, type, nptrs, nbytes);
 }
 
+/* Slots are read with acquire and written with release (in each collector's gc_write): a thread that
+ * receives an object through a slot then also sees its header and raw bytes as they were written
+ * before the store. Both are plain moves on x86; on arm64 they are ldar/stlr. */
 static inline gc_obj *gc_read(const gc_obj *obj, size_t i) {
-    return atomic_load_explicit(&((gc_obj *)obj)->slot[i], memory_order_relaxed);
+    return atomic_load_explicit(&((gc_obj *)obj)->slot[i], memory_order_acquire);
 }
 
 static inline void *gc_raw(gc_obj *obj) {

@@ -2,6 +2,7 @@
 
 #include <sched.h>
 #include <stdlib.h>
+#include <string.h>
 #include "clock.h"
 
 typedef struct mark_phase {
@@ -18,6 +19,10 @@ int gc_markers_init(gc_heap *heap) {
     for (unsigned i = 0; i < n; i++) {
         gc_marker *m = &heap->markers[i];
         gc_deque_init(&m->dq, 1024);
+        m->caplocal = 4096;
+        m->nlocal = 0;
+        m->local = malloc(m->caplocal * sizeof *m->local);
+        if (!m->local) return -1;
         m->stats = (gc_worker_stats){0};
         m->live_bytes = 0;
         m->rng = 0x9e3779b97f4a7c15ull * (i + 1);
@@ -27,9 +32,35 @@ int gc_markers_init(gc_heap *heap) {
 
 void gc_markers_free(gc_heap *heap) {
     if (!heap->markers) return;
-    for (unsigned i = 0; i < heap->workers.n; i++) gc_deque_destroy(&heap->markers[i].dq);
+    for (unsigned i = 0; i < heap->workers.n; i++) {
+        gc_deque_destroy(&heap->markers[i].dq);
+        free(heap->markers[i].local);
+    }
     free(heap->markers);
     heap->markers = NULL;
+}
+
+static void push_local(gc_marker *m, uintptr_t e) {
+    if (__builtin_expect(m->nlocal == m->caplocal, 0)) {
+        size_t cap = m->caplocal * 2;
+        uintptr_t *l = realloc(m->local, cap * sizeof *l);
+        if (!l) {
+            gc_deque_push(&m->dq, e);   /* the deque grows on its own; it is slower, not wrong */
+            return;
+        }
+        m->local = l;
+        m->caplocal = cap;
+    }
+    m->local[m->nlocal++] = e;
+}
+
+/* Publishes the oldest half of the private stack when nobody has anything to steal from us. */
+static void share(gc_marker *m) {
+    if (m->nlocal < 2 || !gc_deque_looks_empty(&m->dq)) return;
+    size_t k = m->nlocal / 2;
+    for (size_t i = 0; i < k; i++) gc_deque_push(&m->dq, m->local[i]);
+    memmove(m->local, m->local + k, (m->nlocal - k) * sizeof *m->local);
+    m->nlocal -= k;
 }
 
 /* White -> grey. */
@@ -39,11 +70,20 @@ static inline void shade(gc_marker *m, gc_obj *o, uint64_t colour) {
     uint64_t old = colour ? atomic_fetch_or_explicit(&o->header, GC_HDR_MARK, memory_order_relaxed)
                           : atomic_fetch_and_explicit(&o->header, ~GC_HDR_MARK, memory_order_relaxed);
     if ((old & GC_HDR_MARK) == colour) return;   /* another worker won */
-    gc_deque_push(&m->dq, (uintptr_t)o);
+    push_local(m, (uintptr_t)o);
 }
+
+/* Marking is bound by cache misses on the headers of the objects a scan reaches; touching the target
+ * of a slot a few slots ahead overlaps those misses (the header is read, then written, so prefetch
+ * for writing). */
+#define PREFETCH_DISTANCE 8
 
 static inline void scan_slots(gc_marker *m, gc_slot *s, gc_slot *end, uint64_t colour) {
     for (; s < end; s++) {
+        if (s + PREFETCH_DISTANCE < end) {
+            gc_obj *ahead = atomic_load_explicit(s + PREFETCH_DISTANCE, memory_order_relaxed);
+            if (ahead) __builtin_prefetch(ahead, 1, 3);
+        }
         gc_obj *v = atomic_load_explicit(s, memory_order_relaxed);
         if (v) shade(m, v, colour);
     }
@@ -127,7 +167,6 @@ static void mark_worker(unsigned id, unsigned n, void *arg) {
     mark_phase *ph = arg;
     gc_heap *heap = ph->heap;
     gc_marker *m = &heap->markers[id];
-    (void)n;
     uint64_t t_start = gc_now_ns(), idle = 0;
     if (id == 0) {
         void *a[2] = {m, &ph->colour};
@@ -135,7 +174,12 @@ static void mark_worker(unsigned id, unsigned n, void *arg) {
     }
     for (;;) {
         uintptr_t e;
-        while ((e = gc_deque_take(&m->dq)) != GC_DEQUE_EMPTY) process(heap, m, e, ph->colour);
+        for (unsigned k = 0;; k++) {
+            if (m->nlocal) e = m->local[--m->nlocal];
+            else if ((e = gc_deque_take(&m->dq)) == GC_DEQUE_EMPTY) break;
+            process(heap, m, e, ph->colour);
+            if (n > 1 && (k & 31) == 0) share(m);
+        }
         uint64_t t_idle = gc_now_ns();
         e = try_steal(ph, m, id);
         if (e == GC_DEQUE_EMPTY) {

@@ -4,7 +4,12 @@
  * its mark bit differs from the target colour. The bit is set by an atomic read-modify-write, so of
  * several workers that reach one object exactly one pushes it. A pointer array longer than
  * GC_MARK_CHUNK slots (always a large object) is split into range entries that other workers can
- * steal, so one big array does not serialize the phase. */
+ * steal, so one big array does not serialize the phase.
+ *
+ * A worker traces from a private stack (plain loads and stores) and moves the oldest half of it to
+ * its stealable deque only when that deque has run dry: a pop from a Chase-Lev deque costs a seq_cst
+ * store, a pop from the private stack costs nothing, and the oldest entries (nearest the roots) are
+ * the biggest pieces of work to hand to a thief. */
 #ifndef GCLAB_MARK_H
 #define GCLAB_MARK_H
 
@@ -15,7 +20,9 @@
 #define GC_MARK_RANGE_TAG ((uintptr_t)1)
 
 typedef struct gc_marker {
-    _Alignas(64) gc_deque dq;
+    _Alignas(64) gc_deque dq;   /* what thieves may take */
+    uintptr_t *local;           /* private LIFO stack */
+    size_t nlocal, caplocal;
     gc_worker_stats stats;      /* cumulative over cycles */
     uint64_t live_bytes;        /* this cycle */
     uint64_t rng;

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# compare.sh RESULTS_DIR: the comparison table of a results folder: per workload and configuration,
+# the median over repetitions of wall time, pause p99 and max, GC CPU, peak heap, and each variant's
+# wall-time and p99 ratios against the reference variant (REF, default bdw).
+set -u
+dir=${1:?usage: compare.sh RESULTS_DIR}
+ref=${REF:-bdw}
+[ -f "$dir/runs.csv" ] || { echo "gclab: no runs.csv in $dir" >&2; exit 2; }
+awk -F, -v ref="$ref" '
+function median(key,   n, i, j, t, a) {
+    n = split(vals[key], a, " ")
+    for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j-1] + 0 > a[j] + 0; j--) { t = a[j]; a[j] = a[j-1]; a[j-1] = t }
+    return n ? a[int((n + 1) / 2)] : 0
+}
+NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+{
+    # params is quoted and contains no commas, so fields stay aligned
+    cfg = $col["workload"] " t=" $col["threads"] " g=" $col["gc_threads"] " f=" $col["heap_factor"]
+    v = $col["variant"]
+    if (!(cfg in seen)) { seen[cfg] = 1; order[++ncfg] = cfg }
+    if (!((cfg, v) in has)) { has[cfg, v] = 1; vars[cfg] = vars[cfg] " " v }
+    if ($col["status"] != "ok") { bad[cfg, v]++; next }
+    foreach = split("wall_ns pause_p99_ns pause_max_ns gc_cpu_ns peak_heap_bytes lat_max_ns", names, " ")
+    for (k = 1; k <= foreach; k++) vals[cfg, v, names[k]] = vals[cfg, v, names[k]] " " $col[names[k]]
+}
+END {
+    printf "%-34s %-10s %10s %7s %10s %10s %10s %9s %10s %7s\n", "workload / config", "variant", "wall ms", "x" ref, "p99 ms", "max ms", "GC CPU ms", "peak MiB", "lat max ms", "failed"
+    for (c = 1; c <= ncfg; c++) {
+        cfg = order[c]
+        rw = median(cfg SUBSEP ref SUBSEP "wall_ns")
+        n = split(vars[cfg], vs, " ")
+        for (i = 1; i <= n; i++) {
+            v = vs[i]
+            w = median(cfg SUBSEP v SUBSEP "wall_ns")
+            ratio = (rw > 0 && w > 0) ? sprintf("%.2f", w / rw) : "-"
+            printf "%-34s %-10s %10.1f %7s %10.3f %10.3f %10.1f %9.1f %10.3f %7d\n", cfg, v, w / 1e6, ratio,
+                median(cfg SUBSEP v SUBSEP "pause_p99_ns") / 1e6, median(cfg SUBSEP v SUBSEP "pause_max_ns") / 1e6,
+                median(cfg SUBSEP v SUBSEP "gc_cpu_ns") / 1e6, median(cfg SUBSEP v SUBSEP "peak_heap_bytes") / 1048576,
+                median(cfg SUBSEP v SUBSEP "lat_max_ns") / 1e6, bad[cfg, v] + 0
+        }
+    }
+    print "medians over repetitions; x" ref " = wall time / " ref "'"'"'s wall time in the same run of the suite"
+}' "$dir/runs.csv"

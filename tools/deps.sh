@@ -1,0 +1,27 @@
+#!/bin/sh
+# Installs the Debian packages gclab needs when run as root; otherwise prints the apt-get line.
+# Packages: a C toolchain, libgc (the bdw peer), hwloc (topology), gnuplot (plots), Google Benchmark
+# and a C++ compiler (micro-benchmarks), and the sanitizer runtimes.
+set -u
+PKGS="make gcc g++ pkg-config libgc-dev libhwloc-dev hwloc gnuplot-nox libbenchmark-dev libasan8 libubsan1 libtsan2"
+
+command -v dpkg-query >/dev/null 2>&1 || {
+    echo "gclab: not a Debian system; install the equivalents of: $PKGS" >&2
+    exit 0
+}
+missing=""
+for p in $PKGS; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" = 0 ]; then
+    echo "gclab: installing$missing"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq && apt-get install -y -qq $missing >/dev/null || {
+        echo "gclab: apt-get install failed for:$missing" >&2
+        exit 1
+    }
+else
+    echo "gclab: missing Debian packages; run: sudo apt-get install -y$missing" >&2
+    exit 1
+fi
