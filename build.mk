@@ -33,15 +33,16 @@ CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=undefined
 LDLIBS += -fsanitize=address,undefined
 endif
 
-# The collector's own sources and libraries (collector/<name>.mk sets COLLECTOR_SRCS, COLLECTOR_LIBS).
+# The collector's own sources, libraries and unit tests (collector/<name>.mk sets COLLECTOR_SRCS,
+# COLLECTOR_LIBS and COLLECTOR_TESTS).
 include collector/$(COLLECTOR).mk
 LDLIBS += $(COLLECTOR_LIBS)
 
 HARNESS_SRCS := $(filter-out harness/main.c,$(wildcard harness/*.c)) $(wildcard workloads/*.c)
 LIB_SRCS := $(COLLECTOR_SRCS) $(HARNESS_SRCS)
 LIB_OBJS := $(patsubst %.c,$(OUT)/obj/%.o,$(LIB_SRCS))
-TEST_SRCS := $(wildcard tests/unit/*.c)
-TEST_BINS := $(patsubst tests/unit/%.c,$(OUT)/%,$(TEST_SRCS))
+# Unit tests are per collector (COLLECTOR_TESTS in its .mk): most test the common heap, which bdw lacks.
+TEST_BINS := $(patsubst tests/unit/%.c,$(OUT)/%,$(COLLECTOR_TESTS))
 
 all: $(OUT)/gclab $(TEST_BINS)
 

@@ -28,9 +28,9 @@
 #define GC_GRANULE_SHIFT 4
 #define GC_BLOCK_SHIFT 16                       /* 64 KiB blocks */
 #define GC_BLOCK_SIZE ((size_t)1 << GC_BLOCK_SHIFT)
-#define GC_SMALL_MAX 8192u                      /* larger objects live in runs of whole blocks */
+#define GC_SMALL_MAX 32768u                     /* larger objects live in runs of whole blocks */
 #define GC_SMALL_GRANULES (GC_SMALL_MAX / GC_GRANULE)
-#define GC_NCLASSES 56                          /* see gc_size_classes_init */
+#define GC_NCLASSES 72                          /* see sizeclass.c */
 #define GC_LARGE_PREFIX 16u
 
 #define GC_HDR_MARK ((uint64_t)1)

@@ -2,8 +2,8 @@
  *
  * An object is grey while its entry sits in some worker's deque, black once scanned, and white while
  * its mark bit differs from the target colour. The bit is set by an atomic read-modify-write, so of
- * several workers that reach one object exactly one pushes it. A pointer array longer than
- * GC_MARK_CHUNK slots (always a large object) is split into range entries that other workers can
+ * several workers that reach one object exactly one pushes it. A large pointer array longer than
+ * GC_MARK_CHUNK slots is split into range entries that other workers can
  * steal, so one big array does not serialize the phase.
  *
  * A worker traces from a private stack (plain loads and stores) and moves the oldest half of it to
@@ -16,7 +16,7 @@
 #include "heap.h"
 #include "deque.h"
 
-#define GC_MARK_CHUNK 1024      /* slots; larger than any small object has */
+#define GC_MARK_CHUNK 1024      /* slots; only large objects are split (a small one is bounded work) */
 #define GC_MARK_RANGE_TAG ((uintptr_t)1)
 
 typedef struct gc_marker {

@@ -1,8 +1,10 @@
 /* sizeclass.c: size classes for small objects.
  *
- * Every granule up to 256 bytes has its own class (the small objects that dominate allocation waste
- * nothing); above, each power of two is split into 8 classes, so internal fragmentation stays under
- * 12.5% up to GC_SMALL_MAX. 16 + 5 x 8 = 56 classes. */
+ * Every granule below 256 bytes has its own class (the small objects that dominate allocation waste
+ * nothing); from 256 bytes, each power of two is split into 8 classes, so internal fragmentation
+ * stays under 12.5% up to GC_SMALL_MAX: 15 + 7 x 8 + 1 = 72 classes. Small objects go up to 32 KiB
+ * because a large object occupies whole 64 KiB blocks: an 8 KiB message as a large object would
+ * waste seven eighths of its block; in a 9 KiB class it wastes under 2%. */
 #include <pthread.h>
 #include "layout.h"
 
@@ -12,6 +14,7 @@ uint32_t gc_class_bytes[GC_NCLASSES];
 static void build(void) {
     unsigned cls = 0;
     for (uint32_t size = GC_GRANULE; size <= GC_SMALL_MAX;) {
+        if (cls == GC_NCLASSES) __builtin_trap();   /* GC_NCLASSES disagrees with this loop */
         gc_class_bytes[cls++] = size;
         uint32_t step = size < 256 ? GC_GRANULE : (uint32_t)1 << (31 - __builtin_clz(size)) >> 3;
         size += step;
