@@ -246,6 +246,7 @@ static int cmd_run(int argc, char **argv) {
     int failed = 0;
     for (unsigned rep = 1; rep <= cfg.repeat; rep++) {
         run_once(&cfg, rep, &r[rep - 1]);
+        if (r[rep - 1].status == WL_BAD_PARAMS) usage_error("%s: %s", cfg.wl->name, r[rep - 1].error);
         failed |= r[rep - 1].status != 0;
     }
     if (!cfg.quiet) results_print_summary(stdout, &cfg, r, cfg.repeat);

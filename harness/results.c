@@ -15,7 +15,8 @@
     "live_bytes,ops,lat_count,lat_p50_ns,lat_p90_ns,lat_p99_ns,lat_p999_ns,lat_max_ns,error"
 #define PAUSES_HEADER                                                                                    \
     "run_id,variant,workload,rep,index,cycle,kind,start_ns,end_ns,duration_ns,ttsp_ns,mark_ns,sweep_ns," \
-    "heap_before_bytes,heap_after_bytes,live_bytes,gc_threads"
+    "heap_before_bytes,heap_after_bytes,live_bytes,gc_threads,roots_ns,drain_ns,barrier_hits,regreyed,"  \
+    "alloc_during_mark_bytes,floating_bytes,young_bytes,copied_bytes,promoted_bytes,cards_scanned"
 #define LATENCY_HEADER "run_id,variant,workload,rep,low_ns,high_ns,count"
 #define WORKERS_HEADER "run_id,variant,workload,rep,worker,objects,bytes,steals,steal_fails,busy_ns,idle_ns"
 
@@ -96,12 +97,17 @@ int results_write(const char *dir, const run_config *cfg, const run_result *r, u
         fputc('\n', runs);
         for (size_t i = 0; i < x->npauses; i++) {
             const gc_pause *p = &x->pauses[i];
-            fprintf(pauses, "%s,%s,%s,%u,%zu,%u,%s,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%u\n", x->run_id,
+            fprintf(pauses, "%s,%s,%s,%u,%zu,%u,%s,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%u", x->run_id,
                     variant, wl, x->rep, i, p->cycle, p->kind, (unsigned long long)(p->start_ns - x->start_ns),
                     (unsigned long long)(p->end_ns - x->start_ns), (unsigned long long)(p->end_ns - p->start_ns),
                     (unsigned long long)p->ttsp_ns, (unsigned long long)p->mark_ns, (unsigned long long)p->sweep_ns,
                     (unsigned long long)p->heap_before, (unsigned long long)p->heap_after,
                     (unsigned long long)p->live_bytes, p->gc_threads);
+            const uint64_t extra[] = {p->roots_ns, p->drain_ns, p->barrier_hits, p->regreyed, p->alloc_during_mark,
+                                      p->floating_bytes, p->young_bytes, p->copied_bytes, p->promoted_bytes,
+                                      p->cards_scanned};
+            for (size_t e = 0; e < sizeof extra / sizeof *extra; e++) fprintf(pauses, ",%llu", (unsigned long long)extra[e]);
+            fputc('\n', pauses);
         }
         if (h)
             for (size_t b = 0; b < GC_HIST_BUCKETS; b++)

@@ -39,6 +39,18 @@ typedef struct gc_pause {
     uint32_t gc_threads;    /* GC threads that worked in this pause */
     uint32_t cycle;         /* collection cycle number, from 1 */
     const char *kind;       /* "full", "initial-mark", "remark", "increment", "scavenge", "degenerated" */
+
+    /* Collector-specific figures; 0 where they do not apply. */
+    uint64_t roots_ns;          /* scanning roots inside the pause (initial mark, remark) */
+    uint64_t drain_ns;          /* remark: tracing what the barrier left grey */
+    uint64_t barrier_hits;      /* cycle ending here: write-barrier slow paths taken */
+    uint64_t regreyed;          /* cycle ending here: black objects turned grey again (Steele) */
+    uint64_t alloc_during_mark; /* cycle ending here: bytes allocated while marking ran */
+    uint64_t floating_bytes;    /* cycle ending here: dead at its start yet kept (diagnostic mode) */
+    uint64_t young_bytes;       /* scavenge: young-generation bytes in use when it began */
+    uint64_t copied_bytes;      /* scavenge: bytes copied within the young generation */
+    uint64_t promoted_bytes;    /* scavenge: bytes copied into the old generation */
+    uint64_t cards_scanned;     /* scavenge: dirty cards (or remembered-set entries) scanned */
 } gc_pause;
 
 /* Cumulative statistics of one GC worker (work-stealing makes load balance visible here). */

@@ -83,6 +83,7 @@ for v in $VARIANTS; do
     check_msg "$v heap factor" 2 "heap-factor 0.5 is out of range" $g run gcbench --heap-factor 0.5 $(small gcbench)
     check_msg "$v workload param range" 2 "out of range" $g run msgbuf --window 0
     check_msg "$v missing value" 2 "needs a value" $g run msgbuf --pushes
+    check_msg "$v params that do not go together" 2 "greater than --max-depth" $g run gcbench --min-depth 9 --max-depth 5
     check_msg "$v unknown command" 2 "unknown command" $g frobnicate
     # 1048-byte messages take 1152-byte cells: the live set passes the up-front check but not the heap.
     check_msg "$v heap exhausted" 3 "heap exhausted" \

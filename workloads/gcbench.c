@@ -225,7 +225,7 @@ static int run(wl_ctx *ctx, char *err, size_t errlen) {
     unsigned nthreads = ctx->threads ? ctx->threads : 1;
     if (sh.min_depth > sh.max_depth) {
         snprintf(err, errlen, "--min-depth %d is greater than --max-depth %d", sh.min_depth, sh.max_depth);
-        return -1;
+        return WL_BAD_PARAMS;
     }
     sh.t_node = gc_register_type(ctx->heap, "gcbench.node");
     sh.t_array = gc_register_type(ctx->heap, "gcbench.array");

@@ -178,7 +178,7 @@ static int run(wl_ctx *ctx, char *err, size_t errlen) {
     if (window < sh.nthreads) {
         snprintf(err, errlen, "--window %llu is smaller than --threads %u", (unsigned long long)window,
                  sh.nthreads);
-        return -1;
+        return WL_BAD_PARAMS;
     }
     sh.t_window = gc_register_type(ctx->heap, "msgbuf.window");
     sh.t_msg = gc_register_type(ctx->heap, "msgbuf.msg");

@@ -18,6 +18,7 @@ typedef struct wl_param {
 } wl_param;
 
 #define WL_MAX_PARAMS 16
+#define WL_BAD_PARAMS 2
 
 typedef struct wl_ctx {
     gc_heap *heap;
@@ -37,7 +38,9 @@ typedef struct workload {
     /* Bytes the workload keeps live at its peak for these parameters (a lower bound): a heap smaller
      * than this is refused before the run. */
     uint64_t (*live_bytes)(const int64_t *param, unsigned threads);
-    /* Runs and verifies. Returns 0, or non-zero with a one-line reason in err. */
+    /* Runs and verifies. Returns 0; WL_BAD_PARAMS when the parameters do not go together (the harness
+     * reports bad input, exit 2); any other non-zero value when the check failed. A one-line reason
+     * goes into err. */
     int (*run)(wl_ctx *ctx, char *err, size_t errlen);
 } workload;
 
