@@ -65,6 +65,8 @@ struct gc_heap {
     unsigned stress_every;
     bool verify;
     gc_fatal_fn on_fatal;
+    gc_thread_start_fn on_thread_start;
+    _Atomic unsigned attached;  /* attaches so far: the on_thread_start index */
     void *ctx;
 
     /* Types: ids 1..ntypes; names are never freed or moved while the heap lives. */
@@ -379,6 +381,7 @@ gc_heap *gc_heap_create(const gc_options *opts, char *err, size_t errlen) {
     h->stress_every = o.stress_every;
     h->verify = o.verify;
     h->on_fatal = o.on_fatal;
+    h->on_thread_start = o.on_thread_start;
     h->ctx = o.ctx;
     pthread_mutex_init(&h->type_lock, NULL);
     h->type_names = calloc(GC_BDW_MAX_TYPES + 1, sizeof *h->type_names);
@@ -520,6 +523,8 @@ static uint32_t mut_period(const gc_heap *h) {
 }
 
 gc_mut *gc_attach(gc_heap *h) {
+    if (h->on_thread_start)
+        h->on_thread_start(h->ctx, GC_THREAD_MUTATOR, atomic_fetch_add_explicit(&h->attached, 1, memory_order_relaxed));
     gc_mut *m = calloc(1, sizeof *m);
     if (!m) fatal(h, "out of memory attaching a thread");
     /* Plain malloc memory: libgc does not scan it; push_roots pushes roots[0, sp). */
@@ -543,6 +548,12 @@ gc_mut *gc_attach(gc_heap *h) {
 }
 
 static void after_collection(gc_mut *m);
+
+/* libgc's barrier-free marking has no state for the mutator's stores to depend on. */
+bool gc_test_marking(gc_mut *m, bool on) {
+    (void)m, (void)on;
+    return false;
+}
 
 void gc_detach(gc_mut *m) {
     gc_heap *h = m->heap;

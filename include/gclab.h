@@ -79,6 +79,12 @@ typedef struct gc_heap_stats {
  * without one the heap prints the message on stderr and exits with status 3. */
 typedef void (*gc_fatal_fn)(void *ctx, const char *msg);
 
+/* Called on a thread as it starts working for the heap, so the harness can pin it: a mutator in
+ * gc_attach (index: attach order from 0), a GC worker as it starts (index: worker number from 1;
+ * worker 0 is the collecting mutator itself). */
+typedef enum { GC_THREAD_MUTATOR, GC_THREAD_GC } gc_thread_kind;
+typedef void (*gc_thread_start_fn)(void *ctx, gc_thread_kind kind, unsigned index);
+
 typedef struct gc_options {
     size_t max_heap;          /* bytes the heap never exceeds; 0: collector default (1 GiB) */
     size_t initial_heap;      /* heap size before the first cycle; 0: collector default */
@@ -88,7 +94,8 @@ typedef struct gc_options {
     bool verify;              /* run the heap verifier after every cycle */
     size_t root_capacity;     /* handles per thread's shadow stack; 0: default (1 Mi) */
     gc_fatal_fn on_fatal;
-    void *ctx;
+    gc_thread_start_fn on_thread_start;
+    void *ctx;                /* passed to on_fatal and on_thread_start */
 } gc_options;
 
 /* Creates a heap. On bad options returns NULL and writes one line into err. */
@@ -145,6 +152,12 @@ void gc_get_worker_stats(gc_heap *heap, unsigned worker, gc_worker_stats *out);
 /* Runs the heap verifier now (stops the world); returns the number of problems found and writes the
  * first one into msg. Collectors with no precise heap (bdw) check what they can. */
 size_t gc_verify_now(gc_mut *mut, char *msg, size_t msglen);
+
+/* Testing and micro-benchmark hook: puts the collector in (or out of) the state in which its write
+ * barrier does its slow-path work, as while marking runs, without running a cycle. Returns false when
+ * the collector has no such state (its barrier never changes), true otherwise. World must be quiet:
+ * only the calling mutator attached. */
+bool gc_test_marking(gc_mut *mut, bool on);
 
 #ifdef __cplusplus
 }

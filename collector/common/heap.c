@@ -57,6 +57,11 @@ static int check_options(gc_options *o, char *err, size_t errlen) {
     return 0;
 }
 
+static void gc_worker_started(void *ctx, unsigned index) {
+    gc_heap *heap = ctx;
+    heap->opts.on_thread_start(heap->opts.ctx, GC_THREAD_GC, index);
+}
+
 gc_heap *gc_heap_create(const gc_options *opts, char *err, size_t errlen) {
     gc_options o = opts ? *opts : (gc_options){0};
     if (check_options(&o, err, errlen)) return NULL;
@@ -78,7 +83,7 @@ gc_heap *gc_heap_create(const gc_options *opts, char *err, size_t errlen) {
     heap->colour = 0;
     gc_set_trigger(heap, 0);
     if (gc_blocks_init(heap, err, errlen)) goto fail;
-    if (gc_workers_start(&heap->workers, o.gc_threads)) {
+    if (gc_workers_start(&heap->workers, o.gc_threads, o.on_thread_start ? gc_worker_started : NULL, heap)) {
         snprintf(err, errlen, "cannot start %u GC threads", o.gc_threads);
         goto fail;
     }
@@ -135,6 +140,12 @@ const char *gc_type_name(gc_heap *heap, gc_type type) {
 }
 
 gc_mut *gc_attach(gc_heap *heap) {
+    if (heap->opts.on_thread_start) {
+        pthread_mutex_lock(&heap->lock);
+        unsigned index = heap->attached++;
+        pthread_mutex_unlock(&heap->lock);
+        heap->opts.on_thread_start(heap->opts.ctx, GC_THREAD_MUTATOR, index);
+    }
     gc_mut *mut = aligned_alloc(64, (sizeof(gc_mut) + 63) & ~(size_t)63);
     if (!mut) gc_fatal(heap, "out of memory attaching a thread");
     memset(mut, 0, sizeof *mut);

@@ -72,6 +72,7 @@ struct gc_heap {
     pthread_cond_t cv_cycle;        /* a cycle finished */
     struct gc_mut *muts;
     unsigned nmuts;
+    unsigned attached;              /* attaches so far (the on_thread_start index), under lock */
     _Atomic int stop_requested;
     bool collecting;                /* somebody holds the collector role, under lock */
     _Atomic uint64_t cycles;        /* completed cycles */
@@ -86,6 +87,7 @@ struct gc_heap {
     struct gc_marker *markers;      /* one per worker (mark.h) */
     gc_pauselog pauses;
     _Atomic uint64_t gc_cpu_ns;
+    void *collector;                /* the collector's own state, if it has any */
 };
 
 /* heap.c */

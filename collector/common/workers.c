@@ -13,6 +13,7 @@ static void *worker_main(void *p) {
     worker_start start = *(worker_start *)p;
     free(p);
     gc_workers *w = start.w;
+    if (w->on_start) w->on_start(w->ctx, start.id);
     uint64_t seen = 0;
     pthread_mutex_lock(&w->lock);
     for (;;) {
@@ -34,8 +35,10 @@ static void *worker_main(void *p) {
     return NULL;
 }
 
-int gc_workers_start(gc_workers *w, unsigned n) {
+int gc_workers_start(gc_workers *w, unsigned n, void (*on_start)(void *ctx, unsigned index), void *ctx) {
     w->n = n ? n : 1;
+    w->on_start = on_start;
+    w->ctx = ctx;
     w->generation = 0;
     w->shutdown = false;
     w->fn = NULL;

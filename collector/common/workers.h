@@ -25,10 +25,13 @@ typedef struct gc_workers {
     void *arg;
     bool shutdown;
     _Atomic uint64_t cpu_ns;        /* CPU time the pool threads spent in phases */
+    void (*on_start)(void *ctx, unsigned index);   /* run on each pool thread as it starts */
+    void *ctx;
 } gc_workers;
 
-/* Starts n-1 pool threads. Returns 0, or -1 with errno set. */
-int gc_workers_start(gc_workers *w, unsigned n);
+/* Starts n-1 pool threads, each running on_start(ctx, index) first when on_start is set. Returns 0,
+ * or -1 with errno set. */
+int gc_workers_start(gc_workers *w, unsigned n, void (*on_start)(void *ctx, unsigned index), void *ctx);
 /* Runs fn on workers 0..n-1 (n clamped to the pool) and returns when all have finished. */
 void gc_workers_run(gc_workers *w, unsigned n, gc_job_fn fn, void *arg);
 void gc_workers_stop(gc_workers *w);
