@@ -4,6 +4,7 @@
 #define GCLAB_STW_H
 
 #include "common/fastpath.h"
+#include "common/freelist_alloc.h"
 
 static inline void gc_write(gc_mut *mut, gc_obj *obj, size_t i, gc_obj *val) {
     (void)mut;

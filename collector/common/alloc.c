@@ -6,6 +6,7 @@
  * is separate and hard: when a block cannot be had even after a full cycle, the heap is exhausted. */
 #include "heap.h"
 #include "fastpath.h"
+#include "freelist_alloc.h"
 
 bool gc_should_collect(gc_heap *heap) {
     uint64_t used = heap->live_after_gc + atomic_load_explicit(&heap->allocated_since_gc, memory_order_relaxed);

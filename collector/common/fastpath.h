@@ -1,9 +1,6 @@
-/* fastpath.h: the inline paths shared by gclab's own collectors (included by collector/<name>.h,
- * which adds its write barrier).
- *
- * The allocation fast path pops a cell from the thread's free list for the size class, zeroes the
- * object and writes its header: a table load, a pop, a short memset and a store (see README for the
- * disassembly). Everything else is gc_alloc_slow. */
+/* fastpath.h: the inline paths shared by gclab's own collectors: slot access, object fields,
+ * safepoint poll, shadow-stack handles. A collector's header (collector/<name>.h) includes this, an
+ * allocation fast path (freelist_alloc.h, or its own), and defines its write barrier. */
 #ifndef GCLAB_FASTPATH_H
 #define GCLAB_FASTPATH_H
 
@@ -12,27 +9,7 @@
 #include "layout.h"
 #include "mutator.h"
 
-gc_obj *gc_alloc_slow(gc_mut *mut, gc_type type, uint32_t nptrs, size_t nbytes);
 _Noreturn void gc_shadow_stack_overflow(gc_mut *mut);
-
-static inline gc_obj *gc_alloc(gc_mut *mut, gc_type type, uint32_t nptrs, size_t nbytes) {
-    size_t size = gc_object_bytes(nptrs, nbytes);
-    if (__builtin_expect(size <= GC_SMALL_MAX, 1)) {
-        unsigned cls = gc_class_of_granules[(size + GC_GRANULE - 1) >> GC_GRANULE_SHIFT];
-        gc_cell *cell = mut->fl[cls];
-        if (__builtin_expect(cell != NULL, 1)) {
-            mut->fl[cls] = cell->next;
-            /* The cell is this thread's alone until the object is published by a store into a slot or
-             * a root, so plain writes are enough here. */
-            memset((char *)cell + sizeof(uint64_t), 0, size - sizeof(uint64_t));
-            gc_obj *obj = (gc_obj *)cell;
-            atomic_store_explicit(&obj->header, gc_make_header(type, nptrs, nbytes, mut->colour),
-                                  memory_order_relaxed);
-            return obj;
-        }
-    }
-    return gc_alloc_slow(mut, type, nptrs, nbytes);
-}
 
 /* Slots are read with acquire and written with release (in each collector's gc_write): a thread that
  * receives an object through a slot then also sees its header and raw bytes as they were written

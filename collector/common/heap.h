@@ -150,6 +150,15 @@ void gc_visit_roots(gc_heap *heap, gc_root_visitor visit, void *arg);
 /* verify.c: the heap verifier (DESIGN §7). World stopped, after a cycle's marking. */
 size_t gc_verify_heap(gc_heap *heap, char *msg, size_t msglen);
 
+/* marksweep.c: pieces of a cycle, world stopped. */
+void gc_drop_free_lists(gc_heap *heap);          /* every thread's cells go back to the next sweep */
+void gc_set_colour(gc_heap *heap, uint64_t colour);   /* the heap's and every mutator's */
+void gc_verify_or_die(gc_heap *heap);            /* fatal with the first problem */
+/* A whole mark-sweep: drop free lists, mark on nthreads workers, flip the colour, free dead large
+ * objects, queue small blocks for lazy sweeping, set the next trigger, verify if asked. Adds its
+ * phase times and live bytes to rec; returns the live bytes. */
+uint64_t gc_mark_sweep(gc_heap *heap, unsigned nthreads, gc_pause *rec);
+
 /* Each collector defines this: one full collection, from an allocation slow path or gc_collect. */
 void gc_collector_collect(gc_mut *mut, bool forced);
 
