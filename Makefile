@@ -1,14 +1,23 @@
 # gclab: `make` builds every variant, `make COLLECTOR=x [BARRIER=y]` one, `make test`, `make bench`.
 # One variant is built by build.mk into build/<collector>[-<barrier>][-<sanitizer>]/.
 
-VARIANTS ?= stw bdw
+BARRIERS := dijkstra steele yuasa none
+VARIANTS ?= stw bdw $(addprefix incremental-,$(BARRIERS)) $(addprefix concurrent-,$(BARRIERS))
+# Sanitizer builds: TSan for the collectors whose collection runs beside the mutators (and stw's
+# parallel marking), ASan+UBSan for the rest. libgc and TSan do not work together.
+TSAN_VARIANTS ?= stw $(addprefix concurrent-,$(BARRIERS))
+ASAN_VARIANTS ?= stw $(addprefix incremental-,$(BARRIERS))
 SUITE ?= default
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
 ifdef COLLECTOR
 VARIANTS := $(COLLECTOR)$(if $(BARRIER),-$(BARRIER))
+TSAN_VARIANTS := $(filter $(VARIANTS),$(TSAN_VARIANTS))
+ASAN_VARIANTS := $(filter $(VARIANTS),$(ASAN_VARIANTS))
 endif
 
+# Parallel by default; a -j given to this make is passed down by the jobserver instead.
+PARJ = $(if $(findstring -j,$(MAKEFLAGS)),,-j$(JOBS))
 MAKEVAR = $(MAKE) --no-print-directory -f build.mk
 
 .PHONY: all deps test bench tsan asan clean $(addprefix variant-,$(VARIANTS))
@@ -17,20 +26,19 @@ all: deps $(addprefix variant-,$(VARIANTS))
 
 # A static pattern rule: make skips implicit-rule search for .PHONY targets, so a plain pattern would not run.
 $(addprefix variant-,$(VARIANTS)): variant-%: deps
-	@$(MAKEVAR) VARIANT=$* -j$(JOBS)
+	@$(MAKEVAR) VARIANT=$* $(PARJ)
 
-# Sanitizer builds: TSan for every variant with threads, ASan+UBSan for the same code paths.
 tsan: deps
-	@for v in $(VARIANTS); do [ "$$v" = bdw ] || $(MAKEVAR) VARIANT=$$v SAN=tsan -j$(JOBS) || exit 1; done
+	@for v in $(TSAN_VARIANTS); do $(MAKEVAR) VARIANT=$$v SAN=tsan $(PARJ) || exit 1; done
 asan: deps
-	@for v in $(VARIANTS); do [ "$$v" = bdw ] || $(MAKEVAR) VARIANT=$$v SAN=asan -j$(JOBS) || exit 1; done
+	@for v in $(ASAN_VARIANTS); do $(MAKEVAR) VARIANT=$$v SAN=asan $(PARJ) || exit 1; done
 
 # Installs the Debian packages the build needs when run as root; otherwise prints the apt-get line.
 deps:
 	@./tools/deps.sh
 
 test: all tsan asan
-	@VARIANTS="$(VARIANTS)" ./tests/run.sh
+	@VARIANTS="$(VARIANTS)" TSAN_VARIANTS="$(TSAN_VARIANTS)" ASAN_VARIANTS="$(ASAN_VARIANTS)" ./tests/run.sh
 
 bench: all
 	@./harness/bench.sh $(SUITE)

@@ -49,7 +49,7 @@ all: $(OUT)/gclab $(TEST_BINS)
 $(OUT)/gclab: $(OUT)/obj/harness/main.o $(LIB_OBJS)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
-$(OUT)/test_%: $(OUT)/obj/tests/unit/test_%.o $(LIB_OBJS)
+$(TEST_BINS): $(OUT)/%: $(OUT)/obj/tests/unit/%.o $(LIB_OBJS)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 $(OUT)/obj/%.o: %.c
@@ -58,3 +58,24 @@ $(OUT)/obj/%.o: %.c
 
 -include $(shell find $(OUT)/obj -name '*.d' 2>/dev/null)
 .PHONY: all
+
+# ---- Micro-benchmarks (make micro; README "Micro-benchmarks") ---------------------------------------
+# build/<variant>/micro: the C benchmarks in micro/*.c, compiled like the variant's code (so its inline
+# fast paths are the ones measured), registered with Google Benchmark by the C++17 shim micro/shim.cc.
+# Not part of `all`; never for sanitizer builds.
+ifeq ($(SAN),)
+CXXFLAGS := -std=c++17 $(OPT) -g $(WARN) -pthread -fno-omit-frame-pointer
+BENCH_LIBS := $(shell pkg-config --libs benchmark 2>/dev/null || echo -lbenchmark)
+MICRO_OBJS := $(patsubst %.c,$(OUT)/obj/%.o,$(wildcard micro/*.c)) $(OUT)/obj/micro/shim.o
+
+micro: $(OUT)/micro
+
+$(OUT)/micro: $(MICRO_OBJS) $(LIB_OBJS)
+	$(CXX) $(CXXFLAGS) -o $@ $^ $(LDLIBS) $(BENCH_LIBS) -lstdc++
+
+$(OUT)/obj/micro/shim.o: micro/shim.cc micro/micro.h
+	@mkdir -p $(dir $@)
+	$(CXX) -Imicro $(CXXFLAGS) -MMD -MP -c -o $@ $<
+
+.PHONY: micro
+endif

@@ -6,6 +6,7 @@
 #include "gclab.h"
 #include "histogram.h"
 #include "stats.h"
+#include "topology.h"
 #include "../workloads/workload.h"
 
 #define GC_NMMU 10
@@ -19,9 +20,14 @@ typedef struct run_config {
     double heap_factor;
     unsigned repeat;
     unsigned stress_every;
+    double mark_per_alloc;
     bool verify;
     bool quiet;
     const char *out;            /* results folder, or NULL */
+    gc_pin_policy pin;          /* --pin (topology.h) */
+    bool dry_pin;               /* --dry-pin: print the plan and exit */
+    const char *variant;        /* rows written for another variant (gclab suite); NULL: this binary's */
+    const char *collector;      /* ... and its collector */
 } run_config;
 
 typedef struct run_result {
@@ -36,14 +42,11 @@ typedef struct run_result {
     gc_pause_summary ps;
     double mmu[GC_NMMU];
     gc_hist *latency;           /* merged over threads, or NULL */
+    gc_hist *metered;           /* metered latency (against the intended schedule), or NULL if not recorded */
     gc_worker_stats *workers;
     unsigned nworkers;
     uint64_t ops;
 } run_result;
-
-/* topology.c */
-unsigned gc_topology_cores(void);       /* physical cores (hwloc), else online CPUs */
-const char *gc_topology_source(void);   /* "hwloc" or "sysconf" */
 
 /* results.c */
 void results_print_summary(FILE *f, const run_config *cfg, run_result *r, unsigned n);
@@ -51,5 +54,12 @@ void results_print_summary(FILE *f, const run_config *cfg, run_result *r, unsign
  * -1 with a message. */
 int results_write(const char *dir, const run_config *cfg, const run_result *r, unsigned n, char *err, size_t errlen);
 void results_format_params(const run_config *cfg, char *buf, size_t len);
+/* Appends the binding of this run set to <dir>/machine.txt (creating it with the topology if absent). */
+int results_write_binding(const char *dir, const run_config *cfg, const char *run_id, const gc_pinner *pn,
+                          char *err, size_t errlen);
+
+/* suite.c, merge.c: the `gclab suite` and `gclab merge` commands. */
+int suite_main(int argc, char **argv);
+int merge_main(int argc, char **argv);
 
 #endif

@@ -2,6 +2,9 @@
  *
  *   gclab run WORKLOAD [harness options] [workload options]
  *   gclab list
+ *   gclab topology [--pin P] [--threads N] [--gc-threads N]   the topology and a pinning plan
+ *   gclab suite FILE [--out DIR] [--shard I/N] [--check] [--list]   (suite.c)
+ *   gclab merge OUT DIR...                                  (merge.c)
  *
  * Bad input (an unknown command, flag or workload, a malformed or impossible number) ends with one
  * line on stderr and exit status 2; a run whose workload fails its own check exits 1; heap exhaustion
@@ -35,6 +38,9 @@ static void usage(FILE *f) {
     fprintf(f,
             "usage: gclab run WORKLOAD [options] [workload options]\n"
             "       gclab list        workloads and their options\n"
+            "       gclab topology [--pin P] [--threads N] [--gc-threads N]   topology and pinning plan\n"
+            "       gclab suite FILE [--out DIR] [--shard I/N] [--check] [--list]   run a suite (README)\n"
+            "       gclab merge OUT DIR...   combine result folders (e.g. the shards of a suite)\n"
             "This binary is the '%s' variant (collector %s).\n"
             "options:\n"
             "  --threads N        mutator threads (default 1)\n"
@@ -45,7 +51,10 @@ static void usage(FILE *f) {
             "  --repeat R         repetitions; the summary shows median, min and max (default 1)\n"
             "  --verify           run the heap verifier after every collection\n"
             "  --stress-every N   collect every N allocations per thread (at most)\n"
-            "  --out DIR          append runs.csv, pauses.csv, latency.csv, workers.csv to DIR\n"
+            "  --mark-per-alloc F incremental: bytes marked per byte allocated while marking (default: paced)\n"
+            "  --out DIR          append runs.csv, pauses.csv, latency.csv, workers.csv, mmu.csv to DIR\n"
+            "  --pin POLICY       bind mutator and GC threads: compact, scatter or none (default none)\n"
+            "  --dry-pin          print the topology and the pinning plan, run nothing\n"
             "  --quiet            no summary\n",
             GCLAB_VARIANT, gc_collector_name(), gc_topology_cores(), gc_topology_source());
 }
@@ -119,6 +128,7 @@ static void parse_run(int argc, char **argv, run_config *cfg) {
         if (strncmp(a, "--", 2) != 0) usage_error("unexpected argument '%s'", a);
         if (!strcmp(a, "--verify")) { cfg->verify = true; continue; }
         if (!strcmp(a, "--quiet")) { cfg->quiet = true; continue; }
+        if (!strcmp(a, "--dry-pin")) { cfg->dry_pin = true; continue; }
         const char *v = need_value(argc, argv, i);
         i++;
         if (!strcmp(a, "--threads")) cfg->threads = (unsigned)parse_int(a, v, 1, 4096);
@@ -128,7 +138,11 @@ static void parse_run(int argc, char **argv, run_config *cfg) {
         else if (!strcmp(a, "--heap-factor")) cfg->heap_factor = parse_double(a, v);
         else if (!strcmp(a, "--repeat")) cfg->repeat = (unsigned)parse_int(a, v, 1, 1000);
         else if (!strcmp(a, "--stress-every")) cfg->stress_every = (unsigned)parse_int(a, v, 1, INT_MAX);
+        else if (!strcmp(a, "--mark-per-alloc")) cfg->mark_per_alloc = parse_double(a, v);
         else if (!strcmp(a, "--out")) cfg->out = v;
+        else if (!strcmp(a, "--pin")) {
+            if (gc_pin_parse(v, &cfg->pin)) usage_error("--pin expects compact, scatter or none, not '%s'", v);
+        }
         else {
             size_t k = 0;
             while (k < cfg->wl->nparams && strcmp(a + 2, cfg->wl->params[k].name)) k++;
@@ -172,6 +186,14 @@ static uint64_t peak_rss(void) {
     return kb * 1024;
 }
 
+/* The pinning of this process (NULL: --pin none), used by the thread-start hook of every heap. */
+static gc_pinner *g_pinner;
+
+static void on_thread_start(void *ctx, gc_thread_kind kind, unsigned index) {
+    (void)ctx;
+    gc_pinner_thread_start(g_pinner, kind, index);
+}
+
 _Noreturn static void on_fatal(void *ctx, const char *msg) {
     const run_config *cfg = ctx;
     fprintf(stderr, "gclab: %s on %s: %s\n", cfg->wl->name, GCLAB_VARIANT, msg);
@@ -185,18 +207,22 @@ static void run_once(run_config *cfg, unsigned rep, run_result *r) {
     snprintf(r->run_id, sizeof r->run_id, "%llx-%d-%u", (unsigned long long)time(NULL), (int)getpid(), rep);
     gc_options o = {.max_heap = cfg->max_heap, .initial_heap = cfg->initial_heap, .heap_factor = cfg->heap_factor,
                     .gc_threads = cfg->gc_threads, .stress_every = cfg->stress_every, .verify = cfg->verify,
-                    .on_fatal = on_fatal, .ctx = cfg};
+                    .mark_per_alloc = cfg->mark_per_alloc,
+                    .on_fatal = on_fatal, .on_thread_start = g_pinner ? on_thread_start : NULL, .ctx = cfg};
     char err[256];
     gc_heap *heap = gc_heap_create(&o, err, sizeof err);
     if (!heap) usage_error("%s", err);
+    gc_pinner_bind_named_markers(g_pinner);   /* libgc's markers start outside the hook */
     wl_ctx ctx = {.heap = heap, .threads = cfg->threads};
     memcpy(ctx.param, cfg->param, sizeof ctx.param);
-    gc_hist *lat = NULL;
+    gc_hist *lat = NULL, *met = NULL;
     if (cfg->wl->latency) {
         lat = malloc(sizeof *lat * cfg->threads);
-        if (!lat) usage_error("out of memory for latency histograms");
-        for (unsigned t = 0; t < cfg->threads; t++) gc_hist_init(&lat[t]);
+        met = malloc(sizeof *met * cfg->threads);
+        if (!lat || !met) usage_error("out of memory for latency histograms");
+        for (unsigned t = 0; t < cfg->threads; t++) gc_hist_init(&lat[t]), gc_hist_init(&met[t]);
         ctx.latency = lat;
+        ctx.metered = met;
     }
     reset_peak_rss();
     uint64_t cpu0 = gc_process_cpu_ns();
@@ -229,6 +255,13 @@ static void run_once(run_config *cfg, unsigned rep, run_result *r) {
         if (!r->latency) usage_error("out of memory for latency histograms");
         *r->latency = lat[0];
         free(lat);
+        for (unsigned t = 1; t < cfg->threads; t++) gc_hist_merge(&met[0], &met[t]);
+        if (met[0].count) {
+            r->metered = malloc(sizeof *r->metered);
+            if (!r->metered) usage_error("out of memory for latency histograms");
+            *r->metered = met[0];
+        }
+        free(met);
     }
     gc_heap_destroy(heap);
 }
@@ -236,6 +269,13 @@ static void run_once(run_config *cfg, unsigned rep, run_result *r) {
 static int cmd_run(int argc, char **argv) {
     run_config cfg = {0};
     parse_run(argc, argv, &cfg);
+    if (cfg.dry_pin) {
+        gc_topology_describe(gc_topology_get(), stdout, "");
+        gc_pin_print_plan(gc_topology_get(), cfg.pin, cfg.threads, cfg.gc_threads, stdout);
+        return 0;
+    }
+    g_pinner = gc_pinner_new(gc_topology_get(), cfg.pin, false);
+    if (cfg.pin != GC_PIN_NONE && !g_pinner) usage_error("out of memory planning the pinning");
     uint64_t need = cfg.wl->live_bytes(cfg.param, cfg.threads);
     size_t max = cfg.max_heap ? cfg.max_heap : (size_t)1 << 30;
     if (need > max)
@@ -243,29 +283,53 @@ static int cmd_run(int argc, char **argv) {
                     (double)max / 1048576, cfg.wl->name, (double)need / 1048576);
     run_result *r = calloc(cfg.repeat, sizeof *r);
     if (!r) usage_error("out of memory");
-    int failed = 0;
+    int failed = 0, rc = 0;
+    char err[512];
     for (unsigned rep = 1; rep <= cfg.repeat; rep++) {
         run_once(&cfg, rep, &r[rep - 1]);
         if (r[rep - 1].status == WL_BAD_PARAMS) usage_error("%s: %s", cfg.wl->name, r[rep - 1].error);
         failed |= r[rep - 1].status != 0;
-    }
-    if (!cfg.quiet) results_print_summary(stdout, &cfg, r, cfg.repeat);
-    int rc = failed ? 1 : 0;
-    if (cfg.out) {
-        char err[512];
-        if (results_write(cfg.out, &cfg, r, cfg.repeat, err, sizeof err)) {
+        /* A row per repetition as it finishes: a later crash (or a suite's timeout) keeps the earlier ones. */
+        if (cfg.out && !rc && results_write(cfg.out, &cfg, &r[rep - 1], 1, err, sizeof err)) {
             fprintf(stderr, "gclab: %s\n", err);
             rc = 2;
         }
     }
+    if (!cfg.quiet) results_print_summary(stdout, &cfg, r, cfg.repeat);
+    if (cfg.out && !rc && results_write_binding(cfg.out, &cfg, r[0].run_id, g_pinner, err, sizeof err)) {
+        fprintf(stderr, "gclab: %s\n", err);
+        rc = 2;
+    }
+    if (!rc) rc = failed ? 1 : 0;
     for (unsigned i = 0; i < cfg.repeat; i++) {
         if (r[i].status) fprintf(stderr, "gclab: %s on %s failed its check: %s\n", cfg.wl->name, GCLAB_VARIANT, r[i].error);
         free(r[i].pauses);
         free(r[i].workers);
         free(r[i].latency);
+        free(r[i].metered);
     }
     free(r);
+    gc_pinner_free(g_pinner);
+    g_pinner = NULL;
     return rc;
+}
+
+static int cmd_topology(int argc, char **argv) {
+    gc_pin_policy pin = GC_PIN_COMPACT;
+    unsigned threads = 1, gc_threads = gc_topology_cores();
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = need_value(argc, argv, i);
+        i++;
+        if (!strcmp(a, "--pin")) {
+            if (gc_pin_parse(v, &pin)) usage_error("--pin expects compact, scatter or none, not '%s'", v);
+        } else if (!strcmp(a, "--threads")) threads = (unsigned)parse_int(a, v, 1, 4096);
+        else if (!strcmp(a, "--gc-threads")) gc_threads = (unsigned)parse_int(a, v, 1, 1024);
+        else usage_error("unknown option %s for topology", a);
+    }
+    gc_topology_describe(gc_topology_get(), stdout, "");
+    gc_pin_print_plan(gc_topology_get(), pin, threads, gc_threads, stdout);
+    return 0;
 }
 
 int main(int argc, char **argv) {
@@ -279,5 +343,8 @@ int main(int argc, char **argv) {
         return 0;
     }
     if (!strcmp(argv[1], "run")) return cmd_run(argc, argv);
+    if (!strcmp(argv[1], "topology")) return cmd_topology(argc, argv);
+    if (!strcmp(argv[1], "suite")) return suite_main(argc, argv);
+    if (!strcmp(argv[1], "merge")) return merge_main(argc, argv);
     usage_error("unknown command '%s'", argv[1]);
 }

@@ -91,11 +91,16 @@ typedef struct gc_options {
     double heap_factor;       /* after a cycle, next trigger at live * heap_factor; 0: default 2.0 */
     unsigned gc_threads;      /* parallel GC workers; 0: one per core */
     unsigned stress_every;    /* collect every N allocations per thread; 0: off */
+    double mark_per_alloc;    /* incremental: bytes marked per byte allocated while marking; 0: paced */
     bool verify;              /* run the heap verifier after every cycle */
     size_t root_capacity;     /* handles per thread's shadow stack; 0: default (1 Mi) */
     gc_fatal_fn on_fatal;
     gc_thread_start_fn on_thread_start;
     void *ctx;                /* passed to on_fatal and on_thread_start */
+    size_t nursery;           /* generational: young generation bytes (eden and both survivor spaces,
+                               * part of max_heap); 0: collector default. Ignored without a nursery. */
+    unsigned promote_age;     /* generational: scavenges an object survives young before it is
+                               * promoted (1..15); 0: default 2. Ignored without a nursery. */
 } gc_options;
 
 /* Creates a heap. On bad options returns NULL and writes one line into err. */
@@ -168,6 +173,12 @@ bool gc_test_marking(gc_mut *mut, bool on);
 #include "../collector/stw.h"
 #elif defined(GCLAB_COLLECTOR_BDW)
 #include "../collector/bdw.h"
+#elif defined(GCLAB_COLLECTOR_INCREMENTAL)
+#include "../collector/incremental.h"
+#elif defined(GCLAB_COLLECTOR_CONCURRENT)
+#include "../collector/concurrent.h"
+#elif defined(GCLAB_COLLECTOR_GENERATIONAL)
+#include "../collector/generational.h"
 #else
 #error "build with -DGCLAB_COLLECTOR_<NAME> (make COLLECTOR=...)"
 #endif

@@ -5,7 +5,18 @@
 set -u
 cd "$(dirname "$0")/.."
 VARIANTS=${VARIANTS:-"stw bdw"}
-SANITIZED=${SANITIZED-$(for v in $VARIANTS; do [ "$v" = bdw ] || echo "$v"; done)}
+TSAN_VARIANTS=${TSAN_VARIANTS-stw}
+ASAN_VARIANTS=${ASAN_VARIANTS-stw}
+
+# A variant's unit tests are the programs build.mk made beside its gclab (collector/<name>.mk's
+# COLLECTOR_TESTS); the micro-benchmark binary is not one.
+unit_tests() {
+    local f
+    for f in "$1"/*; do
+        case $(basename "$f") in gclab | micro | obj) continue ;; esac
+        [ -f "$f" ] && [ -x "$f" ] && echo "$f"
+    done
+}
 LOGS=build/test-logs
 mkdir -p "$LOGS"
 pass=0
@@ -55,8 +66,10 @@ WORKLOADS="gcbench binarytrees msgbuf"
 small() { eval echo "\$SMALL_$1"; }
 
 echo "# unit tests"
-for t in build/stw/test_*; do
-    check "unit $(basename "$t")" 0 "$t"
+for v in $VARIANTS; do
+    for t in $(unit_tests build/$v); do
+        check "$v unit $(basename "$t")" 0 "$t"
+    done
 done
 
 echo "# every workload on every variant, verifier on"
@@ -90,20 +103,88 @@ for v in $VARIANTS; do
         $g run msgbuf --heap 44M --window 40000 --msg-size 1040 --pushes 100000
 done
 
-echo "# sanitizers: TSan on threaded paths, ASan+UBSan on everything"
-for v in $SANITIZED; do
-    for san in tsan asan; do
-        g=build/$v-$san/gclab
-        [ -x "$g" ] || { fail=$((fail + 1)); echo "FAIL $v-$san not built"; continue; }
-        for t in build/$v-$san/test_*; do
-            check "$v-$san unit $(basename "$t")" 0 "$t"
+echo "# sanitizers: TSan where collection runs beside mutators, ASan+UBSan for the rest"
+for vs in $(for v in $TSAN_VARIANTS; do echo $v-tsan; done) $(for v in $ASAN_VARIANTS; do echo $v-asan; done); do
+        g=build/$vs/gclab
+        [ -x "$g" ] || { fail=$((fail + 1)); echo "FAIL $vs not built"; continue; }
+        for t in $(unit_tests build/$vs); do
+            check "$vs unit $(basename "$t")" 0 "$t"
         done
         for w in $WORKLOADS; do
-            check "$v-$san $w threads=3 --verify" 0 $g run $w --threads 3 --gc-threads 2 --verify --quiet $(small $w)
-            check "$v-$san $w stress --verify" 0 $g run $w --threads 2 --gc-threads 3 --stress-every 211 --verify --quiet $(small $w)
+            check "$vs $w threads=3 --verify" 0 $g run $w --threads 3 --gc-threads 2 --verify --quiet $(small $w)
+            check "$vs $w stress --verify" 0 $g run $w --threads 2 --gc-threads 3 --stress-every 211 --verify --quiet $(small $w)
         done
-    done
 done
+
+# ---- harness: suites, pinning, metered latency, merge (issue 5) -------------------------------------
+# Added by the harness work; the fixtures are in tests/suites/. Results go under build/test-harness/.
+echo "# harness: suites, pinning, metered latency, merge"
+H=build/test-harness
+rm -rf "$H"
+mkdir -p "$H"
+g=build/stw/gclab
+SYN="pack:2 core:8 pu:2"
+# csv_check NAME DIR AWK_CONDITION: passes when awk, reading DIR/runs.csv with named columns c["..."],
+# finds the END condition true (variables: n rows, ok rows, bad rows, g[gc_threads] seen).
+csv_check() {
+    local name=$1 dir=$2 cond=$3
+    if [ -f "$dir/runs.csv" ] && awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+        { n++; if ($c["status"] == "ok") ok++; else bad++; g[$c["gc_threads"]] = 1; met += $c["metered_count"] }
+        END { exit !('"$cond"') }' "$dir/runs.csv"; then
+        pass=$((pass + 1)); echo "ok   $name"
+    else
+        fail=$((fail + 1)); echo "FAIL $name ($dir/runs.csv does not satisfy: $cond)"
+    fi
+}
+# grep_check NAME PATTERN FILE: passes when FILE has a line matching PATTERN.
+grep_check() {
+    if grep -q -- "$2" "$3" 2>/dev/null; then pass=$((pass + 1)); echo "ok   $1"
+    else fail=$((fail + 1)); echo "FAIL $1 (no /$2/ in $3)"; fi
+}
+for f in tests/suites/bad-*.suite; do
+    check_msg "suite $(basename "$f" .suite): one line with file:line" 2 "$(basename "$f"):" $g suite "$f" --check
+done
+check_msg "suite: bad shard spec" 2 "--shard expects I/N" $g suite tests/suites/good.suite --check --shard 4/4
+check_msg "bench.sh: unknown suite" 2 "no suite 'nosuchsuite'" harness/bench.sh nosuchsuite
+check_msg "bench.sh: bad shard spec" 2 "--shard expects I/N" harness/bench.sh tests/suites/sweep.suite --shard 1/0
+check_msg "run: bad --pin" 2 "--pin expects compact, scatter or none" $g run msgbuf --pin sideways
+# Failure handling: heap exhausted (exit 3) and timed out runs leave failed rows; the suite goes on.
+check "suite with failing runs completes" 0 $g suite tests/suites/failing.suite --out $H/failing
+csv_check "failing suite: 8 rows, 4 ok, 4 failed" $H/failing 'n == 8 && ok == 4 && bad == 4'
+grep_check "failing suite: heap exhaustion recorded" 'failed,"exit status 3: gclab: msgbuf on stw: heap exhausted' $H/failing/runs.csv
+grep_check "failing suite: timeout recorded" 'failed,"timed out after 2 s' $H/failing/runs.csv
+# A core sweep on a synthetic 16-core topology: 1..cores expands to 1 2 4 8 16; bindings to CPUs this
+# machine lacks fail, are reported, and every run still verifies.
+check "sweep on synthetic pack:2 core:8 pu:2" 0 env HWLOC_SYNTHETIC="$SYN" $g suite tests/suites/sweep.suite --out $H/sweep
+csv_check "sweep: 20 runs ok, gc-threads 1 2 4 8 16" $H/sweep 'n == 20 && ok == 20 && g[1] && g[2] && g[4] && g[8] && g[16]'
+grep_check "sweep: machine.txt has the synthetic topology" 'synthetic "pack:2 core:8 pu:2"' $H/sweep/machine.txt
+grep_check "sweep: machine.txt has the scatter order" 'scatter order (OS CPU numbers): 0 16 2 18' $H/sweep/machine.txt
+grep_check "sweep: failed bindings listed in machine.txt" 'gc 15 -> PU 15 (package 0, core 7) FAILED' $H/sweep/machine.txt
+grep_check "sweep: binding failure reported in errors.log" 'warning: cannot bind' $H/sweep/errors.log
+env HWLOC_SYNTHETIC="$SYN" $g run msgbuf --dry-pin --pin scatter --threads 2 --gc-threads 16 >$H/dry-pin.txt 2>&1
+grep_check "dry-pin: scatter plan for 16 GC threads" 'gc 15 -> PU 30 (package 1, core 15)' $H/dry-pin.txt
+# Pinning for real on this machine (stw through the hook, bdw's markers found by name).
+for v in $VARIANTS; do
+    check "$v pinned compact run" 0 build/$v/gclab run msgbuf --pin compact --threads 2 --gc-threads 2 --quiet --out $H/pin-$v $(small msgbuf)
+    grep_check "$v pinned: bindings in machine.txt" 'pin=compact.*mutator 0 -> PU' $H/pin-$v/machine.txt
+done
+grep_check "bdw pinned: its marker bound as gc 1" 'gc 1 -> PU' $H/pin-bdw/machine.txt
+# Metered latency: simple and metered histograms, metered columns in runs.csv.
+check "msgbuf --rate (metered)" 0 $g run msgbuf --rate 50000 --window 1000 --pushes 5000 --msg-size 256 --quiet --out $H/metered
+csv_check "metered: 5000 metered pushes recorded" $H/metered 'n == 1 && ok == 1 && met == 5000'
+grep_check "metered: latency.csv has kind metered" ',metered$' $H/metered/latency.csv
+grep_check "metered: latency.csv has kind simple" ',simple$' $H/metered/latency.csv
+grep_check "mmu.csv written with bmu" '^run_id,variant,workload,rep,window_ns,mmu,bmu$' $H/metered/mmu.csv
+# bench.sh with a shard into a given folder (results/latest untouched); then merge everything.
+check "bench.sh shard 1/4 of the sweep" 0 env HWLOC_SYNTHETIC="$SYN" harness/bench.sh tests/suites/sweep.suite --shard 1/4 --out $H/shard1
+csv_check "shard 1/4: 5 of the 20 runs" $H/shard1 'n == 5 && ok == 5'
+grep_check "shard 1/4: machine.txt says so" '^shard: 1/4' $H/shard1/machine.txt
+grep_check "shard 1/4: summary.txt written" 'medians over repetitions' $H/shard1/summary.txt
+check "merge three result folders" 0 $g merge $H/merged $H/failing $H/sweep $H/shard1
+csv_check "merged: 8 + 20 + 5 rows" $H/merged 'n == 33 && bad == 4'
+grep_check "merged: machine-3.txt kept" 'shard: 1/4' $H/merged/machine-3.txt
+check_msg "merge refuses mismatched headers" 2 "header differs" $g merge $H/merge-bad tests/suites/merge-a tests/suites/merge-badheader
+# ---- end of the harness section ----------------------------------------------------------------------
 
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -6,6 +6,12 @@
  * stores it in slot i % window, replacing the oldest. The time of each push (allocation, fill and store)
  * is recorded into the thread's latency histogram.
  *
+ * Metered mode (--rate R, pushes per second in total, split evenly across the threads): each thread
+ * gives its pushes evenly spaced intended start times and waits (in a blocking region, then polling
+ * safepoints) until each one is due; besides the simple latency it records the metered latency,
+ * completion - intended start, into ctx->metered (harness/meter.h), so a stall delays the pushes
+ * scheduled behind it instead of hiding them (coordinated omission).
+ *
  * Checks: before a push replaces a message, that message's stamp and first and last bytes must be those
  * of push i - window (outside the timed span); at the end, every slot must hold the message of the most
  * recent push for it, checked byte by byte, slots never pushed to must be empty, and the number of
@@ -16,17 +22,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
 #include <time.h>
 
 #include "workload.h"
+#include "../harness/meter.h"
 
-enum { P_WINDOW, P_MSG_SIZE, P_PUSHES, P_COUNT };
+enum { P_WINDOW, P_MSG_SIZE, P_PUSHES, P_RATE, P_COUNT };
 
 static const wl_param params[] = {
     [P_WINDOW] = {"window", "messages kept live (in total, split across threads)", 200000, 1, (int64_t)1 << 26},
     [P_MSG_SIZE] = {"msg-size", "bytes per message", 1024, 1, 1 << 20},
     [P_PUSHES] = {"pushes", "messages created (in total, split across threads)", 1000000, 1,
                   (int64_t)1 << 40},
+    [P_RATE] = {"rate", "pushes per second in total (metered latency); 0: as fast as possible", 0, 0, 1000000000},
 };
 
 static uint64_t obj_size(uint64_t nptrs, uint64_t nbytes) { return (8 + 8 * nptrs + nbytes + 15) & ~(uint64_t)15; }
@@ -46,6 +55,8 @@ typedef struct shared {
     size_t msg_size;
     unsigned nthreads;
     gc_hist *latency;
+    gc_hist *metered;
+    double rate;      /* pushes per second per thread; 0: unmetered */
     atomic_int failed;
 } shared;
 
@@ -59,6 +70,22 @@ typedef struct worker {
     int status;
     char err[256];
 } worker;
+
+/* Waits until `when` (CLOCK_MONOTONIC ns). A long wait sleeps inside a blocking region, so a collection
+ * need not wait for this thread (the sleep ends 100 us early to absorb timer slack); the rest spins
+ * polling safepoints. */
+static void wait_until(gc_mut *mut, uint64_t when) {
+    uint64_t now = now_ns();
+    if (now >= when) return;
+    if (when - now > 200000) {
+        uint64_t wake = when - 100000;
+        struct timespec ts = {.tv_sec = (time_t)(wake / 1000000000u), .tv_nsec = (long)(wake % 1000000000u)};
+        gc_block_enter(mut);
+        while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR) {}
+        gc_block_leave(mut);
+    }
+    while (now_ns() < when) gc_safepoint(mut);
+}
 
 static void fill(uint8_t *p, size_t size, uint64_t i) {
     memset(p, (int)(uint8_t)i, size);
@@ -94,9 +121,12 @@ static void *worker_main(void *arg) {
     const size_t size = sh->msg_size;
     const uint64_t wsize = w->window, pushes = w->pushes;
     gc_hist *hist = sh->latency ? &sh->latency[w->index] : NULL;
+    gc_hist *mhist = sh->metered ? &sh->metered[w->index] : NULL;
     gc_mut *mut = gc_attach(sh->heap);
     size_t base = gc_scope_open(mut);
     gc_obj **win = gc_push(mut, gc_alloc(mut, sh->t_window, (uint32_t)wsize, 0));
+    gc_meter meter;
+    gc_meter_init(&meter, now_ns(), sh->rate);
 
     for (uint64_t i = 0; i < pushes; i++) {
         uint64_t slot = i % wsize;
@@ -110,12 +140,18 @@ static void *worker_main(void *arg) {
             }
             if ((i & 1023) == 0 && atomic_load_explicit(&sh->failed, memory_order_relaxed)) break;
         }
+        uint64_t intended = 0;
+        if (sh->rate > 0) {
+            intended = gc_meter_intended(&meter, i);
+            wait_until(mut, intended);
+        }
         uint64_t t0 = now_ns();
         gc_obj *m = gc_alloc(mut, sh->t_msg, 0, size);
         fill(gc_raw(m), size, i);
         gc_write(mut, *win, slot, m);
         uint64_t t1 = now_ns();
-        if (hist) gc_hist_record(hist, t1 - t0);
+        if (sh->rate > 0) gc_meter_record(hist, mhist, intended, t0, t1);
+        else if (hist) gc_hist_record(hist, t1 - t0);
         w->done++;
     }
 
@@ -124,6 +160,8 @@ static void *worker_main(void *arg) {
         /* Slot s holds the last push i < pushes with i % wsize == s, or nothing if no push reached it. */
         uint64_t filled = 0;
         for (uint64_t s = 0; s < wsize; s++) {
+            /* A long stretch without allocation polls, or a stop would wait for the whole check. */
+            if ((s & 1023) == 1023) gc_safepoint(mut);
             gc_obj *m = gc_read(*win, s);
             if (s >= pushes) {
                 if (m) {
@@ -173,6 +211,8 @@ static int run(wl_ctx *ctx, char *err, size_t errlen) {
     sh.msg_size = (size_t)ctx->param[P_MSG_SIZE];
     sh.nthreads = ctx->threads ? ctx->threads : 1;
     sh.latency = ctx->latency;
+    sh.metered = ctx->metered;
+    sh.rate = (double)ctx->param[P_RATE] / (double)sh.nthreads;
     atomic_init(&sh.failed, 0);
     uint64_t window = (uint64_t)ctx->param[P_WINDOW], pushes = (uint64_t)ctx->param[P_PUSHES];
     if (window < sh.nthreads) {

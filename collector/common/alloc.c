@@ -14,12 +14,16 @@ bool gc_should_collect(gc_heap *heap) {
 }
 
 void gc_set_trigger(gc_heap *heap, uint64_t live_bytes) {
-    double t = (double)live_bytes * heap->opts.heap_factor;
+    double g = (double)live_bytes * heap->opts.heap_factor;
     uint64_t max = (uint64_t)heap->max_blocks * GC_BLOCK_SIZE;
-    uint64_t trigger = t > (double)max ? max : (uint64_t)t;
-    if (trigger < heap->opts.initial_heap) trigger = heap->opts.initial_heap;
+    uint64_t goal = g > (double)max ? max : (uint64_t)g;
+    if (goal < heap->opts.initial_heap) goal = heap->opts.initial_heap;
+    uint64_t trigger = goal;
+    if (heap->start_fraction < 1.0 && goal > live_bytes)
+        trigger = live_bytes + (uint64_t)((double)(goal - live_bytes) * heap->start_fraction);
     heap->live_after_gc = live_bytes;
     atomic_store_explicit(&heap->allocated_since_gc, 0, memory_order_relaxed);
+    atomic_store_explicit(&heap->goal_bytes, goal, memory_order_relaxed);
     atomic_store_explicit(&heap->trigger_bytes, trigger, memory_order_relaxed);
 }
 
@@ -56,19 +60,40 @@ static bool refill(gc_mut *mut, unsigned cls, bool after_cycle) {
     if (!after_cycle && gc_should_collect(heap)) return false;
     size_t bytes = 0;
     gc_cell *cells = gc_sweep_next(heap, cls, &bytes);
+    if (!cells) cells = gc_ready_next(heap, cls, &bytes);
     if (!cells) cells = gc_fresh_block(heap, cls, &bytes);
-    if (!cells && gc_sweep_finish(heap) > 0) cells = gc_fresh_block(heap, cls, &bytes);
+    if (!cells) {
+        /* Other classes' unswept blocks may be wholly free: sweeping them gives blocks back. */
+        gc_sweep_finish(heap);
+        cells = gc_ready_next(heap, cls, &bytes);
+        if (!cells) cells = gc_fresh_block(heap, cls, &bytes);
+    }
     if (!cells) return false;
     count_allocated(mut, bytes);
     install(mut, cls, cells);
     return true;
 }
 
+/* Stress mode counts allocations as cells handed out: when the budget is spent, the cells handed out
+ * but not used (other classes' lists) were no allocations, so they are taken back and refunded; only
+ * with none outstanding is the budget truly spent, after exactly stress_every allocations. */
 static void stress_tick(gc_mut *mut) {
-    if (mut->heap->opts.stress_every && mut->stress_left == 0) {
-        gc_collector_collect(mut, true);
-        mut->stress_left = mut->heap->opts.stress_every;
+    gc_heap *heap = mut->heap;
+    if (!heap->opts.stress_every || mut->stress_left) return;
+    for (unsigned c = 0; c < GC_NCLASSES; c++) {
+        if (!mut->fl[c]) continue;
+        gc_cell *tail = mut->fl[c];
+        uint64_t n = 1;
+        for (; tail->next; tail = tail->next) n++;
+        tail->next = mut->fl_rest[c];
+        mut->fl_rest[c] = mut->fl[c];
+        mut->fl[c] = NULL;
+        mut->stress_left += n;
     }
+    if (mut->stress_left) return;
+    if (heap->stress) heap->stress(mut);
+    else gc_collector_collect(mut, true);
+    mut->stress_left = heap->opts.stress_every;
 }
 
 _Noreturn static void exhausted(gc_mut *mut, size_t size) {
@@ -102,8 +127,10 @@ static gc_obj *alloc_large(gc_mut *mut, gc_type type, uint32_t nptrs, size_t nby
 }
 
 gc_obj *gc_alloc_slow(gc_mut *mut, gc_type type, uint32_t nptrs, size_t nbytes) {
-    /* An allocation slow path is a safepoint. */
+    /* An allocation slow path is a safepoint, and where collectors pace their work: the thread holds
+     * no cell it has not handed out, so a cycle may start or end here. */
     gc_safepoint(mut);
+    if (mut->heap->alloc_hook) mut->heap->alloc_hook(mut);
     size_t size = gc_object_bytes(nptrs, nbytes);
     if (size > GC_SMALL_MAX) return alloc_large(mut, type, nptrs, nbytes, size);
     unsigned cls = gc_class_of_granules[(size + GC_GRANULE - 1) >> GC_GRANULE_SHIFT];

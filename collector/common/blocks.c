@@ -19,7 +19,10 @@ int gc_blocks_init(gc_heap *heap, char *err, size_t errlen) {
     heap->base = base;
     heap->block = calloc(heap->nblocks, sizeof *heap->block);
     heap->sweep_list = calloc(heap->nblocks, sizeof *heap->sweep_list);
-    if (!heap->block || !heap->sweep_list) {
+    heap->ready_list = calloc(heap->nblocks, sizeof *heap->ready_list);
+    heap->block_free = calloc(heap->nblocks, sizeof *heap->block_free);
+    heap->block_free_bytes = calloc(heap->nblocks, sizeof *heap->block_free_bytes);
+    if (!heap->block || !heap->sweep_list || !heap->ready_list || !heap->block_free || !heap->block_free_bytes) {
         snprintf(err, errlen, "out of memory for the block table");
         return -1;
     }
@@ -34,6 +37,9 @@ void gc_blocks_free(gc_heap *heap) {
     if (heap->base) munmap(heap->base, heap->nblocks << GC_BLOCK_SHIFT);
     free(heap->block);
     free(heap->sweep_list);
+    free(heap->ready_list);
+    free(heap->block_free);
+    free(heap->block_free_bytes);
     pthread_mutex_destroy(&heap->block_lock);
 }
 

@@ -54,15 +54,18 @@ void gc_block_leave(gc_mut *mut) {
     pthread_mutex_unlock(&heap->lock);
 }
 
-bool gc_begin_cycle(gc_mut *self, uint64_t seen_cycles) {
-    gc_heap *heap = self->heap;
+bool gc_begin_cycle(gc_mut *self, uint64_t seen_cycles) { return gc_begin_cycle_on(self->heap, self, seen_cycles); }
+
+bool gc_begin_cycle_on(gc_heap *heap, gc_mut *self, uint64_t seen_cycles) {
     pthread_mutex_lock(&heap->lock);
     if (heap->collecting) {
         /* Another thread collects: wait for it as a blocked thread, so its stop need not wait for us. */
-        set_state(self, GC_MUT_BLOCKED);
-        pthread_cond_signal(&heap->cv_stopped);
+        if (self) {
+            set_state(self, GC_MUT_BLOCKED);
+            pthread_cond_signal(&heap->cv_stopped);
+        }
         while (heap->collecting) pthread_cond_wait(&heap->cv_cycle, &heap->lock);
-        wait_for_resume(heap, self, GC_MUT_BLOCKED);
+        if (self) wait_for_resume(heap, self, GC_MUT_BLOCKED);
     }
     bool mine = atomic_load_explicit(&heap->cycles, memory_order_relaxed) == seen_cycles;
     if (mine) heap->collecting = true;
@@ -107,7 +110,8 @@ void gc_mutators_attach(gc_heap *heap, gc_mut *mut) {
     /* Not yet a mutator: a stop under way does not count us, so wait until it is over. */
     while (atomic_load_explicit(&heap->stop_requested, memory_order_seq_cst))
         pthread_cond_wait(&heap->cv_resume, &heap->lock);
-    mut->colour = heap->colour;
+    mut->colour = heap->mut_colour;
+    mut->barrier_on = heap->barrier_on;
     atomic_store_explicit(&mut->state, GC_MUT_RUNNING, memory_order_relaxed);
     mut->next = heap->muts;
     heap->muts = mut;

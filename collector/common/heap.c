@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include "heap.h"
 #include "mark.h"
+#include "cmark.h"
 #include "clock.h"
 
 #define DEFAULT_MAX_HEAP ((size_t)1 << 30)
@@ -54,8 +55,19 @@ static int check_options(gc_options *o, char *err, size_t errlen) {
         return -1;
     }
     if (o->root_capacity == 0) o->root_capacity = (size_t)1 << 20;
+    if (o->mark_per_alloc < 0 || o->mark_per_alloc > 1000) {
+        snprintf(err, errlen, "mark per alloc %g is out of range (0 for paced, up to 1000)", o->mark_per_alloc);
+        return -1;
+    }
     return 0;
 }
+
+__attribute__((weak)) int gc_collector_init(gc_heap *heap, char *err, size_t errlen) {
+    (void)heap, (void)err, (void)errlen;
+    return 0;
+}
+__attribute__((weak)) void gc_collector_free(gc_heap *heap) { (void)heap; }
+__attribute__((weak)) void gc_collector_detach(gc_mut *mut) { (void)mut; }
 
 static void gc_worker_started(void *ctx, unsigned index) {
     gc_heap *heap = ctx;
@@ -80,7 +92,8 @@ gc_heap *gc_heap_create(const gc_options *opts, char *err, size_t errlen) {
     pthread_mutex_init(&heap->roots_lock, NULL);
     pthread_mutex_init(&heap->types.lock, NULL);
     atomic_init(&heap->types.count, 1);
-    heap->colour = 0;
+    heap->colour = heap->mut_colour = 0;
+    heap->start_fraction = 1.0;
     gc_set_trigger(heap, 0);
     if (gc_blocks_init(heap, err, errlen)) goto fail;
     if (gc_workers_start(&heap->workers, o.gc_threads, o.on_thread_start ? gc_worker_started : NULL, heap)) {
@@ -91,6 +104,8 @@ gc_heap *gc_heap_create(const gc_options *opts, char *err, size_t errlen) {
         snprintf(err, errlen, "out of memory creating the heap");
         goto fail;
     }
+    if (gc_collector_init(heap, err, errlen)) goto fail;
+    heap->collector_ready = true;
     return heap;
 fail:
     gc_heap_destroy(heap);
@@ -99,6 +114,7 @@ fail:
 
 void gc_heap_destroy(gc_heap *heap) {
     if (!heap) return;
+    if (heap->collector_ready) gc_collector_free(heap);
     gc_workers_stop(&heap->workers);
     gc_markers_free(heap);
     gc_blocks_free(heap);
@@ -157,6 +173,7 @@ gc_mut *gc_attach(gc_heap *heap) {
 }
 
 void gc_detach(gc_mut *mut) {
+    gc_collector_detach(mut);
     gc_mutators_detach(mut->heap, mut);
     gc_shadow_stack_free(mut);
     free(mut);
@@ -164,7 +181,13 @@ void gc_detach(gc_mut *mut) {
 
 void gc_collect(gc_mut *mut) { gc_collector_collect(mut, true); }
 
+/* With the collector role, so a cycle that a collector thread is still running is not read halfway. */
+static void hold_role(gc_heap *heap) {
+    while (!gc_begin_cycle_on(heap, NULL, atomic_load(&heap->cycles))) {}
+}
+
 void gc_get_stats(gc_heap *heap, gc_heap_stats *out) {
+    hold_role(heap);
     memset(out, 0, sizeof *out);
     out->collections = atomic_load(&heap->cycles);
     out->gc_cpu_ns = atomic_load(&heap->gc_cpu_ns) + atomic_load(&heap->workers.cpu_ns);
@@ -176,11 +199,15 @@ void gc_get_stats(gc_heap *heap, gc_heap_stats *out) {
     out->live_bytes = heap->live_after_gc;
     out->max_heap_bytes = heap->max_blocks * GC_BLOCK_SIZE;
     out->gc_threads = heap->workers.n;
+    gc_end_cycle(heap);
 }
 
 const gc_pause *gc_pause_log(gc_heap *heap, size_t *count) {
+    hold_role(heap);
     *count = heap->pauses.n;
-    return heap->pauses.v;
+    const gc_pause *v = heap->pauses.v;
+    gc_end_cycle(heap);
+    return v;
 }
 
 unsigned gc_worker_count(gc_heap *heap) { return heap->workers.n; }
@@ -190,13 +217,21 @@ void gc_get_worker_stats(gc_heap *heap, unsigned worker, gc_worker_stats *out) {
         memset(out, 0, sizeof *out);
         return;
     }
+    hold_role(heap);
     *out = heap->markers[worker].stats;
+    gc_end_cycle(heap);
 }
 
 size_t gc_verify_now(gc_mut *mut, char *msg, size_t msglen) {
     gc_heap *heap = mut->heap;
-    /* Take the collector role so no cycle runs under the walk; a cycle that just ran is fine too. */
-    while (!gc_begin_cycle(mut, atomic_load(&heap->cycles))) {}
+    /* Take the collector role so no cycle runs under the walk; a cycle that just ran is fine too. A
+     * cycle still marking has reachable white objects by design: finish it first. */
+    for (;;) {
+        while (!gc_begin_cycle(mut, atomic_load(&heap->cycles))) {}
+        if (!heap->cmark || !atomic_load(&heap->cmark->marking)) break;
+        gc_end_cycle(heap);
+        gc_collector_collect(mut, true);
+    }
     gc_stop_world(heap, mut);
     size_t problems = gc_verify_heap(heap, msg, msglen);
     gc_start_world(heap);

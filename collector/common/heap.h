@@ -21,7 +21,8 @@
 #include "pauselog.h"
 #include "workers.h"
 
-enum { GC_BLK_FREE, GC_BLK_SMALL, GC_BLK_LARGE, GC_BLK_LARGE_TAIL };
+enum { GC_BLK_FREE, GC_BLK_SMALL, GC_BLK_LARGE, GC_BLK_LARGE_TAIL,
+       GC_BLK_YOUNG /* generational: the young region (scavenge.h); sweeping and marking skip it */ };
 
 /* A block's description. `kind` is published last (release) so a reader that acquires it sees the
  * rest; the other fields change only while the block is owned by one thread or the world is stopped. */
@@ -57,13 +58,29 @@ struct gc_heap {
     uint32_t *sweep_list;
     size_t sweep_begin[GC_NCLASSES], sweep_end[GC_NCLASSES];
     _Atomic size_t sweep_next[GC_NCLASSES];
+    /* Blocks swept before their turn (gc_sweep_finish) keep their free lists here, so allocation
+     * while a concurrent cycle marks reuses them instead of growing the heap. A producer reserves a
+     * slot of ready_list (ready_reserved), writes it, and the entry's store publishes it. */
+    _Atomic uint32_t *ready_list;   /* block index + 1; 0 while the slot is being written */
+    gc_cell **block_free;           /* a ready block's free cells */
+    uint32_t *block_free_bytes;
+    _Atomic size_t ready_reserved[GC_NCLASSES], ready_next[GC_NCLASSES];
 
     /* Pacing: collect when live_after_gc + allocated_since_gc reaches trigger_bytes. */
     _Atomic uint64_t allocated_since_gc;
     _Atomic uint64_t allocated_total;
-    _Atomic uint64_t trigger_bytes;
+    _Atomic uint64_t trigger_bytes;  /* start a cycle here */
+    _Atomic uint64_t goal_bytes;     /* live x heap_factor: a cycle still marking here has fallen behind */
+    double start_fraction;          /* trigger = live + (goal - live) x start_fraction; 1 for stw */
     uint64_t live_after_gc;
     uint64_t colour;                /* header mark bit of live objects between cycles */
+    uint64_t mut_colour;            /* header mark bit new objects get (differs while marking) */
+    uint32_t barrier_on;            /* mutators' barrier state (non-zero while marking) */
+    struct gc_cmark *cmark;         /* incremental and concurrent marking state (cmark.h) */
+    /* Collector hooks on the allocation slow path, called before it takes any cells: pacing
+     * (alloc_hook) and what --stress-every does (stress; default: a full collection). */
+    void (*alloc_hook)(gc_mut *mut);
+    void (*stress)(gc_mut *mut);
 
     /* Mutators and the stop-the-world handshake (handshake.c). */
     pthread_mutex_t lock;
@@ -88,6 +105,8 @@ struct gc_heap {
     gc_pauselog pauses;
     _Atomic uint64_t gc_cpu_ns;
     void *collector;                /* the collector's own state, if it has any */
+    struct gc_young *young;         /* generational: the young generation (scavenge.h); NULL otherwise */
+    bool collector_ready;           /* gc_collector_init succeeded */
 };
 
 /* heap.c */
@@ -118,20 +137,29 @@ size_t gc_obj_footprint(gc_heap *heap, const struct gc_obj *o);
 void gc_sweep_prepare(gc_heap *heap);
 /* Claims and sweeps the next block of class c; returns its free cells (NULL if none left to claim). */
 gc_cell *gc_sweep_next(gc_heap *heap, unsigned cls, size_t *free_bytes);
-/* Sweeps every block not yet swept (before a cycle marks). Returns the blocks released. */
+/* Sweeps every block not yet swept (before a cycle marks); blocks with free cells become ready.
+ * Returns the blocks released. */
 size_t gc_sweep_finish(gc_heap *heap);
+/* The free cells of a block swept by gc_sweep_finish, or NULL. */
+gc_cell *gc_ready_next(gc_heap *heap, unsigned cls, size_t *free_bytes);
 /* A fresh block of class c carved into a free list; NULL when the footprint limit is reached. */
 gc_cell *gc_fresh_block(gc_heap *heap, unsigned cls, size_t *free_bytes);
 
 /* alloc.c: the allocation slow path (gc_alloc_slow is declared in fastpath.h). */
 bool gc_should_collect(gc_heap *heap);
-/* After a cycle: trigger = clamp(live * heap_factor, initial_heap, max_heap). */
+/* After a cycle: goal = clamp(live x heap_factor, initial_heap, max_heap), and the next cycle starts at
+ * live + (goal - live) x start_fraction. */
 void gc_set_trigger(gc_heap *heap, uint64_t live_bytes);
+static inline uint64_t gc_heap_used(gc_heap *heap) {
+    return heap->live_after_gc + atomic_load_explicit(&heap->allocated_since_gc, memory_order_relaxed);
+}
 
 /* handshake.c: stop the world, for any number of mutators. */
 /* Takes the collector role. Returns false if a cycle completed (or is running) since `seen_cycles`;
  * the caller then waited for it and should retry its allocation instead of collecting. */
 bool gc_begin_cycle(gc_mut *self, uint64_t seen_cycles);
+/* The same for any thread: self is the calling mutator, or NULL for a collector's own thread. */
+bool gc_begin_cycle_on(gc_heap *heap, gc_mut *self, uint64_t seen_cycles);
 void gc_end_cycle(gc_heap *heap);
 /* Stops every mutator but `self` (which may be NULL); returns the time to safepoint in ns. */
 uint64_t gc_stop_world(gc_heap *heap, gc_mut *self);
@@ -149,17 +177,34 @@ void gc_visit_roots(gc_heap *heap, gc_root_visitor visit, void *arg);
 
 /* verify.c: the heap verifier (DESIGN §7). World stopped, after a cycle's marking. */
 size_t gc_verify_heap(gc_heap *heap, char *msg, size_t msglen);
+/* The same, handing back the walk's bitmap (a bit per granule of the reservation, set for every
+ * reachable object's start; the caller frees it). */
+size_t gc_verify_heap_reach(gc_heap *heap, char *msg, size_t msglen, uint64_t **reached);
+/* scavenge.c, for the verifier: when p lies in the used part of the young generation (eden handed
+ * out, or the survivors), the bytes from p to that part's end; else 0. */
+size_t gc_young_room(gc_heap *heap, const void *p);
+/* ... and true when o is old, p young, and the card of o's slot is clean: invariant R broken. */
+bool gc_young_unremembered(gc_heap *heap, const struct gc_obj *o, const void *slot, const void *p);
 
 /* marksweep.c: pieces of a cycle, world stopped. */
 void gc_drop_free_lists(gc_heap *heap);          /* every thread's cells go back to the next sweep */
 void gc_set_colour(gc_heap *heap, uint64_t colour);   /* the heap's and every mutator's */
+/* What every mutator allocates with and whether its barrier works (and what attaching ones get). */
+void gc_set_mutators(gc_heap *heap, uint64_t colour, uint32_t barrier_on);
 void gc_verify_or_die(gc_heap *heap);            /* fatal with the first problem */
 /* A whole mark-sweep: drop free lists, mark on nthreads workers, flip the colour, free dead large
  * objects, queue small blocks for lazy sweeping, set the next trigger, verify if asked. Adds its
  * phase times and live bytes to rec; returns the live bytes. */
 uint64_t gc_mark_sweep(gc_heap *heap, unsigned nthreads, gc_pause *rec);
 
-/* Each collector defines this: one full collection, from an allocation slow path or gc_collect. */
+/* Each collector defines this: one full collection, from an allocation slow path or gc_collect.
+ * forced: the caller cannot go on without the cycle's result (a full or finished cycle); otherwise a
+ * cycle is merely due, and a collector that marks concurrently may only start one. */
 void gc_collector_collect(gc_mut *mut, bool forced);
+/* A collector with state of its own defines these (heap.c has empty defaults): set up after the
+ * common heap exists, torn down before it goes, and a mutator about to detach. */
+int gc_collector_init(gc_heap *heap, char *err, size_t errlen);
+void gc_collector_free(gc_heap *heap);
+void gc_collector_detach(gc_mut *mut);
 
 #endif

@@ -5,40 +5,110 @@
 #include <string.h>
 #include "clock.h"
 
+/* One parallel phase: a full stop-the-world mark, or a drain of the grey pool. */
 typedef struct mark_phase {
     gc_heap *heap;
+    gc_greypool *pool;          /* NULL for a full mark from the roots */
+    const _Atomic int *abort;   /* NULL: run to completion */
     uint64_t colour;
     unsigned n;
+    bool roots;                 /* worker 0 shades the roots first */
     _Atomic unsigned active;    /* workers that may still create work */
+    _Atomic uint64_t live;
 } mark_phase;
+
+/* ---- markers and the grey pool ---- */
+
+int gc_marker_init(gc_marker *m, unsigned seed) {
+    gc_deque_init(&m->dq, 1024);
+    m->caplocal = 4096;
+    m->nlocal = 0;
+    m->local = malloc(m->caplocal * sizeof *m->local);
+    m->stats = (gc_worker_stats){0};
+    m->live_bytes = 0;
+    m->rng = 0x9e3779b97f4a7c15ull * (seed + 1);
+    return m->local ? 0 : -1;
+}
+
+void gc_marker_free(gc_marker *m) {
+    gc_deque_destroy(&m->dq);
+    free(m->local);
+    m->local = NULL;
+}
 
 int gc_markers_init(gc_heap *heap) {
     unsigned n = heap->workers.n;
     heap->markers = aligned_alloc(64, sizeof(gc_marker) * n);
     if (!heap->markers) return -1;
-    for (unsigned i = 0; i < n; i++) {
-        gc_marker *m = &heap->markers[i];
-        gc_deque_init(&m->dq, 1024);
-        m->caplocal = 4096;
-        m->nlocal = 0;
-        m->local = malloc(m->caplocal * sizeof *m->local);
-        if (!m->local) return -1;
-        m->stats = (gc_worker_stats){0};
-        m->live_bytes = 0;
-        m->rng = 0x9e3779b97f4a7c15ull * (i + 1);
-    }
+    for (unsigned i = 0; i < n; i++)
+        if (gc_marker_init(&heap->markers[i], i)) return -1;
     return 0;
 }
 
 void gc_markers_free(gc_heap *heap) {
     if (!heap->markers) return;
-    for (unsigned i = 0; i < heap->workers.n; i++) {
-        gc_deque_destroy(&heap->markers[i].dq);
-        free(heap->markers[i].local);
-    }
+    for (unsigned i = 0; i < heap->workers.n; i++) gc_marker_free(&heap->markers[i]);
     free(heap->markers);
     heap->markers = NULL;
 }
+
+int gc_greypool_init(gc_greypool *pool) {
+    pool->full = pool->spare = NULL;
+    atomic_init(&pool->nfull, 0);
+    return pthread_mutex_init(&pool->lock, NULL) ? -1 : 0;
+}
+
+static void free_packets(gc_packet *p) {
+    while (p) {
+        gc_packet *next = p->next;
+        free(p);
+        p = next;
+    }
+}
+
+void gc_greypool_free(gc_greypool *pool) {
+    free_packets(pool->full);
+    free_packets(pool->spare);
+    pool->full = pool->spare = NULL;
+    pthread_mutex_destroy(&pool->lock);
+}
+
+void gc_greypool_put(gc_greypool *pool, gc_packet *p) {
+    pthread_mutex_lock(&pool->lock);
+    if (p->n) {
+        p->next = pool->full;
+        pool->full = p;
+        atomic_fetch_add_explicit(&pool->nfull, 1, memory_order_release);
+    } else {
+        p->next = pool->spare;
+        pool->spare = p;
+    }
+    pthread_mutex_unlock(&pool->lock);
+}
+
+gc_packet *gc_greypool_take(gc_greypool *pool) {
+    if (gc_greypool_looks_empty(pool)) return NULL;
+    pthread_mutex_lock(&pool->lock);
+    gc_packet *p = pool->full;
+    if (p) {
+        pool->full = p->next;
+        atomic_fetch_sub_explicit(&pool->nfull, 1, memory_order_relaxed);
+    }
+    pthread_mutex_unlock(&pool->lock);
+    return p;
+}
+
+gc_packet *gc_greypool_spare(gc_greypool *pool) {
+    pthread_mutex_lock(&pool->lock);
+    gc_packet *p = pool->spare;
+    if (p) pool->spare = p->next;
+    pthread_mutex_unlock(&pool->lock);
+    if (!p) p = malloc(sizeof *p);
+    if (p) p->n = 0;
+    return p;
+}
+
+/* ---- grey entries of one marker ---- */
 
 static void push_local(gc_marker *m, uintptr_t e) {
     if (__builtin_expect(m->nlocal == m->caplocal, 0)) {
@@ -63,14 +133,26 @@ static void share(gc_marker *m) {
     m->nlocal -= k;
 }
 
+/* Hands every grey entry this marker holds (private stack and deque) to the pool. */
+static void spill(gc_heap *heap, gc_marker *m, gc_greypool *pool) {
+    gc_packet *p = NULL;
+    for (;;) {
+        uintptr_t e;
+        if (m->nlocal) e = m->local[--m->nlocal];
+        else if ((e = gc_deque_take(&m->dq)) == GC_DEQUE_EMPTY) break;
+        if (!p && !(p = gc_greypool_spare(pool))) gc_fatal(heap, "out of memory for grey packets");
+        p->item[p->n++] = e;
+        if (p->n == GC_PACKET_ITEMS) {
+            gc_greypool_put(pool, p);
+            p = NULL;
+        }
+    }
+    if (p) gc_greypool_put(pool, p);
+}
+
 /* White -> grey. */
 static inline void shade(gc_marker *m, gc_obj *o, uint64_t colour) {
-    uint64_t h = atomic_load_explicit(&o->header, memory_order_relaxed);
-    if ((h & GC_HDR_MARK) == colour) return;
-    uint64_t old = colour ? atomic_fetch_or_explicit(&o->header, GC_HDR_MARK, memory_order_relaxed)
-                          : atomic_fetch_and_explicit(&o->header, ~GC_HDR_MARK, memory_order_relaxed);
-    if ((old & GC_HDR_MARK) == colour) return;   /* another worker won */
-    push_local(m, (uintptr_t)o);
+    if (gc_mark_claim(o, colour)) push_local(m, (uintptr_t)o);
 }
 
 /* Marking is bound by cache misses on the headers of the objects a scan reaches; touching the target
@@ -78,13 +160,16 @@ static inline void shade(gc_marker *m, gc_obj *o, uint64_t colour) {
  * for writing). */
 #define PREFETCH_DISTANCE 8
 
+/* Slots are loaded with acquire, pairing with gc_write's release: while mutators run (concurrent and
+ * incremental marking), what a mutator wrote into a new object before publishing it (its header, its
+ * zeroed slots) must be visible to the marker that reaches it through the slot. */
 static inline void scan_slots(gc_marker *m, gc_slot *s, gc_slot *end, uint64_t colour) {
     for (; s < end; s++) {
         if (s + PREFETCH_DISTANCE < end) {
             gc_obj *ahead = atomic_load_explicit(s + PREFETCH_DISTANCE, memory_order_relaxed);
             if (ahead) __builtin_prefetch(ahead, 1, 3);
         }
-        gc_obj *v = atomic_load_explicit(s, memory_order_relaxed);
+        gc_obj *v = atomic_load_explicit(s, memory_order_acquire);
         if (v) shade(m, v, colour);
     }
 }
@@ -127,32 +212,55 @@ static inline void process(gc_heap *heap, gc_marker *m, uintptr_t e, uint64_t co
         scan(heap, m, (gc_obj *)e, colour);
 }
 
-static uintptr_t try_steal(mark_phase *ph, gc_marker *self, unsigned id) {
+/* The next entry this marker holds itself: private stack first, then its deque. */
+static inline uintptr_t next_own(gc_marker *m) {
+    if (m->nlocal) return m->local[--m->nlocal];
+    return gc_deque_take(&m->dq);
+}
+
+/* Takes a packet from the pool onto the private stack; returns one entry of it. */
+static uintptr_t take_from_pool(gc_greypool *pool, gc_marker *m) {
+    if (!pool) return GC_DEQUE_EMPTY;
+    gc_packet *p = gc_greypool_take(pool);
+    if (!p) return GC_DEQUE_EMPTY;
+    for (uint64_t i = 1; i < p->n; i++) push_local(m, p->item[i]);
+    uintptr_t e = p->item[0];
+    p->n = 0;
+    gc_greypool_put(pool, p);
+    return e;
+}
+
+static uintptr_t steal(mark_phase *ph, gc_marker *self, unsigned id) {
     unsigned n = ph->n;
-    if (n < 2) return GC_DEQUE_EMPTY;
-    /* xorshift: a random first victim spreads thieves over the deques. */
-    self->rng ^= self->rng << 13;
-    self->rng ^= self->rng >> 7;
-    self->rng ^= self->rng << 17;
-    unsigned start = (unsigned)(self->rng % n);
-    for (unsigned k = 0; k < n; k++) {
-        unsigned v = (start + k) % n;
-        if (v == id) continue;
-        uintptr_t e;
-        do e = gc_deque_steal(&ph->heap->markers[v].dq); while (e == GC_DEQUE_ABORT);
-        if (e != GC_DEQUE_EMPTY) {
-            self->stats.steals++;
-            return e;
+    if (n > 1) {
+        /* xorshift: a random first victim spreads thieves over the deques. */
+        self->rng ^= self->rng << 13;
+        self->rng ^= self->rng >> 7;
+        self->rng ^= self->rng << 17;
+        unsigned start = (unsigned)(self->rng % n);
+        for (unsigned k = 0; k < n; k++) {
+            unsigned v = (start + k) % n;
+            if (v == id) continue;
+            uintptr_t e;
+            do e = gc_deque_steal(&ph->heap->markers[v].dq); while (e == GC_DEQUE_ABORT);
+            if (e != GC_DEQUE_EMPTY) {
+                self->stats.steals++;
+                return e;
+            }
+            self->stats.steal_fails++;
         }
-        self->stats.steal_fails++;
     }
-    return GC_DEQUE_EMPTY;
+    return take_from_pool(ph->pool, self);
 }
 
 static bool any_work(mark_phase *ph) {
     for (unsigned v = 0; v < ph->n; v++)
         if (!gc_deque_looks_empty(&ph->heap->markers[v].dq)) return true;
-    return false;
+    return ph->pool && !gc_greypool_looks_empty(ph->pool);
+}
+
+static bool aborted(mark_phase *ph) {
+    return ph->abort && atomic_load_explicit(ph->abort, memory_order_relaxed);
 }
 
 static void shade_root(gc_obj **slot, void *arg) {
@@ -160,40 +268,41 @@ static void shade_root(gc_obj **slot, void *arg) {
     if (*slot) shade(a[0], *slot, *(uint64_t *)a[1]);
 }
 
-/* Termination: a worker counts itself out of `active` only with an empty deque, and only an active
- * worker can push, so active == 0 means every deque is empty for good. An idle worker that sees work
- * counts itself back in before stealing. */
+/* Termination: a worker counts itself out of `active` only with nothing in hand, and only an active
+ * worker can create work (the pool aside: see gc_mark_drain), so active == 0 means every deque is
+ * empty for good. An idle worker that sees work counts itself back in before taking it. */
 static void mark_worker(unsigned id, unsigned n, void *arg) {
     mark_phase *ph = arg;
     gc_heap *heap = ph->heap;
     gc_marker *m = &heap->markers[id];
     uint64_t t_start = gc_now_ns(), idle = 0;
-    if (id == 0) {
+    if (id == 0 && ph->roots) {
         void *a[2] = {m, &ph->colour};
         gc_visit_roots(heap, shade_root, a);
     }
     for (;;) {
         uintptr_t e;
-        for (unsigned k = 0;; k++) {
-            if (m->nlocal) e = m->local[--m->nlocal];
-            else if ((e = gc_deque_take(&m->dq)) == GC_DEQUE_EMPTY) break;
+        for (unsigned k = 0; (e = next_own(m)) != GC_DEQUE_EMPTY; k++) {
             process(heap, m, e, ph->colour);
             if (n > 1 && (k & 31) == 0) share(m);
+            if ((k & 255) == 255 && aborted(ph)) {
+                spill(heap, m, ph->pool);
+                atomic_fetch_sub_explicit(&ph->active, 1, memory_order_seq_cst);
+                goto out;
+            }
         }
         uint64_t t_idle = gc_now_ns();
-        e = try_steal(ph, m, id);
+        e = steal(ph, m, id);
         if (e == GC_DEQUE_EMPTY) {
             atomic_fetch_sub_explicit(&ph->active, 1, memory_order_seq_cst);
             for (unsigned spins = 0;; spins++) {
-                if (atomic_load_explicit(&ph->active, memory_order_seq_cst) == 0) {
+                if (atomic_load_explicit(&ph->active, memory_order_seq_cst) == 0 || aborted(ph)) {
                     idle += gc_now_ns() - t_idle;
-                    m->stats.idle_ns += idle;
-                    m->stats.busy_ns += gc_now_ns() - t_start - idle;
-                    return;
+                    goto out;
                 }
                 if (any_work(ph)) {
                     atomic_fetch_add_explicit(&ph->active, 1, memory_order_seq_cst);
-                    e = try_steal(ph, m, id);
+                    e = steal(ph, m, id);
                     if (e != GC_DEQUE_EMPTY) break;
                     atomic_fetch_sub_explicit(&ph->active, 1, memory_order_seq_cst);
                 }
@@ -205,18 +314,72 @@ static void mark_worker(unsigned id, unsigned n, void *arg) {
         idle += gc_now_ns() - t_idle;
         process(heap, m, e, ph->colour);
     }
+out:
+    m->stats.idle_ns += idle;
+    m->stats.busy_ns += gc_now_ns() - t_start - idle;
+    atomic_fetch_add_explicit(&ph->live, m->live_bytes, memory_order_relaxed);
+    m->live_bytes = 0;
+}
+
+static uint64_t run_phase(gc_heap *heap, mark_phase *ph, unsigned n) {
+    if (n == 0 || n > heap->workers.n) n = heap->workers.n;
+    ph->heap = heap;
+    ph->n = n;
+    atomic_init(&ph->active, n);
+    atomic_init(&ph->live, 0);
+    gc_workers_run(&heap->workers, n, mark_worker, ph);
+    for (unsigned i = 0; i < n; i++) gc_deque_reset(&heap->markers[i].dq);
+    return atomic_load(&ph->live);
 }
 
 uint64_t gc_mark_heap(gc_heap *heap, uint64_t colour, unsigned n) {
-    if (n == 0 || n > heap->workers.n) n = heap->workers.n;
-    mark_phase ph = {.heap = heap, .colour = colour, .n = n};
-    atomic_init(&ph.active, n);
-    for (unsigned i = 0; i < n; i++) heap->markers[i].live_bytes = 0;
-    gc_workers_run(&heap->workers, n, mark_worker, &ph);
-    uint64_t live = 0;
-    for (unsigned i = 0; i < n; i++) {
-        live += heap->markers[i].live_bytes;
-        gc_deque_reset(&heap->markers[i].dq);
+    mark_phase ph = {.colour = colour, .roots = true};
+    return run_phase(heap, &ph, n);
+}
+
+uint64_t gc_mark_drain(gc_heap *heap, gc_greypool *pool, uint64_t colour, unsigned n, const _Atomic int *abort) {
+    mark_phase ph = {.colour = colour, .pool = pool, .abort = abort};
+    return run_phase(heap, &ph, n);
+}
+
+static void shade_root_to_pool(gc_obj **slot, void *arg) {
+    void **a = arg;
+    gc_obj *o = *slot;
+    if (!o || !gc_mark_claim(o, *(uint64_t *)a[2])) return;
+    gc_packet **p = a[1];
+    if (!*p && !(*p = gc_greypool_spare(a[0]))) gc_fatal(a[3], "out of memory for grey packets");
+    (*p)->item[(*p)->n++] = (uintptr_t)o;
+    if ((*p)->n == GC_PACKET_ITEMS) {
+        gc_greypool_put(a[0], *p);
+        *p = NULL;
     }
-    return live;
+}
+
+void gc_mark_roots_to_pool(gc_heap *heap, gc_greypool *pool, uint64_t colour) {
+    gc_packet *p = NULL;
+    void *a[4] = {pool, &p, &colour, heap};
+    gc_visit_roots(heap, shade_root_to_pool, a);
+    if (p) gc_greypool_put(pool, p);
+}
+
+bool gc_mark_step(gc_heap *heap, gc_marker *m, gc_greypool *pool, uint64_t colour) {
+    uintptr_t e = next_own(m);
+    if (e == GC_DEQUE_EMPTY && (e = take_from_pool(pool, m)) == GC_DEQUE_EMPTY) return false;
+    process(heap, m, e, colour);
+    return true;
+}
+
+void gc_mark_spill(gc_heap *heap, gc_marker *m, gc_greypool *pool) {
+    spill(heap, m, pool);
+    gc_deque_reset(&m->dq);
+}
+
+uint64_t gc_mark_increment(gc_heap *heap, gc_marker *m, gc_greypool *pool, uint64_t colour, uint64_t budget) {
+    uint64_t t0 = gc_now_ns();
+    while (m->live_bytes < budget && gc_mark_step(heap, m, pool, colour)) {}
+    gc_mark_spill(heap, m, pool);
+    uint64_t done = m->live_bytes;
+    m->live_bytes = 0;
+    m->stats.busy_ns += gc_now_ns() - t0;
+    return done;
 }

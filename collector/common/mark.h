@@ -1,15 +1,22 @@
-/* mark.h: parallel marking with work stealing, shared by every mark-sweep in gclab.
+/* mark.h: tracing for every mark-sweep in gclab: stop-the-world parallel marking (stw, full and
+ * degenerated cycles), and the incremental and concurrent phases of the incremental and concurrent
+ * collectors.
  *
- * An object is grey while its entry sits in some worker's deque, black once scanned, and white while
- * its mark bit differs from the target colour. The bit is set by an atomic read-modify-write, so of
- * several workers that reach one object exactly one pushes it. A large pointer array longer than
- * GC_MARK_CHUNK slots is split into range entries that other workers can
- * steal, so one big array does not serialize the phase.
+ * Colours. An object is white while its mark bit differs from the cycle's colour, grey once the bit
+ * is set and its entry waits in some stack, deque or packet, black once scanned. The bit is set by an
+ * atomic read-modify-write (gc_mark_claim), so of several threads that reach an object exactly one
+ * makes it grey: whoever claims an object owns pushing it.
  *
- * A worker traces from a private stack (plain loads and stores) and moves the oldest half of it to
- * its stealable deque only when that deque has run dry: a pop from a Chase-Lev deque costs a seq_cst
- * store, a pop from the private stack costs nothing, and the oldest entries (nearest the roots) are
- * the biggest pieces of work to hand to a thief. */
+ * Where grey entries live:
+ * - a marker's private stack (plain loads and stores: the cheap common case);
+ * - its Chase-Lev deque, where other workers steal; the oldest half of the private stack moves there
+ *   only when the deque has run dry, since a deque pop costs a seq_cst store and the oldest entries
+ *   (nearest the roots) are the biggest pieces to hand a thief;
+ * - the grey pool: packets of entries under a mutex, taken and given once per GC_PACKET_ITEMS
+ *   entries. It is where work crosses between participants that are not all GC workers: write-barrier
+ *   buffers of mutators, increments run by mutators, and workers that stop before marking is done.
+ * A large pointer array longer than GC_MARK_CHUNK slots is split into range entries that other
+ * workers can steal, so one big array does not serialize a phase. */
 #ifndef GCLAB_MARK_H
 #define GCLAB_MARK_H
 
@@ -18,21 +25,83 @@
 
 #define GC_MARK_CHUNK 1024      /* slots; only large objects are split (a small one is bounded work) */
 #define GC_MARK_RANGE_TAG ((uintptr_t)1)
+#define GC_PACKET_ITEMS 510     /* a packet is 4 KiB */
+
+typedef struct gc_packet {
+    struct gc_packet *next;
+    uint64_t n;
+    uintptr_t item[GC_PACKET_ITEMS];
+} gc_packet;
+
+typedef struct gc_greypool {
+    pthread_mutex_t lock;
+    gc_packet *full;            /* packets holding grey entries */
+    gc_packet *spare;           /* empty packets for reuse */
+    _Atomic size_t nfull;       /* read without the lock to tell "maybe work" from "none" */
+} gc_greypool;
 
 typedef struct gc_marker {
     _Alignas(64) gc_deque dq;   /* what thieves may take */
     uintptr_t *local;           /* private LIFO stack */
     size_t nlocal, caplocal;
     gc_worker_stats stats;      /* cumulative over cycles */
-    uint64_t live_bytes;        /* this cycle */
+    uint64_t live_bytes;        /* bytes this marker blackened since it last reported them */
     uint64_t rng;
 } gc_marker;
 
-int gc_markers_init(gc_heap *heap);
+/* Claims a white object for marking: true if this call turned it from white to grey. */
+static inline bool gc_mark_claim(gc_obj *o, uint64_t colour) {
+    uint64_t h = atomic_load_explicit(&o->header, memory_order_relaxed);
+    if ((h & GC_HDR_MARK) == colour) return false;
+    uint64_t old = colour ? atomic_fetch_or_explicit(&o->header, GC_HDR_MARK, memory_order_relaxed)
+                          : atomic_fetch_and_explicit(&o->header, ~GC_HDR_MARK, memory_order_relaxed);
+    return (old & GC_HDR_MARK) != colour;
+}
+
+static inline bool gc_is_marked(const gc_obj *o, uint64_t colour) {
+    return (atomic_load_explicit(&((gc_obj *)o)->header, memory_order_relaxed) & GC_HDR_MARK) == colour;
+}
+
+int gc_marker_init(gc_marker *m, unsigned seed);
+void gc_marker_free(gc_marker *m);
+int gc_markers_init(gc_heap *heap);        /* one per GC worker: heap->markers */
 void gc_markers_free(gc_heap *heap);
 
-/* Marks everything reachable from the roots with `colour`, on n workers. Returns the live bytes
- * (footprint of the marked objects). World stopped. */
+int gc_greypool_init(gc_greypool *pool);
+void gc_greypool_free(gc_greypool *pool);
+static inline bool gc_greypool_looks_empty(gc_greypool *pool) {
+    return atomic_load_explicit(&pool->nfull, memory_order_acquire) == 0;
+}
+/* Gives a packet of grey entries to the pool (n > 0), or recycles an empty one. */
+void gc_greypool_put(gc_greypool *pool, gc_packet *p);
+/* A packet of grey entries, or NULL when the pool has none. */
+gc_packet *gc_greypool_take(gc_greypool *pool);
+/* An empty packet (recycled or new); NULL only when memory is exhausted. */
+gc_packet *gc_greypool_spare(gc_greypool *pool);
+
+/* Stop-the-world: marks everything reachable from the roots with `colour` on n workers and returns
+ * the bytes marked: small objects' sizes rounded to the 16-byte granule (not to their size class),
+ * large objects' block runs. */
 uint64_t gc_mark_heap(gc_heap *heap, uint64_t colour, unsigned n);
+
+/* Shades every root (claims and queues it in the pool). World stopped. */
+void gc_mark_roots_to_pool(gc_heap *heap, gc_greypool *pool, uint64_t colour);
+
+/* Drains the pool on n workers until no grey entry is left anywhere, or until *abort becomes non-zero
+ * (remaining work goes back to the pool). With the world stopped, returning without abort means
+ * marking is complete; with mutators running, their barriers may add work afterwards. Returns the
+ * bytes marked. */
+uint64_t gc_mark_drain(gc_heap *heap, gc_greypool *pool, uint64_t colour, unsigned n, const _Atomic int *abort);
+
+/* A bounded increment on one thread with its own marker: takes work from the pool until about
+ * `budget` bytes are marked or the pool is empty, and returns what is left to the pool. Returns the
+ * bytes marked. */
+uint64_t gc_mark_increment(gc_heap *heap, gc_marker *m, gc_greypool *pool, uint64_t colour, uint64_t budget);
+
+/* Deterministic stepping (the lost-object tests): processes the next grey entry of m (its stack,
+ * else a packet from the pool) and keeps the rest in m. Returns false when there was none. */
+bool gc_mark_step(gc_heap *heap, gc_marker *m, gc_greypool *pool, uint64_t colour);
+/* Gives everything m holds to the pool. */
+void gc_mark_spill(gc_heap *heap, gc_marker *m, gc_greypool *pool);
 
 #endif

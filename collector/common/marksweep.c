@@ -12,9 +12,18 @@ void gc_drop_free_lists(gc_heap *heap) {
     }
 }
 
+void gc_set_mutators(gc_heap *heap, uint64_t colour, uint32_t barrier_on) {
+    heap->mut_colour = colour;
+    heap->barrier_on = barrier_on;
+    for (gc_mut *m = heap->muts; m; m = m->next) {
+        m->colour = colour;
+        m->barrier_on = barrier_on;
+    }
+}
+
 void gc_set_colour(gc_heap *heap, uint64_t colour) {
     heap->colour = colour;
-    for (gc_mut *m = heap->muts; m; m = m->next) m->colour = colour;
+    gc_set_mutators(heap, colour, 0);
 }
 
 void gc_verify_or_die(gc_heap *heap) {

@@ -5,7 +5,10 @@
  * A block is swept at most once per cycle, by whoever claims it (the claim is an atomic cursor over
  * the class's part of sweep_list), so sweeping is spread over the mutators' allocation slow paths and
  * costs the pause nothing. Before the next cycle flips the colour every block must be swept, or its
- * dead objects would look marked: gc_sweep_finish does the rest, outside the pause. */
+ * dead objects would look marked: gc_sweep_finish does the rest, outside the pause, and keeps the
+ * free lists it builds in the ready lists, for allocation while the next cycle marks (a free cell's
+ * header is 0 whatever the colours, so allocating it then is safe). */
+#include <sched.h>
 #include <string.h>
 #include "heap.h"
 
@@ -52,9 +55,12 @@ void gc_sweep_prepare(gc_heap *heap) {
     for (unsigned c = 0; c < GC_NCLASSES; c++) {
         heap->sweep_begin[c] = at;
         atomic_store_explicit(&heap->sweep_next[c], at, memory_order_relaxed);
+        atomic_store_explicit(&heap->ready_reserved[c], at, memory_order_relaxed);
+        atomic_store_explicit(&heap->ready_next[c], at, memory_order_relaxed);
         at += count[c];
         heap->sweep_end[c] = heap->sweep_begin[c];
     }
+    for (size_t i = 0; i < at; i++) atomic_store_explicit(&heap->ready_list[i], 0, memory_order_relaxed);
     for (size_t i = 0; i < heap->nblocks; i++) {
         gc_block *b = &heap->block[i];
         if (atomic_load_explicit(&b->kind, memory_order_relaxed) == GC_BLK_SMALL)
@@ -82,12 +88,31 @@ gc_cell *gc_sweep_next(gc_heap *heap, unsigned cls, size_t *free_bytes) {
 size_t gc_sweep_finish(gc_heap *heap) {
     size_t before = atomic_load_explicit(&heap->blocks_in_use, memory_order_relaxed);
     for (unsigned c = 0; c < GC_NCLASSES; c++) {
-        size_t ignored;
-        /* The cells are dropped: their headers are 0 now, and the next sweep links them again. */
-        while (gc_sweep_next(heap, c, &ignored)) {}
+        size_t bytes;
+        gc_cell *cells;
+        while ((cells = gc_sweep_next(heap, c, &bytes))) {
+            size_t i = gc_block_index(heap, cells);
+            heap->block_free[i] = cells;
+            heap->block_free_bytes[i] = (uint32_t)bytes;
+            size_t at = atomic_fetch_add_explicit(&heap->ready_reserved[c], 1, memory_order_relaxed);
+            atomic_store_explicit(&heap->ready_list[at], (uint32_t)i + 1, memory_order_release);
+        }
     }
     size_t after = atomic_load_explicit(&heap->blocks_in_use, memory_order_relaxed);
     return before > after ? before - after : 0;
+}
+
+gc_cell *gc_ready_next(gc_heap *heap, unsigned cls, size_t *free_bytes) {
+    size_t at = atomic_load_explicit(&heap->ready_next[cls], memory_order_relaxed);
+    do {
+        if (at >= atomic_load_explicit(&heap->ready_reserved[cls], memory_order_acquire)) return NULL;
+    } while (!atomic_compare_exchange_weak_explicit(&heap->ready_next[cls], &at, at + 1, memory_order_relaxed,
+                                                    memory_order_relaxed));
+    /* The slot is ours; its producer may still be between reserving and writing it. */
+    uint32_t e;
+    while ((e = atomic_load_explicit(&heap->ready_list[at], memory_order_acquire)) == 0) sched_yield();
+    *free_bytes = heap->block_free_bytes[e - 1];
+    return heap->block_free[e - 1];
 }
 
 gc_cell *gc_fresh_block(gc_heap *heap, unsigned cls, size_t *free_bytes) {

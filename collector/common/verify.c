@@ -57,6 +57,10 @@ static gc_obj *check(verifier *v, gc_obj *p, origin where) {
         if ((char *)p != gc_block_addr(heap, i) + GC_LARGE_PREFIX)
             return problem(v, "pointer into a large object", p, where), NULL;
         room = ((size_t)b->run << GC_BLOCK_SHIFT) - GC_LARGE_PREFIX;
+    } else if (kind == GC_BLK_YOUNG) {
+        /* generational: eden and survivor space are not parseable, so the check is that p lies in
+         * their used part and the header there is sound. */
+        if (!(room = gc_young_room(heap, p))) return problem(v, "pointer into unused young space", p, where), NULL;
     } else {
         return problem(v, kind == GC_BLK_FREE ? "pointer into a free block" : "pointer into a large object",
                        p, where), NULL;
@@ -68,7 +72,7 @@ static gc_obj *check(verifier *v, gc_obj *p, origin where) {
         return problem(v, "object with an unregistered type", p, where), NULL;
     if (h & GC_HDR_FORWARDED) return problem(v, "pointer to a forwarded object", p, where), NULL;
     uint64_t nptrs = gc_obj_nptrs_of(p, h), nbytes = gc_obj_nbytes_of(p, h);
-    if ((kind == GC_BLK_SMALL && (gc_hdr_nptrs(h) == GC_HDR_SAT || gc_hdr_nbytes(h) == GC_HDR_SAT)) ||
+    if ((kind != GC_BLK_LARGE && (gc_hdr_nptrs(h) == GC_HDR_SAT || gc_hdr_nbytes(h) == GC_HDR_SAT)) ||
         nptrs > room / sizeof(void *) || gc_object_bytes((uint32_t)nptrs, nbytes) > room)
         return problem(v, "object larger than its cell", p, where), NULL;
     if ((h & GC_HDR_MARK) != heap->colour)
@@ -99,7 +103,9 @@ static void visit_root(gc_obj **slot, void *arg) {
     if (*slot) visit(arg, *slot, (origin){NULL, 0});
 }
 
-size_t gc_verify_heap(gc_heap *heap, char *msg, size_t msglen) {
+size_t gc_verify_heap(gc_heap *heap, char *msg, size_t msglen) { return gc_verify_heap_reach(heap, msg, msglen, NULL); }
+
+size_t gc_verify_heap_reach(gc_heap *heap, char *msg, size_t msglen, uint64_t **reached) {
     verifier v = {.heap = heap, .msg = msg, .msglen = msglen};
     if (msg && msglen) msg[0] = 0;
     size_t granules = (heap->nblocks << GC_BLOCK_SHIFT) >> GC_GRANULE_SHIFT;
@@ -116,10 +122,13 @@ size_t gc_verify_heap(gc_heap *heap, char *msg, size_t msglen) {
         for (uint64_t i = 0; i < n; i++) {
             gc_obj *p = atomic_load_explicit(&o->slot[i], memory_order_relaxed);
             if (p) visit(&v, p, (origin){o, i});
+            if (p && heap->young && gc_young_unremembered(heap, o, &o->slot[i], p))
+                problem(&v, "old-to-young pointer on a clean card (the remembered set lost it)", p, (origin){o, i});
         }
     }
     if (v.oom) problem(&v, "verifier: out of memory", NULL, (origin){NULL, 0});
-    free(v.visited);
+    if (reached) *reached = v.visited;
+    else free(v.visited);
     free(v.stack);
     return v.problems;
 }

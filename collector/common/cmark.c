@@ -1,0 +1,262 @@
+/* cmark.c: the marking cycle between an initial-mark and a remark pause (see cmark.h for the phases
+ * and each barrier's invariant). Built into every variant with a BARRIER; empty in the others. */
+#include <stdlib.h>
+#include <string.h>
+#include "cmark.h"
+#include "clock.h"
+
+#if defined(GCLAB_BARRIER_DIJKSTRA) || defined(GCLAB_BARRIER_STEELE) || defined(GCLAB_BARRIER_YUASA) || \
+    defined(GCLAB_BARRIER_NONE)
+
+#if defined(GCLAB_BARRIER_DIJKSTRA) || defined(GCLAB_BARRIER_STEELE)
+#define RESCAN_ROOTS 1      /* roots are not barriered: remark must look at them again */
+#else
+#define RESCAN_ROOTS 0      /* yuasa: the snapshot includes the roots; none: loses objects on purpose */
+#endif
+
+int gc_cmark_init(gc_heap *heap, gc_cmark *cm) {
+    memset(cm, 0, sizeof *cm);
+    if (gc_greypool_init(&cm->pool) || gc_marker_init(&cm->step, 0)) return -1;
+    heap->cmark = cm;
+    return 0;
+}
+
+void gc_cmark_free(gc_cmark *cm) {
+    gc_greypool_free(&cm->pool);
+    gc_marker_free(&cm->step);
+    free(cm->existed);
+    free(cm->reached);
+}
+
+/* ---- floating garbage, in diagnostic mode ----
+ * Garbage that floats is what was already dead when the cycle began yet survives it: a barrier or
+ * black allocation kept it. At initial mark the verifier's walk gives the objects reachable then,
+ * and a scan of the blocks gives the objects that existed then; at remark, an object marked live that
+ * existed but was not reachable at the start is floating. */
+
+static inline void set_bit(uint64_t *map, size_t bit) { map[bit / 64] |= 1ull << (bit % 64); }
+static inline bool get_bit(const uint64_t *map, size_t bit) { return map[bit / 64] >> (bit % 64) & 1; }
+static size_t granule_of(gc_heap *heap, const void *p) {
+    return (size_t)((const char *)p - heap->base) >> GC_GRANULE_SHIFT;
+}
+
+/* Calls visit(heap, object, bytes, arg) for every allocated object. World stopped. */
+static void each_object(gc_heap *heap, void (*visit)(gc_heap *, gc_obj *, size_t, void *), void *arg) {
+    for (size_t i = 0; i < heap->nblocks; i++) {
+        gc_block *b = &heap->block[i];
+        uint8_t kind = atomic_load_explicit(&b->kind, memory_order_relaxed);
+        char *p = gc_block_addr(heap, i);
+        if (kind == GC_BLK_SMALL) {
+            for (uint32_t k = 0; k < b->ncells; k++, p += b->cell_bytes) {
+                gc_obj *o = (gc_obj *)p;
+                if (atomic_load_explicit(&o->header, memory_order_relaxed)) visit(heap, o, b->cell_bytes, arg);
+            }
+        } else if (kind == GC_BLK_LARGE) {
+            visit(heap, (gc_obj *)(p + GC_LARGE_PREFIX), (size_t)b->run << GC_BLOCK_SHIFT, arg);
+        }
+    }
+}
+
+static void note_existing(gc_heap *heap, gc_obj *o, size_t bytes, void *arg) {
+    (void)bytes;
+    set_bit(arg, granule_of(heap, o));
+}
+
+static void count_floating(gc_heap *heap, gc_obj *o, size_t bytes, void *arg) {
+    gc_cmark *cm = heap->cmark;
+    size_t g = granule_of(heap, o);
+    if (gc_is_marked(o, cm->colour) && get_bit(cm->existed, g) && !get_bit(cm->reached, g)) *(uint64_t *)arg += bytes;
+}
+
+static void diagnose_start(gc_heap *heap, gc_cmark *cm) {
+    char msg[256];
+    free(cm->reached);
+    cm->reached = NULL;
+    if (gc_verify_heap_reach(heap, msg, sizeof msg, &cm->reached))
+        gc_fatal(heap, "heap verification failed at the start of cycle %llu: %s",
+                 (unsigned long long)atomic_load(&heap->cycles) + 1, msg);
+    size_t words = ((heap->nblocks << GC_BLOCK_SHIFT) >> GC_GRANULE_SHIFT) / 64 + 1;
+    free(cm->existed);
+    cm->existed = calloc(words, sizeof(uint64_t));
+    if (!cm->existed) gc_fatal(heap, "out of memory for the floating-garbage diagnostics");
+    each_object(heap, note_existing, cm->existed);
+}
+
+static uint64_t diagnose_finish(gc_heap *heap, gc_cmark *cm) {
+    uint64_t floating = 0;
+    if (cm->existed && cm->reached) each_object(heap, count_floating, &floating);
+    free(cm->existed);
+    free(cm->reached);
+    cm->existed = cm->reached = NULL;
+    return floating;
+}
+
+/* ---- the pauses ---- */
+
+void gc_cmark_start(gc_heap *heap, gc_cmark *cm, gc_pause *rec) {
+    uint64_t t0 = gc_now_ns();
+    if (heap->opts.verify) diagnose_start(heap, cm);
+    cm->colour = heap->colour ^ GC_HDR_MARK;
+    atomic_store_explicit(&cm->marked, 0, memory_order_relaxed);
+    atomic_store_explicit(&cm->abort, 0, memory_order_relaxed);
+    cm->alloc_at_start = atomic_load_explicit(&heap->allocated_total, memory_order_relaxed);
+    /* From here on every new object is black, and every store goes through the barrier's slow path. */
+    gc_set_mutators(heap, cm->colour, 1);
+    gc_mark_roots_to_pool(heap, &cm->pool, cm->colour);
+    atomic_store_explicit(&cm->marking, 1, memory_order_release);
+    rec->roots_ns = gc_now_ns() - t0;
+    rec->mark_ns = rec->roots_ns;
+}
+
+static void flush_barrier_buffer(gc_cmark *cm, gc_mut *m, gc_pause *rec) {
+    if (m->barrier_buf) {
+        gc_greypool_put(&cm->pool, m->barrier_buf);
+        m->barrier_buf = NULL;
+    }
+    rec->barrier_hits += m->barrier_hits;
+    rec->regreyed += m->regreyed;
+    m->barrier_hits = m->regreyed = 0;
+}
+
+void gc_cmark_detach(gc_mut *mut) {
+    gc_cmark *cm = mut->heap->cmark;
+    if (mut->barrier_buf) {
+        gc_greypool_put(&cm->pool, mut->barrier_buf);
+        mut->barrier_buf = NULL;
+    }
+    if (mut->marker) {
+        gc_marker_free(mut->marker);
+        free(mut->marker);
+        mut->marker = NULL;
+    }
+}
+
+void gc_cmark_finish(gc_heap *heap, gc_cmark *cm, unsigned nthreads, gc_pause *rec) {
+    uint64_t t0 = gc_now_ns();
+    for (gc_mut *m = heap->muts; m; m = m->next) flush_barrier_buffer(cm, m, rec);
+    gc_mark_spill(heap, &cm->step, &cm->pool);
+    if (RESCAN_ROOTS) gc_mark_roots_to_pool(heap, &cm->pool, cm->colour);
+    uint64_t t1 = gc_now_ns();
+    uint64_t marked = atomic_load(&cm->marked) + gc_mark_drain(heap, &cm->pool, cm->colour, nthreads, NULL);
+    uint64_t t2 = gc_now_ns();
+    uint64_t allocated = atomic_load(&heap->allocated_total) - cm->alloc_at_start;
+    uint64_t live = marked + allocated;   /* allocated black during the cycle: live by decree */
+    atomic_store_explicit(&cm->marking, 0, memory_order_release);
+
+    heap->colour = cm->colour;
+    gc_drop_free_lists(heap);
+    gc_set_mutators(heap, cm->colour, 0);
+    gc_sweep_prepare(heap);
+    gc_set_trigger(heap, live);
+    rec->roots_ns += t1 - t0;
+    rec->drain_ns = t2 - t1;
+    rec->mark_ns += t2 - t0;
+    rec->live_bytes = live;
+    rec->alloc_during_mark = allocated;
+    if (heap->opts.verify) {
+        gc_verify_or_die(heap);
+        rec->floating_bytes = diagnose_finish(heap, cm);
+    }
+    rec->sweep_ns += gc_now_ns() - t2;
+}
+
+/* ---- the barrier ---- */
+
+/* Queues a grey object in the thread's barrier buffer; a full buffer goes to the pool. */
+__attribute__((unused)) static void grey(gc_mut *mut, gc_obj *o) {
+    gc_packet *p = mut->barrier_buf;
+    if (__builtin_expect(!p || p->n == GC_PACKET_ITEMS, 0)) {
+        gc_cmark *cm = mut->heap->cmark;
+        if (p) gc_greypool_put(&cm->pool, p);
+        p = mut->barrier_buf = gc_greypool_spare(&cm->pool);
+        if (!p) gc_fatal(mut->heap, "out of memory for the write barrier's buffer");
+    }
+    p->item[p->n++] = (uintptr_t)o;
+}
+
+void gc_barrier_slow(gc_mut *mut, gc_obj *obj, size_t i, gc_obj *val) {
+    uint64_t colour = mut->colour;   /* the cycle's colour while marking: marked means grey or black */
+    mut->barrier_hits++;
+#if defined(GCLAB_BARRIER_DIJKSTRA)
+    /* The strong invariant is kept here: the new target is grey before any black object can hold it. */
+    if (val && gc_mark_claim(val, colour)) grey(mut, val);
+    atomic_store_explicit(&obj->slot[i], val, memory_order_release);
+#elif defined(GCLAB_BARRIER_STEELE)
+    /* The strong invariant is kept here, Steele's way: if a marked object now holds a white pointer,
+     * it goes back to grey and will be scanned again. The store and the colour check need a full
+     * fence between them: a marker sets obj's mark bit and then reads its slots, we write a slot and
+     * then read the mark bit; with only release/acquire both could see the old values (store
+     * buffering), the marker missing val and we missing the mark. seq_cst orders them. */
+    atomic_store_explicit(&obj->slot[i], val, memory_order_seq_cst);
+    if (val && !gc_is_marked(val, colour) &&
+        (atomic_load_explicit(&obj->header, memory_order_seq_cst) & GC_HDR_MARK) == colour) {
+        grey(mut, obj);
+        mut->regreyed++;
+    }
+#elif defined(GCLAB_BARRIER_YUASA)
+    /* The weak invariant is kept here: the value being overwritten was perhaps reachable at the
+     * snapshot only through this slot, so it is shaded before the path is cut. */
+    gc_obj *old = atomic_load_explicit(&obj->slot[i], memory_order_acquire);
+    if (old && gc_mark_claim(old, colour)) grey(mut, old);
+    atomic_store_explicit(&obj->slot[i], val, memory_order_release);
+#else
+    (void)colour;
+    atomic_store_explicit(&obj->slot[i], val, memory_order_release);
+#endif
+}
+
+/* ---- deterministic tests ---- */
+
+static void stop_quiet(gc_mut *mut) {
+    while (!gc_begin_cycle(mut, atomic_load(&mut->heap->cycles))) {}
+    gc_stop_world(mut->heap, mut);
+}
+
+static void resume_quiet(gc_heap *heap) {
+    gc_start_world(heap);
+    gc_end_cycle(heap);
+}
+
+void gc_test_cycle_start(gc_mut *mut) {
+    gc_heap *heap = mut->heap;
+    gc_sweep_finish(heap);
+    stop_quiet(mut);
+    gc_pause rec = {0};
+    gc_cmark_start(heap, heap->cmark, &rec);
+    resume_quiet(heap);
+}
+
+size_t gc_test_mark_steps(gc_mut *mut, size_t n) {
+    gc_heap *heap = mut->heap;
+    gc_cmark *cm = heap->cmark;
+    size_t done = 0;
+    while (done < n && gc_mark_step(heap, &cm->step, &cm->pool, cm->colour)) done++;
+    atomic_fetch_add(&cm->marked, cm->step.live_bytes);
+    cm->step.live_bytes = 0;
+    return done;
+}
+
+/* gclab.h's hook, for the micro-benchmarks: a real initial mark or remark, with no marking between. */
+bool gc_test_marking(gc_mut *mut, bool on) {
+    if (on != gc_cmark_active(mut->heap->cmark)) {
+        if (on) gc_test_cycle_start(mut);
+        else gc_test_cycle_finish(mut, NULL, 0);
+    }
+    return true;
+}
+
+size_t gc_test_cycle_finish(gc_mut *mut, char *msg, size_t msglen) {
+    gc_heap *heap = mut->heap;
+    bool verify = heap->opts.verify;
+    heap->opts.verify = false;   /* verified below, reported rather than fatal */
+    stop_quiet(mut);
+    gc_pause rec = {0};
+    gc_cmark_finish(heap, heap->cmark, 1, &rec);
+    size_t problems = gc_verify_heap(heap, msg, msglen);
+    atomic_fetch_add(&heap->cycles, 1);
+    resume_quiet(heap);
+    heap->opts.verify = verify;
+    return problems;
+}
+
+#endif

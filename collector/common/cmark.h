@@ -1,0 +1,62 @@
+/* cmark.h: a marking cycle that runs between two pauses, shared by the incremental collector
+ * (increments on the mutators) and the concurrent one (background workers).
+ *
+ *   initial mark (pause)  mutators start allocating black (the cycle's colour) with their write
+ *                         barrier on; the roots are shaded into the grey pool.
+ *   marking               increments or background workers drain the pool while mutators run; the
+ *                         barrier feeds it what the mutators' stores would otherwise hide.
+ *   remark (pause)        barrier buffers are flushed, roots rescanned where the barrier needs it,
+ *                         the pool drained to the end; the colour flips, sweeping is queued.
+ *
+ * The barrier (BARRIER=, compiled into each variant) and the invariant it keeps:
+ *   dijkstra  strong tri-colour invariant: no black object points to a white one. Heap stores
+ *             shade the new target; root stores are not barriered, so remark rescans the roots.
+ *   steele    the same invariant, kept the other way: a store of a white pointer into a marked
+ *             object turns that object grey again (it will be rescanned); remark rescans roots.
+ *   yuasa     weak invariant (snapshot at the beginning): every object reachable at initial mark
+ *             is marked, because a store shades the value it overwrites, so no path that existed
+ *             at the snapshot is cut before the marker follows it; no root rescan at remark.
+ *   none      tests only: no barrier and no rescan; the lost-object tests show it losing objects.
+ */
+#ifndef GCLAB_CMARK_H
+#define GCLAB_CMARK_H
+
+#include "heap.h"
+#include "mark.h"
+
+typedef struct gc_cmark {
+    gc_greypool pool;
+    _Atomic int marking;            /* between initial mark and remark */
+    uint64_t colour;                /* what this cycle marks with */
+    _Atomic int abort;              /* background drains stop: a pause is coming */
+    _Atomic uint64_t marked;        /* bytes blackened this cycle outside the pauses */
+    uint64_t alloc_at_start;        /* heap->allocated_total at initial mark */
+    gc_marker step;                 /* the deterministic tests' marker */
+    uint64_t *existed, *reached;    /* diagnostic mode (--verify): bitmaps taken at initial mark */
+} gc_cmark;
+
+int gc_cmark_init(gc_heap *heap, gc_cmark *cm);
+void gc_cmark_free(gc_cmark *cm);
+static inline bool gc_cmark_active(gc_cmark *cm) {
+    return atomic_load_explicit(&cm->marking, memory_order_acquire) != 0;
+}
+
+/* Initial mark, world stopped (the last cycle's sweep finished). Fills rec->roots_ns. */
+void gc_cmark_start(gc_heap *heap, gc_cmark *cm, gc_pause *rec);
+/* Remark, world stopped: completes the cycle on nthreads workers. Fills rec's marking figures and the
+ * cycle's barrier statistics; verifies when asked (and then measures floating garbage). */
+void gc_cmark_finish(gc_heap *heap, gc_cmark *cm, unsigned nthreads, gc_pause *rec);
+
+/* A mutator leaving: its barrier buffer goes to the pool. */
+void gc_cmark_detach(gc_mut *mut);
+
+/* The write barrier's slow path (collector/common/barrier.h calls it while barrier_on). */
+void gc_barrier_slow(gc_mut *mut, gc_obj *obj, size_t i, gc_obj *val);
+
+/* Deterministic tests: start a cycle, process n grey entries, finish it and verify, each on the
+ * calling mutator with no other thread running heap code. */
+void gc_test_cycle_start(gc_mut *mut);
+size_t gc_test_mark_steps(gc_mut *mut, size_t n);
+size_t gc_test_cycle_finish(gc_mut *mut, char *msg, size_t msglen);
+
+#endif

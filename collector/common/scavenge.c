@@ -1,0 +1,566 @@
+/* scavenge.c: the parallel copying scavenger of the young generation (scavenge.h).
+ *
+ * Invariants, between scavenges (the world running):
+ *  R  (remembered set) every old object slot that holds a pointer to a young object lies on a dirty
+ *     card. The mutators' barrier dirties the card of an old slot it stores a young pointer into; a
+ *     scavenge dirties the card of every old slot it leaves pointing young (a card-scanned slot whose
+ *     target stayed young, a slot of a promoted object whose target stayed young), and cleans every
+ *     other card it scans. Cards of dead or free old memory may stay dirty: scanning them finds no
+ *     live object and costs a little time, never correctness.
+ *  Y  young objects live only in eden [eden_lo, eden_top) and in from-space [from, from_top); no
+ *     header there is forwarded. Eden objects have age 0; a survivor's age (header bits 2-5) is the
+ *     number of scavenges it survived.
+ *  O  an old object is live for a scavenge iff its header carries heap->colour: objects allocated or
+ *     promoted since the last full mark get that colour, and that mark gave it to everything it
+ *     reached; what it did not reach keeps the other colour until swept (header 0).
+ *
+ * One scavenge, in the order it runs (gc_workers_run, worker 0 is the collecting thread):
+ *  A  cards. Workers claim chunks of the block table; for each dirty card of an old block they clean
+ *     it and push, for every live old object overlapping the card, that object's slots inside the card
+ *     as one range entry. Phase A only reads the old generation: nothing is promoted yet, so no worker
+ *     sweeps or carves a block (rewriting headers and block descriptors) that another is reading.
+ *     The range entries point into live objects only, which no sweep touches. A barrier ends it.
+ *  B  copy. Worker 0 evacuates what the roots point to; every worker drains its private stack
+ *     (depth first, so a copied object lands next to its parent), publishes the oldest half to its
+ *     Chase-Lev deque when that has run dry, and steals from a random victim when out of work; a
+ *     worker scans a copied object (or a range) by evacuating each young target and updating the
+ *     slot. Termination as in mark.c: a worker leaves the active count only with nothing in hand.
+ *  C  flip. Eden is empty again, to-space becomes from-space. Per-worker figures go to
+ *     heap->markers[i].stats (gc_get_worker_stats) and the caller's gc_scavenge_stats.
+ *
+ * Where copies go. An object surviving its promote_age-th scavenge (age + 1 >= promote_age) is
+ * promoted, else copied to to-space with age + 1. To-space is carved into per-worker copy buffers
+ * (PLABs) by an atomic fetch-and-add, old-generation cells come from per-worker free lists refilled a
+ * block at a time from the lazy sweep (gc_sweep_next), ready lists or fresh blocks: no lock is taken
+ * per object; the block lock is taken at most once per 64 KiB of promotion. When to-space is full a
+ * survivor is promoted early; when the old generation is full one stays young; with neither, the heap
+ * is exhausted (fatal: the collector's policy guarantees room before it scavenges, see
+ * generational.c). */
+#include "scavenge.h"
+
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include "clock.h"
+#include "mark.h"
+
+/* A range entry: the address of its first slot | RANGE_TAG, the slot count from bit RANGE_SHIFT on
+ * (a card holds at most 64 slots). gc_young_init checks that the reservation lies below 2^48. */
+#define RANGE_TAG ((uintptr_t)1)
+#define RANGE_SHIFT 48
+#define RANGE_ADDR(e) ((gc_slot *)((e) & ((((uintptr_t)1) << RANGE_SHIFT) - 1) & ~RANGE_TAG))
+
+#define PLAB_MAX ((size_t)32 << 10)
+#define PLAB_MIN ((size_t)1 << 10)
+#define CARD_CHUNK 8                    /* blocks per claim in phase A */
+#define FWD_ADDR(h) ((gc_obj *)(uintptr_t)((h) & ~(uint64_t)(GC_GRANULE - 1)))
+#define PREFETCH_DISTANCE 4
+
+typedef struct sc_phase {
+    gc_heap *heap;
+    gc_young *y;
+    unsigned n;
+    uint64_t colour;                    /* what copies get: heap->colour */
+    uintptr_t cset_lo, cset_span;       /* eden and from-space: what this scavenge evacuates */
+    uintptr_t young_lo, young_span;     /* the whole young region */
+    uintptr_t card_bias;
+    uintptr_t to_hi;
+    size_t plab_bytes;
+    unsigned promote_age;
+    bool promote_all;
+    size_t card_limit;                  /* blocks of the table phase A looks at */
+    _Atomic size_t card_next;
+    _Atomic unsigned arrived;           /* workers done with phase A */
+    _Atomic unsigned active;            /* phase B: workers that may still create work */
+    _Atomic int dying;                  /* a worker found the heap exhausted */
+} sc_phase;
+
+/* ---- the young region, eden carving, and what the verifier asks ---- */
+
+int gc_young_init(gc_heap *heap, gc_young *y, size_t nursery, unsigned promote_age, char *err, size_t errlen) {
+    memset(y, 0, sizeof *y);
+    size_t nb = (nursery + GC_BLOCK_SIZE - 1) >> GC_BLOCK_SHIFT;
+    if (nb < 2) nb = 2;
+    if ((uintptr_t)heap->base + (heap->nblocks << GC_BLOCK_SHIFT) >= (uintptr_t)1 << RANGE_SHIFT) {
+        snprintf(err, errlen, "the heap reservation lies above 2^%d: the scavenger cannot encode its work entries",
+                 RANGE_SHIFT);
+        return -1;
+    }
+    size_t first = gc_blocks_acquire(heap, nb);
+    if (first == SIZE_MAX) {
+        snprintf(err, errlen, "a %zu KiB nursery does not fit in the %zu KiB heap", (nb << GC_BLOCK_SHIFT) >> 10,
+                 (heap->max_blocks << GC_BLOCK_SHIFT) >> 10);
+        return -1;
+    }
+    for (size_t i = first; i < first + nb; i++) {
+        heap->block[i].run = (uint32_t)nb;
+        atomic_store_explicit(&heap->block[i].kind, GC_BLK_YOUNG, memory_order_release);
+    }
+    y->first_block = first;
+    y->nblocks = nb;
+    y->lo = gc_block_addr(heap, first);
+    y->hi = y->lo + (nb << GC_BLOCK_SHIFT);
+    /* Survivor spaces of an eighth of the region each: eden:from:to = 6:1:1 (see generational.c). */
+    size_t region = nb << GC_BLOCK_SHIFT;
+    y->surv_bytes = (region / 8) & ~(size_t)4095;
+    y->surv[0] = y->lo;
+    y->eden_lo = y->lo + y->surv_bytes;
+    y->eden_hi = y->hi - y->surv_bytes;
+    y->surv[1] = y->eden_hi;
+    atomic_init(&y->eden_top, (uintptr_t)y->eden_lo);
+    y->from = 0;
+    y->from_top = y->surv[0];
+    atomic_init(&y->to_top, 0);
+    y->promote_age = promote_age;
+
+    y->ncards = heap->nblocks * GC_CARDS_PER_BLOCK;
+    void *cards = mmap(NULL, y->ncards, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (cards == MAP_FAILED) {
+        snprintf(err, errlen, "cannot reserve %zu KiB for the card table", y->ncards >> 10);
+        return -1;
+    }
+    y->cards = cards;
+    y->card_bias = (uintptr_t)cards - ((uintptr_t)heap->base >> GC_CARD_SHIFT);
+
+    y->nworkers = heap->workers.n;
+    y->sc = aligned_alloc(64, sizeof(gc_scavenger) * y->nworkers);
+    if (!y->sc) goto oom;
+    memset(y->sc, 0, sizeof(gc_scavenger) * y->nworkers);
+    for (unsigned i = 0; i < y->nworkers; i++) {
+        gc_scavenger *w = &y->sc[i];
+        gc_deque_init(&w->dq, 1024);
+        w->caplocal = 4096;
+        w->local = malloc(w->caplocal * sizeof *w->local);
+        if (!w->local) goto oom;
+        w->rng = 0x2545f4914f6cdd1dull * (i + 1);
+    }
+    return 0;
+oom:
+    snprintf(err, errlen, "out of memory for the scavenger");
+    return -1;
+}
+
+void gc_young_free(gc_heap *heap, gc_young *y) {
+    (void)heap;
+    if (y->sc) {
+        for (unsigned i = 0; i < y->nworkers; i++) {
+            if (atomic_load_explicit(&y->sc[i].dq.buf, memory_order_relaxed)) gc_deque_destroy(&y->sc[i].dq);
+            free(y->sc[i].local);
+        }
+        free(y->sc);
+        y->sc = NULL;
+    }
+    if (y->cards) munmap((void *)y->cards, y->ncards);
+    y->cards = NULL;
+}
+
+bool gc_young_carve(gc_young *y, size_t min, size_t want, char **lo, char **hi) {
+    uintptr_t end = (uintptr_t)y->eden_hi;
+    /* A plain load first: once eden is full, threads that find it so do not keep writing its line. */
+    if (atomic_load_explicit(&y->eden_top, memory_order_relaxed) >= end) return false;
+    uintptr_t at = atomic_fetch_add_explicit(&y->eden_top, want, memory_order_relaxed);
+    if (at >= end) return false;
+    uintptr_t e = end - at < want ? end : at + want;
+    if (e - at < min) return false;     /* eden's last sliver is too small: it counts as full */
+    *lo = (char *)at;
+    *hi = (char *)e;
+    return true;
+}
+
+void gc_young_drop_lists(gc_young *y) {
+    for (unsigned i = 0; i < y->nworkers; i++) memset(y->sc[i].fl, 0, sizeof y->sc[i].fl);
+}
+
+size_t gc_young_room(gc_heap *heap, const void *p) {
+    gc_young *y = heap->young;
+    if (!y) return 0;
+    uintptr_t a = (uintptr_t)p;
+    uintptr_t top = atomic_load_explicit(&y->eden_top, memory_order_relaxed);
+    if (top > (uintptr_t)y->eden_hi) top = (uintptr_t)y->eden_hi;
+    if (a >= (uintptr_t)y->eden_lo && a < top) return top - a;
+    if (a >= (uintptr_t)y->surv[y->from] && a < (uintptr_t)y->from_top) return (uintptr_t)y->from_top - a;
+    return 0;
+}
+
+bool gc_young_unremembered(gc_heap *heap, const gc_obj *o, const void *slot, const void *p) {
+    gc_young *y = heap->young;
+    if (!y || gc_young_contains(y, o) || !gc_young_contains(y, p)) return false;
+    return atomic_load_explicit((_Atomic uint8_t *)(y->card_bias + ((uintptr_t)slot >> GC_CARD_SHIFT)),
+                                memory_order_relaxed) == 0;
+}
+
+/* ---- work entries ---- */
+
+static void push_local(gc_scavenger *w, uintptr_t e) {
+    if (__builtin_expect(w->nlocal == w->caplocal, 0)) {
+        size_t cap = w->caplocal * 2;
+        uintptr_t *l = realloc(w->local, cap * sizeof *l);
+        if (!l) {
+            gc_deque_push(&w->dq, e);   /* the deque grows on its own; slower, not wrong */
+            return;
+        }
+        w->local = l;
+        w->caplocal = cap;
+    }
+    w->local[w->nlocal++] = e;
+}
+
+/* Publishes the oldest half of the private stack when nobody has anything to steal from us. */
+static void share(gc_scavenger *w) {
+    if (w->nlocal < 2 || !gc_deque_looks_empty(&w->dq)) return;
+    size_t k = w->nlocal / 2;
+    for (size_t i = 0; i < k; i++) gc_deque_push(&w->dq, w->local[i]);
+    memmove(w->local, w->local + k, (w->nlocal - k) * sizeof *w->local);
+    w->nlocal -= k;
+}
+
+static inline uintptr_t next_own(gc_scavenger *w) {
+    if (w->nlocal) return w->local[--w->nlocal];
+    return gc_deque_take(&w->dq);
+}
+
+static inline _Atomic uint8_t *card_of(uintptr_t bias, const void *p) {
+    return (_Atomic uint8_t *)(bias + ((uintptr_t)p >> GC_CARD_SHIFT));
+}
+
+/* ---- where copies go ---- */
+
+_Noreturn static void exhausted(sc_phase *ph, size_t size) {
+    /* Several workers may run out at once: one reports, the others wait for the exit. */
+    if (atomic_exchange_explicit(&ph->dying, 1, memory_order_acq_rel))
+        for (;;) pause();
+    gc_heap *heap = ph->heap;
+    gc_fatal(heap, "heap exhausted: a %zu-byte survivor finds room neither in the old generation nor in "
+                   "to-space of the %zu MiB heap (%zu MiB of it the young generation; %llu MiB live after the "
+                   "last full collection)",
+             size, (heap->max_blocks * GC_BLOCK_SIZE) >> 20, gc_young_region_bytes(ph->y) >> 20,
+             (unsigned long long)(heap->live_after_gc >> 20));
+}
+
+/* To-space: bump in the worker's PLAB; a new PLAB by one fetch-and-add on to_top. An object bigger
+ * than a quarter PLAB gets a piece of its own, so the PLAB's tail is not wasted on it. */
+static gc_obj *alloc_survivor(sc_phase *ph, gc_scavenger *w, size_t size) {
+    if (size <= (size_t)(w->plab_end - w->plab_top)) {
+        char *p = w->plab_top;
+        w->plab_top = p + size;
+        return (gc_obj *)p;
+    }
+    gc_young *y = ph->y;
+    if (atomic_load_explicit(&y->to_top, memory_order_relaxed) >= ph->to_hi) return NULL;
+    size_t want = size > ph->plab_bytes / 4 ? size : ph->plab_bytes;
+    uintptr_t at = atomic_fetch_add_explicit(&y->to_top, want, memory_order_relaxed);
+    if (at >= ph->to_hi) return NULL;
+    uintptr_t end = ph->to_hi - at < want ? ph->to_hi : at + want;
+    if (end - at < size) return NULL;
+    if (want != size) {
+        w->plab_top = (char *)at + size;
+        w->plab_end = (char *)end;
+    }
+    return (gc_obj *)at;
+}
+
+static gc_cell *refill_old(gc_heap *heap, unsigned cls) {
+    size_t bytes = 0;
+    gc_cell *cells = gc_sweep_next(heap, cls, &bytes);
+    if (!cells) cells = gc_ready_next(heap, cls, &bytes);
+    if (!cells) cells = gc_fresh_block(heap, cls, &bytes);
+    if (!cells) {
+        /* Other classes' unswept blocks may be wholly free: sweeping them gives blocks back. */
+        gc_sweep_finish(heap);
+        cells = gc_ready_next(heap, cls, &bytes);
+        if (!cells) cells = gc_fresh_block(heap, cls, &bytes);
+    }
+    if (cells) atomic_fetch_add_explicit(&heap->allocated_since_gc, bytes, memory_order_relaxed);
+    return cells;
+}
+
+/* The old generation: a cell from the worker's own free list of the size class. */
+static gc_obj *alloc_old(sc_phase *ph, gc_scavenger *w, size_t size) {
+    unsigned cls = gc_class_of_granules[size >> GC_GRANULE_SHIFT];
+    gc_cell *c = w->fl[cls];
+    if (__builtin_expect(!c, 0) && !(c = refill_old(ph->heap, cls))) return NULL;
+    w->fl[cls] = c->next;
+    return (gc_obj *)c;
+}
+
+/* ---- copying ---- */
+
+/* Returns where o lives after this scavenge, copying it if nobody has. */
+static gc_obj *evacuate(sc_phase *ph, gc_scavenger *w, gc_obj *o) {
+    uint64_t h = atomic_load_explicit(&o->header, memory_order_acquire);
+    if (h & GC_HDR_FORWARDED) return FWD_ADDR(h);
+    size_t size = (gc_object_bytes((uint32_t)gc_hdr_nptrs(h), gc_hdr_nbytes(h)) + GC_GRANULE - 1) &
+                  ~(size_t)(GC_GRANULE - 1);
+    unsigned age = (unsigned)((h & GC_HDR_AGE_MASK) >> GC_HDR_AGE_SHIFT) + 1;
+    bool promote = ph->promote_all || age >= ph->promote_age;
+    gc_obj *dst = promote ? NULL : alloc_survivor(ph, w, size);
+    if (!dst) {
+        dst = alloc_old(ph, w, size);                   /* due, or to-space is full: promote */
+        promote = dst != NULL;
+        if (!dst && !(dst = alloc_survivor(ph, w, size))) exhausted(ph, size);   /* old full: stay young */
+    }
+    if (age > GC_AGE_MAX) age = GC_AGE_MAX;
+    memcpy((char *)dst + sizeof(uint64_t), (const char *)o + sizeof(uint64_t), size - sizeof(uint64_t));
+    uint64_t nh = (h & ~(GC_HDR_MARK | GC_HDR_FORWARDED | GC_HDR_AGE_MASK)) | ph->colour |
+                  (promote ? 0 : (uint64_t)age << GC_HDR_AGE_SHIFT);
+    atomic_store_explicit(&dst->header, nh, memory_order_relaxed);
+
+    /* Forwarding protocol: an object is copied exactly once however many workers race for it.
+     * o's header is the one word racing workers write, and it changes once per scavenge: from its
+     * original value h to (address of the copy | FORWARDED); nothing ever writes h back. Each worker
+     * that finds o unforwarded copies it speculatively into memory only it owns (its PLAB or a cell of
+     * its own free list), then tries to install its copy with one compare-and-swap from h. Exactly one
+     * CAS succeeds, so exactly one copy becomes the object; it is pushed for scanning by its winner
+     * alone. A loser undoes its private allocation and returns the winner's copy, read from the value
+     * the failed CAS returns. The CAS releases on success, so the copy's header and body (written just
+     * above) happen-before any worker that acquires o's header and follows the forwarding address; the
+     * original is never written, so copying it while others do is a race only of readers. */
+    if (atomic_compare_exchange_strong_explicit(&o->header, &h, (uint64_t)(uintptr_t)dst | GC_HDR_FORWARDED,
+                                                memory_order_acq_rel, memory_order_acquire)) {
+        w->objects++;
+        if (promote) w->promoted_bytes += size;
+        else w->copied_bytes += size;
+        push_local(w, (uintptr_t)dst);
+        return dst;
+    }
+    if (promote) {
+        gc_cell *c = (gc_cell *)dst;
+        atomic_store_explicit(&dst->header, 0, memory_order_relaxed);
+        unsigned cls = gc_class_of_granules[size >> GC_GRANULE_SHIFT];
+        c->next = w->fl[cls];
+        w->fl[cls] = c;
+    } else if ((char *)dst + size == w->plab_top) {
+        w->plab_top = (char *)dst;
+    }
+    return FWD_ADDR(h);
+}
+
+/* Evacuates the young targets of slots [s, end) and updates the slots; when the slots belong to an
+ * old object, dirties the card of every slot left pointing young (invariant R). */
+static inline void scan_slots(sc_phase *ph, gc_scavenger *w, gc_slot *s, gc_slot *end, bool old) {
+    for (; s < end; s++) {
+        if (s + PREFETCH_DISTANCE < end) {
+            gc_obj *ahead = atomic_load_explicit(s + PREFETCH_DISTANCE, memory_order_relaxed);
+            if ((uintptr_t)ahead - ph->cset_lo < ph->cset_span) __builtin_prefetch(ahead, 1, 3);
+        }
+        gc_obj *p = atomic_load_explicit(s, memory_order_relaxed);
+        if ((uintptr_t)p - ph->cset_lo < ph->cset_span) {
+            p = evacuate(ph, w, p);
+            atomic_store_explicit(s, p, memory_order_relaxed);
+        }
+        if (old && (uintptr_t)p - ph->young_lo < ph->young_span)
+            atomic_store_explicit(card_of(ph->card_bias, s), 1, memory_order_relaxed);
+    }
+}
+
+static inline void process(sc_phase *ph, gc_scavenger *w, uintptr_t e) {
+    if (e & RANGE_TAG) {
+        gc_slot *s = RANGE_ADDR(e);
+        scan_slots(ph, w, s, s + (e >> RANGE_SHIFT), true);
+        return;
+    }
+    gc_obj *o = (gc_obj *)e;
+    uint64_t h = atomic_load_explicit(&o->header, memory_order_relaxed);
+    uint64_t n = gc_obj_nptrs_of(o, h);
+    scan_slots(ph, w, o->slot, o->slot + n, (uintptr_t)o - ph->young_lo >= ph->young_span);
+}
+
+static void visit_root(gc_obj **slot, void *arg) {
+    void **a = arg;
+    sc_phase *ph = a[0];
+    gc_obj *p = *slot;
+    if ((uintptr_t)p - ph->cset_lo < ph->cset_span) *slot = evacuate(ph, a[1], p);
+}
+
+/* ---- phase A: the dirty cards ---- */
+
+static inline void push_range(gc_scavenger *w, gc_slot *lo, gc_slot *hi, const char *cs, const char *ce) {
+    if ((const char *)lo < cs) lo = (gc_slot *)cs;
+    if ((const char *)hi > ce) hi = (gc_slot *)ce;
+    if (lo < hi) push_local(w, (uintptr_t)lo | RANGE_TAG | (uintptr_t)(hi - lo) << RANGE_SHIFT);
+}
+
+static void scan_card(sc_phase *ph, gc_scavenger *w, size_t b, uint8_t kind, const char *cs) {
+    gc_heap *heap = ph->heap;
+    const char *ce = cs + GC_CARD_SIZE;
+    if (kind == GC_BLK_SMALL) {
+        gc_block *blk = &heap->block[b];
+        char *base = gc_block_addr(heap, b);
+        size_t cell = blk->cell_bytes;
+        for (size_t k = (size_t)(cs - base) / cell; k < blk->ncells; k++) {
+            gc_obj *o = (gc_obj *)(base + k * cell);
+            if ((const char *)o >= ce) break;
+            uint64_t h = atomic_load_explicit(&o->header, memory_order_relaxed);
+            if (h == 0 || (h & GC_HDR_MARK) != ph->colour) continue;   /* free, or dead since the last mark */
+            push_range(w, o->slot, o->slot + gc_hdr_nptrs(h), cs, ce);
+        }
+        return;
+    }
+    size_t head = kind == GC_BLK_LARGE ? b : heap->block[b].run;
+    gc_obj *o = (gc_obj *)(gc_block_addr(heap, head) + GC_LARGE_PREFIX);
+    uint64_t h = atomic_load_explicit(&o->header, memory_order_relaxed);
+    if (h == 0 || (h & GC_HDR_MARK) != ph->colour) return;
+    push_range(w, o->slot, o->slot + gc_obj_nptrs_of(o, h), cs, ce);
+}
+
+static void scan_cards(sc_phase *ph, gc_scavenger *w) {
+    gc_heap *heap = ph->heap;
+    _Atomic uint8_t *cards = ph->y->cards;
+    for (;;) {
+        size_t b0 = atomic_fetch_add_explicit(&ph->card_next, CARD_CHUNK, memory_order_relaxed);
+        if (b0 >= ph->card_limit) return;
+        size_t b1 = b0 + CARD_CHUNK < ph->card_limit ? b0 + CARD_CHUNK : ph->card_limit;
+        for (size_t b = b0; b < b1; b++) {
+            uint8_t kind = atomic_load_explicit(&heap->block[b].kind, memory_order_acquire);
+            if (kind != GC_BLK_SMALL && kind != GC_BLK_LARGE && kind != GC_BLK_LARGE_TAIL) continue;
+            _Atomic uint8_t *card = cards + b * GC_CARDS_PER_BLOCK;
+            for (size_t k = 0; k < GC_CARDS_PER_BLOCK; k++) {
+                if (!atomic_load_explicit(&card[k], memory_order_relaxed)) continue;
+                atomic_store_explicit(&card[k], 0, memory_order_relaxed);
+                w->cards++;
+                scan_card(ph, w, b, kind, gc_block_addr(heap, b) + (k << GC_CARD_SHIFT));
+            }
+        }
+    }
+}
+
+/* ---- phase B: copying with work stealing ---- */
+
+static uintptr_t steal(sc_phase *ph, gc_scavenger *self, unsigned id) {
+    unsigned n = ph->n;
+    if (n < 2) return GC_DEQUE_EMPTY;
+    self->rng ^= self->rng << 13;
+    self->rng ^= self->rng >> 7;
+    self->rng ^= self->rng << 17;
+    unsigned start = (unsigned)(self->rng % n);
+    for (unsigned k = 0; k < n; k++) {
+        unsigned v = (start + k) % n;
+        if (v == id) continue;
+        uintptr_t e;
+        do e = gc_deque_steal(&ph->y->sc[v].dq); while (e == GC_DEQUE_ABORT);
+        if (e != GC_DEQUE_EMPTY) {
+            self->steals++;
+            return e;
+        }
+        self->steal_fails++;
+    }
+    return GC_DEQUE_EMPTY;
+}
+
+static bool any_work(sc_phase *ph) {
+    for (unsigned v = 0; v < ph->n; v++)
+        if (!gc_deque_looks_empty(&ph->y->sc[v].dq)) return true;
+    return false;
+}
+
+static void scavenge_worker(unsigned id, unsigned n, void *arg) {
+    sc_phase *ph = arg;
+    gc_scavenger *w = &ph->y->sc[id];
+    uint64_t t_start = gc_now_ns(), idle = 0;
+
+    scan_cards(ph, w);
+    uint64_t t_wait = gc_now_ns();
+    atomic_fetch_add_explicit(&ph->arrived, 1, memory_order_acq_rel);
+    for (unsigned spins = 0; atomic_load_explicit(&ph->arrived, memory_order_acquire) < n; spins++)
+        if (spins > 16) sched_yield();   /* more workers than cores is a supported set-up */
+    idle += gc_now_ns() - t_wait;
+
+    if (id == 0) {
+        void *a[2] = {ph, w};
+        gc_visit_roots(ph->heap, visit_root, a);
+    }
+    /* Termination: a worker counts itself out of `active` only with nothing in hand, and only an
+     * active worker can create work, so active == 0 means every deque is empty for good. An idle
+     * worker that sees work counts itself back in before stealing. */
+    for (;;) {
+        uintptr_t e;
+        for (unsigned k = 0; (e = next_own(w)) != GC_DEQUE_EMPTY; k++) {
+            process(ph, w, e);
+            if (n > 1 && (k & 31) == 0) share(w);
+        }
+        uint64_t t_idle = gc_now_ns();
+        e = steal(ph, w, id);
+        if (e == GC_DEQUE_EMPTY) {
+            atomic_fetch_sub_explicit(&ph->active, 1, memory_order_seq_cst);
+            for (unsigned spins = 0;; spins++) {
+                if (atomic_load_explicit(&ph->active, memory_order_seq_cst) == 0) {
+                    idle += gc_now_ns() - t_idle;
+                    goto out;
+                }
+                if (any_work(ph)) {
+                    atomic_fetch_add_explicit(&ph->active, 1, memory_order_seq_cst);
+                    e = steal(ph, w, id);
+                    if (e != GC_DEQUE_EMPTY) break;
+                    atomic_fetch_sub_explicit(&ph->active, 1, memory_order_seq_cst);
+                }
+                if (spins > 16) sched_yield();
+            }
+        }
+        idle += gc_now_ns() - t_idle;
+        process(ph, w, e);
+    }
+out:
+    w->idle_ns += idle;
+    w->busy_ns += gc_now_ns() - t_start - idle;
+    w->plab_top = w->plab_end = NULL;   /* to-space becomes from-space: no buffer survives the phase */
+}
+
+void gc_scavenge(gc_heap *heap, unsigned nthreads, gc_scavenge_stats *out) {
+    gc_young *y = heap->young;
+    unsigned n = nthreads;
+    if (n == 0 || n > heap->workers.n) n = heap->workers.n;
+    if (n > y->nworkers) n = y->nworkers;
+    unsigned from = y->from, to = 1 - from;
+    sc_phase ph = {.heap = heap, .y = y, .n = n, .colour = heap->colour, .promote_age = y->promote_age,
+                   .promote_all = y->promote_all, .card_bias = y->card_bias, .card_limit = heap->nblocks};
+    /* [s0 | eden | s1]: eden and from-space are adjacent whichever survivor space is "from". */
+    char *cset_lo = from == 0 ? y->surv[0] : y->eden_lo;
+    char *cset_hi = from == 0 ? y->eden_hi : y->surv[1] + y->surv_bytes;
+    ph.cset_lo = (uintptr_t)cset_lo;
+    ph.cset_span = (uintptr_t)(cset_hi - cset_lo);
+    ph.young_lo = (uintptr_t)y->lo;
+    ph.young_span = (uintptr_t)(y->hi - y->lo);
+    ph.to_hi = (uintptr_t)y->surv[to] + y->surv_bytes;
+    size_t plab = y->surv_bytes / (4 * (size_t)n);
+    if (plab > PLAB_MAX) plab = PLAB_MAX;
+    if (plab < PLAB_MIN) plab = PLAB_MIN;
+    ph.plab_bytes = plab & ~(size_t)(GC_GRANULE - 1);
+    atomic_init(&ph.card_next, 0);
+    atomic_init(&ph.arrived, 0);
+    atomic_init(&ph.active, n);
+    atomic_init(&ph.dying, 0);
+    out->young_bytes = gc_young_used(y);
+    atomic_store_explicit(&y->to_top, (uintptr_t)y->surv[to], memory_order_relaxed);
+    for (unsigned i = 0; i < n; i++) {
+        gc_scavenger *w = &y->sc[i];
+        w->objects = w->copied_bytes = w->promoted_bytes = w->cards = 0;
+        w->steals = w->steal_fails = w->busy_ns = w->idle_ns = 0;
+    }
+
+    gc_workers_run(&heap->workers, n, scavenge_worker, &ph);
+
+    out->copied_bytes = out->promoted_bytes = out->cards_scanned = out->objects = 0;
+    for (unsigned i = 0; i < n; i++) {
+        gc_scavenger *w = &y->sc[i];
+        gc_deque_reset(&w->dq);
+        out->objects += w->objects;
+        out->copied_bytes += w->copied_bytes;
+        out->promoted_bytes += w->promoted_bytes;
+        out->cards_scanned += w->cards;
+        gc_worker_stats *s = &heap->markers[i].stats;
+        s->objects += w->objects;
+        s->bytes += w->copied_bytes + w->promoted_bytes;
+        s->steals += w->steals;
+        s->steal_fails += w->steal_fails;
+        s->busy_ns += w->busy_ns;
+        s->idle_ns += w->idle_ns;
+    }
+    uintptr_t top = atomic_load_explicit(&y->to_top, memory_order_relaxed);
+    y->from = to;
+    y->from_top = top < ph.to_hi ? (char *)top : (char *)ph.to_hi;
+    atomic_store_explicit(&y->eden_top, (uintptr_t)y->eden_lo, memory_order_relaxed);
+    y->promote_all = false;
+}

@@ -1,0 +1,221 @@
+/* concurrent.c: COLLECTOR=concurrent, mostly-concurrent mark-sweep: background marker threads trace
+ * while the mutators run, between two short pauses.
+ *
+ * Invariants
+ * - Between cycles: those of stw (stw.c).
+ * - During a cycle: mutators allocate black and their barrier is on; the barrier's invariant is stated
+ *   in cmark.h and kept in cmark.c's gc_barrier_slow.
+ * - Only the collector thread runs cycles, and it holds the collector role from the sweep before the
+ *   initial mark to the end of the remark, so nothing else stops the world in between.
+ * - Falling behind: a mutator that finds the heap at its goal (live x heap_factor) while marking
+ *   runs, or that cannot allocate at all, asks for the cycle to finish stop-the-world and waits,
+ *   blocked, for it; that pause is recorded as "degenerated". Nobody waits silently or runs out.
+ *
+ * A cycle, in the order it runs (all on the collector thread):
+ *   1. a mutator's allocation reaches the trigger (halfway from live to the goal) and wakes the
+ *      collector thread; it finishes the last cycle's sweep with the world running;
+ *   2. initial mark (pause): barrier on, black allocation, roots shaded;
+ *   3. concurrent mark: the collector thread and the --gc-threads - 1 pool workers drain the grey pool
+ *      with work stealing while mutators run and their barriers feed the pool;
+ *   4. remark (pause): barrier buffers flushed, roots rescanned if the barrier needs it, the rest
+ *      drained on the same workers, colour flipped, sweeping queued;
+ *   5. sweeping is lazy, done by the mutators' allocation slow paths block by block, never in a pause. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "common/heap.h"
+#include "common/cmark.h"
+#include "common/clock.h"
+
+#if !defined(GCLAB_BARRIER_DIJKSTRA) && !defined(GCLAB_BARRIER_STEELE) && !defined(GCLAB_BARRIER_YUASA) && \
+    !defined(GCLAB_BARRIER_NONE)
+#error "COLLECTOR=concurrent needs BARRIER=dijkstra|steele|yuasa|none"
+#endif
+
+typedef struct concurrent {
+    gc_cmark cm;
+    pthread_t thread;
+    pthread_mutex_t lock;       /* the fields below */
+    pthread_cond_t cv_work, cv_done;
+    bool requested;             /* a cycle should start */
+    bool running;               /* the collector thread is in a cycle */
+    bool degenerate;            /* finish the cycle stop-the-world */
+    bool shutdown;
+    uint64_t completed;         /* cycles the collector thread finished */
+} concurrent;
+
+const char *gc_collector_name(void) { return "concurrent"; }
+
+static void record(gc_heap *heap, const gc_pause *rec) {
+    if (gc_pauselog_reserve(&heap->pauses, 1) == 0) *gc_pauselog_append(&heap->pauses) = *rec;
+}
+
+static bool must_degenerate(concurrent *con) {
+    pthread_mutex_lock(&con->lock);
+    bool d = con->degenerate;
+    pthread_mutex_unlock(&con->lock);
+    return d;
+}
+
+/* One pause of the collector thread: stop, run `body`, restart, record. */
+static void pause(gc_heap *heap, gc_pause *rec, void (*body)(gc_heap *, concurrent *, gc_pause *)) {
+    rec->start_ns = gc_now_ns();
+    rec->heap_before = gc_heap_footprint(heap);
+    rec->gc_threads = heap->opts.gc_threads;
+    rec->ttsp_ns = gc_stop_world(heap, NULL);
+    body(heap, heap->collector, rec);
+    rec->heap_after = gc_heap_footprint(heap);
+    gc_start_world(heap);
+    rec->end_ns = gc_now_ns();
+    record(heap, rec);
+}
+
+static void initial_mark(gc_heap *heap, concurrent *con, gc_pause *rec) {
+    gc_cmark_start(heap, &con->cm, rec);
+    rec->cycle = (uint32_t)atomic_load(&heap->cycles) + 1;
+}
+
+static void remark(gc_heap *heap, concurrent *con, gc_pause *rec) {
+    gc_cmark_finish(heap, &con->cm, heap->opts.gc_threads, rec);
+    rec->cycle = (uint32_t)atomic_fetch_add(&heap->cycles, 1) + 1;
+}
+
+static void full(gc_heap *heap, concurrent *con, gc_pause *rec) {
+    (void)con;
+    gc_mark_sweep(heap, heap->opts.gc_threads, rec);
+    rec->cycle = (uint32_t)atomic_fetch_add(&heap->cycles, 1) + 1;
+}
+
+static void run_cycle(gc_heap *heap, concurrent *con) {
+    while (!gc_begin_cycle_on(heap, NULL, atomic_load(&heap->cycles))) {}
+    gc_sweep_finish(heap);
+    if (must_degenerate(con)) {
+        /* Asked for memory before any marking ran: one stop-the-world cycle. */
+        pause(heap, &(gc_pause){.kind = "degenerated"}, full);
+    } else {
+        pause(heap, &(gc_pause){.kind = "initial-mark"}, initial_mark);
+        if (must_degenerate(con)) atomic_store(&con->cm.abort, 1);
+        /* Until the pool stays empty: mutators' barriers refill it while the workers drain. */
+        while (!atomic_load(&con->cm.abort)) {
+            atomic_fetch_add(&con->cm.marked,
+                             gc_mark_drain(heap, &con->cm.pool, con->cm.colour, heap->opts.gc_threads, &con->cm.abort));
+            if (gc_greypool_looks_empty(&con->cm.pool)) break;
+        }
+        pause(heap, &(gc_pause){.kind = must_degenerate(con) ? "degenerated" : "remark"}, remark);
+    }
+    gc_end_cycle(heap);
+}
+
+static void *collector_main(void *arg) {
+    gc_heap *heap = arg;
+    concurrent *con = heap->collector;
+    pthread_mutex_lock(&con->lock);
+    for (;;) {
+        while (!con->requested && !con->shutdown) pthread_cond_wait(&con->cv_work, &con->lock);
+        if (con->shutdown) break;
+        con->requested = false;
+        con->running = true;
+        pthread_mutex_unlock(&con->lock);
+        uint64_t cpu0 = gc_thread_cpu_ns();
+        run_cycle(heap, con);
+        atomic_fetch_add(&heap->gc_cpu_ns, gc_thread_cpu_ns() - cpu0);
+        pthread_mutex_lock(&con->lock);
+        con->running = false;
+        con->degenerate = false;
+        con->completed++;
+        pthread_cond_broadcast(&con->cv_done);
+    }
+    pthread_mutex_unlock(&con->lock);
+    return NULL;
+}
+
+/* With con->lock held. */
+static void request(concurrent *con) {
+    if (!con->requested && !con->running) {
+        con->requested = true;
+        pthread_cond_signal(&con->cv_work);
+    }
+}
+
+/* The caller cannot go on without a finished cycle: it asks for one (the running one, finished
+ * stop-the-world) and waits for it as a blocked thread, so the collector's pauses need not wait. */
+static void wait_for_cycle(gc_mut *mut) {
+    concurrent *con = mut->heap->collector;
+    gc_block_enter(mut);
+    pthread_mutex_lock(&con->lock);
+    uint64_t seen = con->completed;
+    con->degenerate = true;
+    atomic_store(&con->cm.abort, 1);
+    request(con);
+    while (con->completed == seen) pthread_cond_wait(&con->cv_done, &con->lock);
+    pthread_mutex_unlock(&con->lock);
+    gc_block_leave(mut);
+}
+
+void gc_collector_collect(gc_mut *mut, bool forced) {
+    concurrent *con = mut->heap->collector;
+    if (forced) {
+        wait_for_cycle(mut);
+        return;
+    }
+    pthread_mutex_lock(&con->lock);
+    request(con);
+    pthread_mutex_unlock(&con->lock);
+}
+
+/* A cycle still marking when the heap reaches its goal has fallen behind. */
+static void alloc_hook(gc_mut *mut) {
+    gc_heap *heap = mut->heap;
+    concurrent *con = heap->collector;
+    if (gc_cmark_active(&con->cm) &&
+        gc_heap_used(heap) >= atomic_load_explicit(&heap->goal_bytes, memory_order_relaxed))
+        wait_for_cycle(mut);
+}
+
+/* --stress-every: every N allocations a cycle is asked for, so cycles run back to back and the
+ * barriers work under marking nearly all the time. */
+static void stress(gc_mut *mut) { gc_collector_collect(mut, false); }
+
+int gc_collector_init(gc_heap *heap, char *err, size_t errlen) {
+    concurrent *con = calloc(1, sizeof *con);
+    if (!con || gc_cmark_init(heap, &con->cm)) {
+        free(con);
+        snprintf(err, errlen, "out of memory for the concurrent collector");
+        return -1;
+    }
+    pthread_mutex_init(&con->lock, NULL);
+    pthread_cond_init(&con->cv_work, NULL);
+    pthread_cond_init(&con->cv_done, NULL);
+    heap->collector = con;
+    heap->alloc_hook = alloc_hook;
+    heap->stress = stress;
+    heap->start_fraction = 0.5;
+    gc_set_trigger(heap, 0);
+    if (pthread_create(&con->thread, NULL, collector_main, heap)) {
+        snprintf(err, errlen, "cannot start the collector thread");
+        gc_cmark_free(&con->cm);
+        free(con);
+        heap->collector = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+void gc_collector_free(gc_heap *heap) {
+    concurrent *con = heap->collector;
+    if (!con) return;
+    pthread_mutex_lock(&con->lock);
+    con->shutdown = true;
+    pthread_cond_signal(&con->cv_work);
+    pthread_mutex_unlock(&con->lock);
+    pthread_join(con->thread, NULL);
+    gc_cmark_free(&con->cm);
+    pthread_mutex_destroy(&con->lock);
+    pthread_cond_destroy(&con->cv_work);
+    pthread_cond_destroy(&con->cv_done);
+    free(con);
+    heap->collector = NULL;
+    heap->cmark = NULL;
+}
+
+void gc_collector_detach(gc_mut *mut) { gc_cmark_detach(mut); }

@@ -1,0 +1,5 @@
+# COLLECTOR=concurrent BARRIER=dijkstra|steele|yuasa|none: background marker threads alongside the
+# mutators, between an initial-mark and a remark pause.
+COLLECTOR_SRCS := collector/concurrent.c $(wildcard collector/common/*.c)
+COLLECTOR_LIBS :=
+COLLECTOR_TESTS := tests/unit/barrier_lost_object.c

@@ -1,0 +1,5 @@
+# COLLECTOR=incremental BARRIER=dijkstra|steele|yuasa|none: tri-colour marking in increments on the
+# mutators, paced by allocation, between an initial-mark and a remark pause.
+COLLECTOR_SRCS := collector/incremental.c $(wildcard collector/common/*.c)
+COLLECTOR_LIBS :=
+COLLECTOR_TESTS := tests/unit/barrier_lost_object.c
