@@ -26,12 +26,12 @@ all: deps $(addprefix variant-,$(VARIANTS))
 
 # A static pattern rule: make skips implicit-rule search for .PHONY targets, so a plain pattern would not run.
 $(addprefix variant-,$(VARIANTS)): variant-%: deps
-	@$(MAKEVAR) VARIANT=$* $(PARJ)
+	+@$(MAKEVAR) VARIANT=$* $(PARJ)
 
 tsan: deps
-	@for v in $(TSAN_VARIANTS); do $(MAKEVAR) VARIANT=$$v SAN=tsan $(PARJ) || exit 1; done
+	+@for v in $(TSAN_VARIANTS); do $(MAKEVAR) VARIANT=$$v SAN=tsan $(PARJ) || exit 1; done
 asan: deps
-	@for v in $(ASAN_VARIANTS); do $(MAKEVAR) VARIANT=$$v SAN=asan $(PARJ) || exit 1; done
+	+@for v in $(ASAN_VARIANTS); do $(MAKEVAR) VARIANT=$$v SAN=asan $(PARJ) || exit 1; done
 
 # Installs the Debian packages the build needs when run as root; otherwise prints the apt-get line.
 deps:

@@ -15,7 +15,18 @@ function median(key,   n, i, j, t, a) {
 NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
 {
     # params is quoted and contains no commas, so fields stay aligned
-    cfg = $col["workload"] " t=" $col["threads"] " g=" $col["gc_threads"] " f=" $col["heap_factor"]
+    w = $col["workload"]; pr = $col["params"]; gsub(/"/, "", pr); hp = $col["max_heap_bytes"]
+    # Configurations a suite sweeps beyond threads and factor (args lines, heaps, pinning) get their own
+    # rows: the workload options and heap that differ from the first row of the workload, and the pin policy.
+    if (!(w in firstp)) { firstp[w] = pr; firsth[w] = hp }
+    extra = ""
+    if (pr != firstp[w]) {
+        n1 = split(firstp[w], a1, " "); n2 = split(pr, a2, " ")
+        for (k = 1; k <= n2; k++) { same = 0; for (j = 1; j <= n1; j++) if (a1[j] == a2[k]) same = 1; if (!same) extra = extra " " a2[k] }
+    }
+    if (hp != firsth[w]) extra = extra sprintf(" heap=%dM", hp / 1048576)
+    if (("pin" in col) && $col["pin"] != "" && $col["pin"] != "none") extra = extra " pin=" $col["pin"]
+    cfg = w " t=" $col["threads"] " g=" $col["gc_threads"] " f=" $col["heap_factor"] extra
     v = $col["variant"]
     if (!(cfg in seen)) { seen[cfg] = 1; order[++ncfg] = cfg }
     if (!((cfg, v) in has)) { has[cfg, v] = 1; vars[cfg] = vars[cfg] " " v }
@@ -24,7 +35,7 @@ NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
     for (k = 1; k <= foreach; k++) vals[cfg, v, names[k]] = vals[cfg, v, names[k]] " " $col[names[k]]
 }
 END {
-    printf "%-34s %-10s %10s %7s %10s %10s %10s %9s %10s %7s\n", "workload / config", "variant", "wall ms", "x" ref, "p99 ms", "max ms", "GC CPU ms", "peak MiB", "lat max ms", "failed"
+    printf "%-44s %-10s %10s %7s %10s %10s %10s %9s %10s %7s\n", "workload / config", "variant", "wall ms", "x" ref, "p99 ms", "max ms", "GC CPU ms", "peak MiB", "lat max ms", "failed"
     for (c = 1; c <= ncfg; c++) {
         cfg = order[c]
         rw = median(cfg SUBSEP ref SUBSEP "wall_ns")
@@ -33,7 +44,7 @@ END {
             v = vs[i]
             w = median(cfg SUBSEP v SUBSEP "wall_ns")
             ratio = (rw > 0 && w > 0) ? sprintf("%.2f", w / rw) : "-"
-            printf "%-34s %-10s %10.1f %7s %10.3f %10.3f %10.1f %9.1f %10.3f %7d\n", cfg, v, w / 1e6, ratio,
+            printf "%-44s %-10s %10.1f %7s %10.3f %10.3f %10.1f %9.1f %10.3f %7d\n", cfg, v, w / 1e6, ratio,
                 median(cfg SUBSEP v SUBSEP "pause_p99_ns") / 1e6, median(cfg SUBSEP v SUBSEP "pause_max_ns") / 1e6,
                 median(cfg SUBSEP v SUBSEP "gc_cpu_ns") / 1e6, median(cfg SUBSEP v SUBSEP "peak_heap_bytes") / 1048576,
                 median(cfg SUBSEP v SUBSEP "lat_max_ns") / 1e6, bad[cfg, v] + 0

@@ -12,12 +12,15 @@
     "wall_ns,cpu_ns,gc_cpu_ns,collections,pauses,pause_total_ns,pause_p50_ns,pause_p90_ns,pause_p99_ns,"     \
     "pause_p999_ns,pause_max_ns,ttsp_p99_ns,ttsp_max_ns,mmu_1ms,mmu_2ms,mmu_5ms,mmu_10ms,mmu_20ms,mmu_50ms," \
     "mmu_100ms,mmu_200ms,mmu_500ms,mmu_1s,allocated_bytes,alloc_rate_mb_s,peak_heap_bytes,peak_rss_bytes,"  \
-    "live_bytes,ops,lat_count,lat_p50_ns,lat_p90_ns,lat_p99_ns,lat_p999_ns,lat_max_ns,error"
+    "live_bytes,ops,lat_count,lat_p50_ns,lat_p90_ns,lat_p99_ns,lat_p999_ns,lat_max_ns,error,"              \
+    "ttsp_p50_ns,pin,metered_count,metered_p50_ns,metered_p90_ns,metered_p99_ns,metered_p999_ns,metered_max_ns"
 #define PAUSES_HEADER                                                                                    \
     "run_id,variant,workload,rep,index,cycle,kind,start_ns,end_ns,duration_ns,ttsp_ns,mark_ns,sweep_ns," \
     "heap_before_bytes,heap_after_bytes,live_bytes,gc_threads,roots_ns,drain_ns,barrier_hits,regreyed,"  \
     "alloc_during_mark_bytes,floating_bytes,young_bytes,copied_bytes,promoted_bytes,cards_scanned"
-#define LATENCY_HEADER "run_id,variant,workload,rep,low_ns,high_ns,count"
+#define LATENCY_HEADER "run_id,variant,workload,rep,low_ns,high_ns,count,kind"
+#define MMU_HEADER "run_id,variant,workload,rep,window_ns,mmu,bmu"
+#define MAX_CURVE 256
 #define WORKERS_HEADER "run_id,variant,workload,rep,worker,objects,bytes,steals,steal_fails,busy_ns,idle_ns"
 
 void results_format_params(const run_config *cfg, char *buf, size_t len) {
@@ -62,20 +65,23 @@ int results_write(const char *dir, const run_config *cfg, const run_result *r, u
     FILE *pauses = runs ? open_csv(dir, "pauses.csv", PAUSES_HEADER, err, errlen) : NULL;
     FILE *lat = pauses ? open_csv(dir, "latency.csv", LATENCY_HEADER, err, errlen) : NULL;
     FILE *wk = lat ? open_csv(dir, "workers.csv", WORKERS_HEADER, err, errlen) : NULL;
-    if (!wk) {
+    FILE *mmu = wk ? open_csv(dir, "mmu.csv", MMU_HEADER, err, errlen) : NULL;
+    if (!mmu) {
         if (runs) fclose(runs);
         if (pauses) fclose(pauses);
         if (lat) fclose(lat);
+        if (wk) fclose(wk);
         return -1;
     }
     char params[512];
     results_format_params(cfg, params, sizeof params);
-    const char *variant = GCLAB_VARIANT, *wl = cfg->wl->name;
+    const char *variant = cfg->variant ? cfg->variant : GCLAB_VARIANT, *wl = cfg->wl->name;
+    const char *collector = cfg->collector ? cfg->collector : gc_collector_name();
     for (unsigned k = 0; k < n; k++) {
         const run_result *x = &r[k];
         double secs = (double)x->wall_ns / 1e9;
         fprintf(runs, "%s,%s,%s,%s,\"%s\",%u,%u,%llu,%g,%u,%s,%llu,%llu,%llu,%llu,%zu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu",
-                x->run_id, variant, gc_collector_name(), wl, params, cfg->threads, x->heap.gc_threads,
+                x->run_id, variant, collector, wl, params, cfg->threads, x->heap.gc_threads,
                 (unsigned long long)x->heap.max_heap_bytes, cfg->heap_factor, x->rep, x->status ? "failed" : "ok",
                 (unsigned long long)x->wall_ns, (unsigned long long)x->cpu_ns, (unsigned long long)x->gc_cpu_ns,
                 (unsigned long long)x->heap.collections, x->ps.count, (unsigned long long)x->ps.total_ns,
@@ -94,7 +100,13 @@ int results_write(const char *dir, const run_config *cfg, const run_result *r, u
                 (unsigned long long)(h ? gc_hist_percentile(h, 99) : 0),
                 (unsigned long long)(h ? gc_hist_percentile(h, 99.9) : 0), (unsigned long long)(h ? h->max : 0));
         put_text(runs, x->error);
-        fputc('\n', runs);
+        const gc_hist *mh = x->metered && x->metered->count ? x->metered : NULL;
+        fprintf(runs, ",%llu,%s,%llu,%llu,%llu,%llu,%llu,%llu\n", (unsigned long long)x->ps.ttsp_p50_ns,
+                gc_pin_name(cfg->pin), (unsigned long long)(mh ? mh->count : 0),
+                (unsigned long long)(mh ? gc_hist_percentile(mh, 50) : 0),
+                (unsigned long long)(mh ? gc_hist_percentile(mh, 90) : 0),
+                (unsigned long long)(mh ? gc_hist_percentile(mh, 99) : 0),
+                (unsigned long long)(mh ? gc_hist_percentile(mh, 99.9) : 0), (unsigned long long)(mh ? mh->max : 0));
         for (size_t i = 0; i < x->npauses; i++) {
             const gc_pause *p = &x->pauses[i];
             fprintf(pauses, "%s,%s,%s,%u,%zu,%u,%s,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%u", x->run_id,
@@ -109,12 +121,26 @@ int results_write(const char *dir, const run_config *cfg, const run_result *r, u
             for (size_t e = 0; e < sizeof extra / sizeof *extra; e++) fprintf(pauses, ",%llu", (unsigned long long)extra[e]);
             fputc('\n', pauses);
         }
-        if (h)
-            for (size_t b = 0; b < GC_HIST_BUCKETS; b++)
-                if (h->bucket[b])
-                    fprintf(lat, "%s,%s,%s,%u,%llu,%llu,%llu\n", x->run_id, variant, wl, x->rep,
-                            (unsigned long long)gc_hist_bucket_low(b), (unsigned long long)gc_hist_bucket_high(b),
-                            (unsigned long long)h->bucket[b]);
+        for (int kind = 0; kind < 2; kind++) {
+            const gc_hist *hk = kind ? mh : h;
+            if (hk)
+                for (size_t b = 0; b < GC_HIST_BUCKETS; b++)
+                    if (hk->bucket[b])
+                        fprintf(lat, "%s,%s,%s,%u,%llu,%llu,%llu,%s\n", x->run_id, variant, wl, x->rep,
+                                (unsigned long long)gc_hist_bucket_low(b), (unsigned long long)gc_hist_bucket_high(b),
+                                (unsigned long long)hk->bucket[b], kind ? "metered" : "simple");
+        }
+        if (x->wall_ns > 0) {
+            uint64_t win[MAX_CURVE];
+            double m[MAX_CURVE], bmu[MAX_CURVE];
+            size_t nw = gc_mmu_curve_windows(x->wall_ns, win, MAX_CURVE);
+            for (size_t i = 0; i < nw; i++)
+                m[i] = gc_mmu(x->pauses, x->npauses, x->start_ns, x->start_ns + x->wall_ns, win[i]);
+            gc_bmu(m, nw, bmu);
+            for (size_t i = 0; i < nw; i++)
+                fprintf(mmu, "%s,%s,%s,%u,%llu,%.6f,%.6f\n", x->run_id, variant, wl, x->rep,
+                        (unsigned long long)win[i], m[i], bmu[i]);
+        }
         for (unsigned w = 0; w < x->nworkers; w++) {
             const gc_worker_stats *s = &x->workers[w];
             fprintf(wk, "%s,%s,%s,%u,%u,%llu,%llu,%llu,%llu,%llu,%llu\n", x->run_id, variant, wl, x->rep, w,
@@ -123,8 +149,8 @@ int results_write(const char *dir, const run_config *cfg, const run_result *r, u
                     (unsigned long long)s->idle_ns);
         }
     }
-    int bad = ferror(runs) | ferror(pauses) | ferror(lat) | ferror(wk);
-    bad |= fclose(runs) | fclose(pauses) | fclose(lat) | fclose(wk);
+    int bad = ferror(runs) | ferror(pauses) | ferror(lat) | ferror(wk) | ferror(mmu);
+    bad |= fclose(runs) | fclose(pauses) | fclose(lat) | fclose(wk) | fclose(mmu);
     if (bad) {
         snprintf(err, errlen, "error writing results into %s", dir);
         return -1;
@@ -186,6 +212,10 @@ GETTER(g_lp99, r->latency ? gc_hist_percentile(r->latency, 99) : 0)
 GETTER(g_lp999, r->latency ? gc_hist_percentile(r->latency, 99.9) : 0)
 GETTER(g_lmax, r->latency ? r->latency->max : 0)
 GETTER(g_mmu10, (uint64_t)(r->mmu[3] * 1e6))
+GETTER(g_mp50, r->metered ? gc_hist_percentile(r->metered, 50) : 0)
+GETTER(g_mp99, r->metered ? gc_hist_percentile(r->metered, 99) : 0)
+GETTER(g_mp999, r->metered ? gc_hist_percentile(r->metered, 99.9) : 0)
+GETTER(g_mmax, r->metered ? r->metered->max : 0)
 
 void results_print_summary(FILE *f, const run_config *cfg, run_result *r, unsigned n) {
     char params[512];
@@ -196,7 +226,8 @@ void results_print_summary(FILE *f, const run_config *cfg, run_result *r, unsign
             cfg->wl->name, GCLAB_VARIANT, n, n == 1 ? "" : "s", failed, cfg->threads, cfg->threads == 1 ? "" : "s",
             r[0].heap.gc_threads, r[0].heap.gc_threads == 1 ? "" : "s",
             (unsigned long long)(r[0].heap.max_heap_bytes >> 20), cfg->heap_factor);
-    fprintf(f, "  params: %s\n", params);
+    fprintf(f, "  params: %s%s%s\n", params, cfg->pin != GC_PIN_NONE ? "; pin " : "",
+            cfg->pin != GC_PIN_NONE ? gc_pin_name(cfg->pin) : "");
     fprintf(f, "  %-22s %12s %12s %12s\n", "", "median", "min", "max");
     row(f, "wall", spread_of(r, n, g_wall), false);
     row(f, "GC CPU", spread_of(r, n, g_gccpu), false);
@@ -221,6 +252,49 @@ void results_print_summary(FILE *f, const run_config *cfg, run_result *r, unsign
         row(f, "mutator latency p99.9", spread_of(r, n, g_lp999), false);
         row(f, "mutator latency max", spread_of(r, n, g_lmax), false);
     }
+    if (r[0].metered && r[0].metered->count) {
+        row(f, "metered latency p50", spread_of(r, n, g_mp50), false);
+        row(f, "metered latency p99", spread_of(r, n, g_mp99), false);
+        row(f, "metered latency p99.9", spread_of(r, n, g_mp999), false);
+        row(f, "metered latency max", spread_of(r, n, g_mmax), false);
+    }
     for (unsigned i = 0; i < n; i++)
         if (r[i].status) fprintf(f, "  run %u FAILED: %s\n", r[i].rep, r[i].error);
+}
+
+int results_write_binding(const char *dir, const run_config *cfg, const char *run_id, const gc_pinner *pn,
+                          char *err, size_t errlen) {
+    if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
+        snprintf(err, errlen, "cannot create results folder %s: %s", dir, strerror(errno));
+        return -1;
+    }
+    char path[4096];
+    snprintf(path, sizeof path, "%s/machine.txt", dir);
+    struct stat st;
+    bool fresh = stat(path, &st) != 0 || st.st_size == 0;
+    FILE *f = fopen(path, "a");
+    if (!f) {
+        snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+        return -1;
+    }
+    if (fresh) {
+        /* A folder written by gclab run alone (gclab suite writes the fuller header first). */
+        fprintf(f, "topology:\n");
+        gc_topology_describe(gc_topology_get(), f, "  ");
+        fprintf(f, "bindings (one line per run set):\n");
+    }
+    if (cfg->pin != GC_PIN_NONE) {
+        char params[512];
+        results_format_params(cfg, params, sizeof params);
+        fprintf(f, "  %s %s %s threads=%u gc-threads=%u pin=%s [%s]: ", run_id,
+                cfg->variant ? cfg->variant : GCLAB_VARIANT, cfg->wl->name, cfg->threads, cfg->gc_threads,
+                gc_pin_name(cfg->pin), params);
+        gc_pinner_report(pn, f);
+        fputc('\n', f);
+    }
+    if (ferror(f) | fclose(f)) {
+        snprintf(err, errlen, "error writing %s", path);
+        return -1;
+    }
+    return 0;
 }

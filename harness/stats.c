@@ -1,6 +1,7 @@
 /* stats.c: see stats.h. */
 #include "stats.h"
 
+#include <math.h>
 #include <stdlib.h>
 
 const uint64_t gc_mmu_windows_ns[] = {
@@ -68,6 +69,7 @@ void gc_summarize_pauses(const gc_pause *p, size_t n, gc_pause_summary *out) {
     out->max_ns = dur[n - 1];
     out->ttsp_p99_ns = gc_percentile_sorted(ttsp, n, 99.0);
     out->ttsp_max_ns = ttsp[n - 1];
+    out->ttsp_p50_ns = gc_percentile_sorted(ttsp, n, 50.0);
     free(dur);
 }
 
@@ -174,6 +176,37 @@ double gc_mmu(const gc_pause *p, size_t n, uint64_t run_start_ns, uint64_t run_e
     }
     free(iv);
     return mmu;
+}
+
+/* ---- MMU and BMU curves ---- */
+
+size_t gc_mmu_curve_windows(uint64_t run_ns, uint64_t *out, size_t max) {
+    size_t n = 0;
+    if (max == 0)
+        return 0;
+    /* 10^(k/10) for k = 40 (10 us) on; a double holds these exactly enough to round to ns. */
+    for (int k = 40; n < max; k++) {
+        uint64_t w = (uint64_t)(pow(10.0, k / 10.0) + 0.5);
+        if (w >= run_ns || k > 190)
+            break;
+        if (n == 0 || w > out[n - 1])
+            out[n++] = w;
+    }
+    if (run_ns > 0) {
+        if (n == max)
+            n--;
+        out[n++] = run_ns;
+    }
+    return n;
+}
+
+void gc_bmu(const double *mmu, size_t n, double *bmu) {
+    double lo = 1.0;
+    for (size_t i = n; i-- > 0;) {
+        if (mmu[i] < lo)
+            lo = mmu[i];
+        bmu[i] = lo;
+    }
 }
 
 /* ---- repetitions ---- */

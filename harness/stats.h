@@ -23,6 +23,7 @@ typedef struct gc_pause_summary {
     size_t count;
     uint64_t total_ns, p50_ns, p90_ns, p99_ns, p999_ns, max_ns;   /* of end_ns - start_ns */
     uint64_t ttsp_p99_ns, ttsp_max_ns;                           /* of ttsp_ns */
+    uint64_t ttsp_p50_ns;                                        /* of ttsp_ns */
 } gc_pause_summary;
 
 /* Exact, from the full list. A pause with end_ns < start_ns counts as 0 ns. If scratch memory cannot
@@ -43,6 +44,18 @@ double gc_mmu(const gc_pause *p, size_t n, uint64_t run_start_ns, uint64_t run_e
 /* The MMU windows every run reports: 1, 2, 5, 10, 20, 50, 100, 200, 500 ms and 1 s. */
 extern const uint64_t gc_mmu_windows_ns[];
 extern const size_t gc_mmu_nwindows;
+
+/* The windows of an MMU/BMU curve for a run of run_ns (for plotting): 10 per decade, 10^(k/10) ns
+ * rounded, from 10 us while shorter than the run, then run_ns itself (where the MMU is the run's overall
+ * utilization). Returns how many were written into out (at most max, ascending, distinct). */
+size_t gc_mmu_curve_windows(uint64_t run_ns, uint64_t *out, size_t max);
+
+/* Bounded mutator utilization (Sachindran, Moss & Berger): BMU(w) = the minimum of MMU(w') over every
+ * w' >= w, so it never decreases with w and reads "in any window of w or more, the mutator got at
+ * least BMU(w)". Given the MMU at n ascending windows, writes the BMU at the same windows (the minimum
+ * over the listed windows >= w: with the last window the whole run, exact at the listed points up to
+ * the grid). bmu may alias mmu. */
+void gc_bmu(const double *mmu, size_t n, double *bmu);
 
 /* Medians over repetitions. Both sort v in place; for even n they return the lower middle value, so
  * the median is always a measured run, like the percentiles. n = 0 gives 0. NaNs sort last. */

@@ -26,6 +26,8 @@ typedef struct wl_ctx {
     int64_t param[WL_MAX_PARAMS];   /* values, in the order of the workload's parameter table */
     gc_hist *latency;               /* one histogram per mutator thread, or NULL if not recorded */
     uint64_t ops;                   /* operations done, set by the workload (for throughput) */
+    gc_hist *metered;               /* one per mutator thread: latency against an evenly spaced schedule
+                                     * (harness/meter.h), for workloads run at a fixed rate; or NULL */
 } wl_ctx;
 
 typedef struct workload {
