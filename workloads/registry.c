@@ -6,11 +6,13 @@
 extern const workload wl_gcbench;
 extern const workload wl_binarytrees;
 extern const workload wl_msgbuf;
+extern const workload wl_graphchurn;
 
 static const workload *const all[] = {
     &wl_gcbench,
     &wl_binarytrees,
     &wl_msgbuf,
+    &wl_graphchurn,
 };
 
 const workload *wl_find(const char *name) {
