@@ -71,6 +71,8 @@ size_t gc_blocks_acquire(gc_heap *heap, size_t n) {
             atomic_store_explicit(&b->kind, i == found ? GC_BLK_LARGE : GC_BLK_LARGE_TAIL, memory_order_release);
         }
         if (found == heap->block_cursor) heap->block_cursor = found + n;
+        if (found + n > atomic_load_explicit(&heap->block_hwm, memory_order_relaxed))
+            atomic_store_explicit(&heap->block_hwm, found + n, memory_order_relaxed);
         atomic_store_explicit(&heap->blocks_in_use, in_use + n, memory_order_relaxed);
         if (in_use + n > heap->peak_blocks) heap->peak_blocks = in_use + n;
     }

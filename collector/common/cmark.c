@@ -42,7 +42,8 @@ static size_t granule_of(gc_heap *heap, const void *p) {
 
 /* Calls visit(heap, object, bytes, arg) for every allocated object. World stopped. */
 static void each_object(gc_heap *heap, void (*visit)(gc_heap *, gc_obj *, size_t, void *), void *arg) {
-    for (size_t i = 0; i < heap->nblocks; i++) {
+    size_t hwm = atomic_load_explicit(&heap->block_hwm, memory_order_relaxed);
+    for (size_t i = 0; i < hwm; i++) {
         gc_block *b = &heap->block[i];
         uint8_t kind = atomic_load_explicit(&b->kind, memory_order_relaxed);
         char *p = gc_block_addr(heap, i);
@@ -137,6 +138,9 @@ void gc_cmark_finish(gc_heap *heap, gc_cmark *cm, unsigned nthreads, gc_pause *r
     gc_mark_spill(heap, &cm->step, &cm->pool);
     if (RESCAN_ROOTS) gc_mark_roots_to_pool(heap, &cm->pool, cm->colour);
     uint64_t t1 = gc_now_ns();
+    /* Little left to trace (the common case after concurrent marking): waking the other workers
+     * would cost more of the pause than the work. */
+    if (atomic_load(&cm->pool.nfull) < 2) nthreads = 1;
     uint64_t marked = atomic_load(&cm->marked) + gc_mark_drain(heap, &cm->pool, cm->colour, nthreads, NULL);
     uint64_t t2 = gc_now_ns();
     uint64_t allocated = atomic_load(&heap->allocated_total) - cm->alloc_at_start;

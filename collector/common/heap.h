@@ -52,6 +52,8 @@ struct gc_heap {
     size_t block_cursor;            /* no free block below this index, under block_lock */
     _Atomic size_t blocks_in_use;
     size_t peak_blocks;             /* under block_lock */
+    _Atomic size_t block_hwm;       /* no block at or above this index was ever in use: table scans
+                                     * stop here (first fit keeps the heap packed below it) */
 
     /* Lazy sweeping: after a cycle, the small blocks of each class wait in sweep_list, claimed one at
      * a time by an atomic cursor (no lock, no ABA). Every block is swept before the next marking. */

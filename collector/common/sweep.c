@@ -40,7 +40,8 @@ static gc_cell *sweep_block(gc_heap *heap, size_t i, size_t *nfree, size_t *nliv
 
 void gc_sweep_prepare(gc_heap *heap) {
     size_t count[GC_NCLASSES] = {0};
-    for (size_t i = 0; i < heap->nblocks; i++) {
+    size_t hwm = atomic_load_explicit(&heap->block_hwm, memory_order_relaxed);
+    for (size_t i = 0; i < hwm; i++) {
         gc_block *b = &heap->block[i];
         uint8_t kind = atomic_load_explicit(&b->kind, memory_order_relaxed);
         if (kind == GC_BLK_SMALL) {
@@ -61,7 +62,7 @@ void gc_sweep_prepare(gc_heap *heap) {
         heap->sweep_end[c] = heap->sweep_begin[c];
     }
     for (size_t i = 0; i < at; i++) atomic_store_explicit(&heap->ready_list[i], 0, memory_order_relaxed);
-    for (size_t i = 0; i < heap->nblocks; i++) {
+    for (size_t i = 0; i < hwm; i++) {
         gc_block *b = &heap->block[i];
         if (atomic_load_explicit(&b->kind, memory_order_relaxed) == GC_BLK_SMALL)
             heap->sweep_list[heap->sweep_end[b->cls]++] = (uint32_t)i;
