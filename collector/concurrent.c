@@ -19,10 +19,17 @@
  *      with work stealing while mutators run and their barriers feed the pool;
  *   4. remark (pause): barrier buffers flushed, roots rescanned if the barrier needs it, the rest
  *      drained on the same workers, colour flipped, sweeping queued;
- *   5. sweeping is lazy, done by the mutators' allocation slow paths block by block, never in a pause. */
+ *   5. sweeping is lazy, done by the mutators' allocation slow paths block by block, never in a pause.
+ *
+ * The collector thread and the pool workers run at nice BACKGROUND_NICE: concurrent marking should
+ * take the cores the mutators leave idle, not time slices from a mutator (on a machine with fewer
+ * cores than threads, a mutator descheduled for a slice is a latency spike no pause record shows). In
+ * a pause the mutators are parked, so the lower priority costs the pauses nothing. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
 #include "common/heap.h"
 #include "common/cmark.h"
 #include "common/clock.h"
@@ -31,6 +38,18 @@
     !defined(GCLAB_BARRIER_NONE)
 #error "COLLECTOR=concurrent needs BARRIER=dijkstra|steele|yuasa|none"
 #endif
+
+#define BACKGROUND_NICE 10
+
+static void lower_priority(void) {
+    /* Raising one's own nice value needs no privilege; failing to is harmless. */
+    if (setpriority(PRIO_PROCESS, (id_t)gettid(), BACKGROUND_NICE) != 0) {}
+}
+
+static void lower_worker_priority(unsigned worker, unsigned n, void *arg) {
+    (void)n, (void)arg;
+    if (worker != 0) lower_priority();   /* worker 0 is the caller, not a pool thread */
+}
 
 typedef struct concurrent {
     gc_cmark cm;
@@ -58,7 +77,7 @@ static bool must_degenerate(concurrent *con) {
 }
 
 /* One pause of the collector thread: stop, run `body`, restart, record. */
-static void pause(gc_heap *heap, gc_pause *rec, void (*body)(gc_heap *, concurrent *, gc_pause *)) {
+static void stop_and_run(gc_heap *heap, gc_pause *rec, void (*body)(gc_heap *, concurrent *, gc_pause *)) {
     rec->start_ns = gc_now_ns();
     rec->heap_before = gc_heap_footprint(heap);
     rec->gc_threads = heap->opts.gc_threads;
@@ -91,9 +110,9 @@ static void run_cycle(gc_heap *heap, concurrent *con) {
     gc_sweep_finish(heap);
     if (must_degenerate(con)) {
         /* Asked for memory before any marking ran: one stop-the-world cycle. */
-        pause(heap, &(gc_pause){.kind = "degenerated"}, full);
+        stop_and_run(heap, &(gc_pause){.kind = "degenerated"}, full);
     } else {
-        pause(heap, &(gc_pause){.kind = "initial-mark"}, initial_mark);
+        stop_and_run(heap, &(gc_pause){.kind = "initial-mark"}, initial_mark);
         if (must_degenerate(con)) atomic_store(&con->cm.abort, 1);
         /* Until the pool stays empty: mutators' barriers refill it while the workers drain. */
         while (!atomic_load(&con->cm.abort)) {
@@ -101,7 +120,7 @@ static void run_cycle(gc_heap *heap, concurrent *con) {
                              gc_mark_drain(heap, &con->cm.pool, con->cm.colour, heap->opts.gc_threads, &con->cm.abort));
             if (gc_greypool_looks_empty(&con->cm.pool)) break;
         }
-        pause(heap, &(gc_pause){.kind = must_degenerate(con) ? "degenerated" : "remark"}, remark);
+        stop_and_run(heap, &(gc_pause){.kind = must_degenerate(con) ? "degenerated" : "remark"}, remark);
     }
     gc_end_cycle(heap);
 }
@@ -109,6 +128,7 @@ static void run_cycle(gc_heap *heap, concurrent *con) {
 static void *collector_main(void *arg) {
     gc_heap *heap = arg;
     concurrent *con = heap->collector;
+    lower_priority();
     pthread_mutex_lock(&con->lock);
     for (;;) {
         while (!con->requested && !con->shutdown) pthread_cond_wait(&con->cv_work, &con->lock);
@@ -191,6 +211,7 @@ int gc_collector_init(gc_heap *heap, char *err, size_t errlen) {
     heap->stress = stress;
     heap->start_fraction = 0.5;
     gc_set_trigger(heap, 0);
+    gc_workers_run(&heap->workers, heap->workers.n, lower_worker_priority, NULL);
     if (pthread_create(&con->thread, NULL, collector_main, heap)) {
         snprintf(err, errlen, "cannot start the collector thread");
         gc_cmark_free(&con->cm);
