@@ -31,11 +31,11 @@ NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
     if (!(cfg in seen)) { seen[cfg] = 1; order[++ncfg] = cfg }
     if (!((cfg, v) in has)) { has[cfg, v] = 1; vars[cfg] = vars[cfg] " " v }
     if ($col["status"] != "ok") { bad[cfg, v]++; next }
-    foreach = split("wall_ns pause_p99_ns pause_max_ns gc_cpu_ns peak_heap_bytes lat_max_ns", names, " ")
-    for (k = 1; k <= foreach; k++) vals[cfg, v, names[k]] = vals[cfg, v, names[k]] " " $col[names[k]]
+    foreach = split("wall_ns pause_p99_ns pause_max_ns gc_cpu_ns peak_heap_bytes lat_max_ns metered_max_ns", names, " ")
+    for (k = 1; k <= foreach; k++) vals[cfg, v, names[k]] = vals[cfg, v, names[k]] " " ((names[k] in col) ? $col[names[k]] : 0)
 }
 END {
-    printf "%-44s %-10s %10s %7s %10s %10s %10s %9s %10s %7s\n", "workload / config", "variant", "wall ms", "x" ref, "p99 ms", "max ms", "GC CPU ms", "peak MiB", "lat max ms", "failed"
+    printf "%-44s %-10s %10s %7s %10s %10s %10s %9s %10s %10s %7s\n", "workload / config", "variant", "wall ms", "x" ref, "p99 ms", "max ms", "GC CPU ms", "peak MiB", "lat max ms", "met max ms", "failed"
     for (c = 1; c <= ncfg; c++) {
         cfg = order[c]
         rw = median(cfg SUBSEP ref SUBSEP "wall_ns")
@@ -44,11 +44,14 @@ END {
             v = vs[i]
             w = median(cfg SUBSEP v SUBSEP "wall_ns")
             ratio = (rw > 0 && w > 0) ? sprintf("%.2f", w / rw) : "-"
-            printf "%-44s %-10s %10.1f %7s %10.3f %10.3f %10.1f %9.1f %10.3f %7d\n", cfg, v, w / 1e6, ratio,
+            m = median(cfg SUBSEP v SUBSEP "metered_max_ns")
+            met = m > 0 ? sprintf("%.3f", m / 1e6) : "-"
+            printf "%-44s %-10s %10.1f %7s %10.3f %10.3f %10.1f %9.1f %10.3f %10s %7d\n", cfg, v, w / 1e6, ratio,
                 median(cfg SUBSEP v SUBSEP "pause_p99_ns") / 1e6, median(cfg SUBSEP v SUBSEP "pause_max_ns") / 1e6,
                 median(cfg SUBSEP v SUBSEP "gc_cpu_ns") / 1e6, median(cfg SUBSEP v SUBSEP "peak_heap_bytes") / 1048576,
-                median(cfg SUBSEP v SUBSEP "lat_max_ns") / 1e6, bad[cfg, v] + 0
+                median(cfg SUBSEP v SUBSEP "lat_max_ns") / 1e6,
+                met, bad[cfg, v] + 0
         }
     }
-    print "medians over repetitions; x" ref " = wall time / " ref "'"'"'s wall time in the same run of the suite"
+    print "medians over repetitions; lat = simple mutator latency, met = metered (msgbuf --rate); x" ref " = wall time / " ref "'"'"'s wall time in the same run of the suite"
 }' "$dir/runs.csv"

@@ -52,6 +52,8 @@ static void usage(FILE *f) {
             "  --verify           run the heap verifier after every collection\n"
             "  --stress-every N   collect every N allocations per thread (at most)\n"
             "  --mark-per-alloc F incremental: bytes marked per byte allocated while marking (default: paced)\n"
+            "  --nursery SIZE     generational: young generation, part of --heap (default 16M, at most heap/4)\n"
+            "  --promote-age N    generational: scavenges survived young before promotion, 1..15 (default 2)\n"
             "  --out DIR          append runs.csv, pauses.csv, latency.csv, workers.csv, mmu.csv to DIR\n"
             "  --pin POLICY       bind mutator and GC threads: compact, scatter or none (default none)\n"
             "  --dry-pin          print the topology and the pinning plan, run nothing\n"
@@ -115,6 +117,11 @@ static const char *need_value(int argc, char **argv, int i) {
     return argv[i + 1];
 }
 
+/* --nursery and --promote-age (generational; 0: the collector's default, ignored by collectors
+ * without a nursery). Kept here rather than in run_config: they only pass through to gc_options. */
+static size_t g_nursery;
+static unsigned g_promote_age;
+
 static void parse_run(int argc, char **argv, run_config *cfg) {
     if (argc < 3) usage_error("run needs a workload (gclab list shows them)");
     cfg->wl = wl_find(argv[2]);
@@ -139,6 +146,8 @@ static void parse_run(int argc, char **argv, run_config *cfg) {
         else if (!strcmp(a, "--repeat")) cfg->repeat = (unsigned)parse_int(a, v, 1, 1000);
         else if (!strcmp(a, "--stress-every")) cfg->stress_every = (unsigned)parse_int(a, v, 1, INT_MAX);
         else if (!strcmp(a, "--mark-per-alloc")) cfg->mark_per_alloc = parse_double(a, v);
+        else if (!strcmp(a, "--nursery")) g_nursery = parse_size(a, v);
+        else if (!strcmp(a, "--promote-age")) g_promote_age = (unsigned)parse_int(a, v, 1, 15);
         else if (!strcmp(a, "--out")) cfg->out = v;
         else if (!strcmp(a, "--pin")) {
             if (gc_pin_parse(v, &cfg->pin)) usage_error("--pin expects compact, scatter or none, not '%s'", v);
@@ -207,7 +216,7 @@ static void run_once(run_config *cfg, unsigned rep, run_result *r) {
     snprintf(r->run_id, sizeof r->run_id, "%llx-%d-%u", (unsigned long long)time(NULL), (int)getpid(), rep);
     gc_options o = {.max_heap = cfg->max_heap, .initial_heap = cfg->initial_heap, .heap_factor = cfg->heap_factor,
                     .gc_threads = cfg->gc_threads, .stress_every = cfg->stress_every, .verify = cfg->verify,
-                    .mark_per_alloc = cfg->mark_per_alloc,
+                    .mark_per_alloc = cfg->mark_per_alloc, .nursery = g_nursery, .promote_age = g_promote_age,
                     .on_fatal = on_fatal, .on_thread_start = g_pinner ? on_thread_start : NULL, .ctx = cfg};
     char err[256];
     gc_heap *heap = gc_heap_create(&o, err, sizeof err);

@@ -97,12 +97,12 @@ static int load_hwloc(gc_topology *t) {
 #else
     const char *ver = "2";
 #endif
-    if (synth)
-        snprintf(t->source, sizeof t->source, "hwloc %s, synthetic \"%s\"%s", ver, synth,
-                 t->this_system ? "" : " (not this machine: bindings to CPUs it lacks fail)");
-    else if (!t->this_system && xml)
-        snprintf(t->source, sizeof t->source, "hwloc %s, XML %s (not this machine: bindings to CPUs it lacks fail)",
+    if (!t->this_system && xml && *xml)
+        snprintf(t->source, sizeof t->source, "hwloc %s, XML %.100s (not this machine: bindings to CPUs it lacks fail)",
                  ver, xml);
+    else if (synth)
+        snprintf(t->source, sizeof t->source, "hwloc %s, synthetic \"%.100s\"%s", ver, synth,
+                 t->this_system ? "" : " (not this machine: bindings to CPUs it lacks fail)");
     else
         snprintf(t->source, sizeof t->source, "hwloc %s, %s%s", ver, backend ? backend : "?",
                  t->this_system ? ", this machine" : " (not this machine: bindings to CPUs it lacks fail)");
