@@ -2,11 +2,11 @@
 # One variant is built by build.mk into build/<collector>[-<barrier>][-<sanitizer>]/.
 
 BARRIERS := dijkstra steele yuasa none
-VARIANTS ?= stw bdw $(addprefix incremental-,$(BARRIERS)) $(addprefix concurrent-,$(BARRIERS))
+VARIANTS ?= stw bdw $(addprefix incremental-,$(BARRIERS)) $(addprefix concurrent-,$(BARRIERS)) generational
 # Sanitizer builds: TSan for the collectors whose collection runs beside the mutators (and stw's
 # parallel marking), ASan+UBSan for the rest. libgc and TSan do not work together.
-TSAN_VARIANTS ?= stw $(addprefix concurrent-,$(BARRIERS))
-ASAN_VARIANTS ?= stw $(addprefix incremental-,$(BARRIERS))
+TSAN_VARIANTS ?= stw $(addprefix concurrent-,$(BARRIERS)) generational
+ASAN_VARIANTS ?= stw $(addprefix incremental-,$(BARRIERS)) generational
 SUITE ?= default
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
@@ -20,7 +20,7 @@ endif
 PARJ = $(if $(findstring -j,$(MAKEFLAGS)),,-j$(JOBS))
 MAKEVAR = $(MAKE) --no-print-directory -f build.mk
 
-.PHONY: all deps test bench tsan asan clean $(addprefix variant-,$(VARIANTS))
+.PHONY: all deps test bench report micro tsan asan clean $(addprefix variant-,$(VARIANTS))
 
 all: deps $(addprefix variant-,$(VARIANTS))
 
@@ -42,6 +42,17 @@ test: all tsan asan
 
 bench: all
 	@./harness/bench.sh $(SUITE)
+	@./harness/report.sh results/latest
+
+# Plots and report.md/report.html of a results folder (README, "Plots and report").
+report:
+	@./harness/report.sh $(or $(RESULTS),results/latest)
+
+# Micro-benchmarks of every variant, JSON and a table into RESULTS (default results/latest; README,
+# "Micro-benchmarks").
+micro: deps
+	+@for v in $(VARIANTS); do $(MAKEVAR) VARIANT=$$v $(PARJ) micro || exit 1; done
+	@RESULTS=$(RESULTS) ./micro/run.sh $(VARIANTS)
 
 clean:
 	rm -rf build

@@ -46,7 +46,7 @@ struct gc_mut {
      * reads. Zero until the thread's first slow path fills them in (gc_gen_mut_init); with the zeros
      * the barrier's young/old test passes for every store and its slow path fills them in, so a thread
      * that stores a young pointer before it ever allocates still has the store remembered. */
-    char *tlab_top, *tlab_end;      /* [tlab_top, tlab_end): this thread's zeroed piece of eden */
+    char *tlab_top, *tlab_end;      /* [tlab_top, tlab_end): this thread's piece of eden */
     uintptr_t young_lo;             /* the young generation is [young_lo, young_lo + young_span) */
     uintptr_t young_span;
     uintptr_t young_span_inv;       /* ~young_span */

@@ -55,7 +55,6 @@
 
 #define PLAB_MAX ((size_t)32 << 10)
 #define PLAB_MIN ((size_t)1 << 10)
-#define CARD_CHUNK 8                    /* blocks per claim in phase A */
 #define FWD_ADDR(h) ((gc_obj *)(uintptr_t)((h) & ~(uint64_t)(GC_GRANULE - 1)))
 #define PREFETCH_DISTANCE 4
 
@@ -70,8 +69,9 @@ typedef struct sc_phase {
     uintptr_t to_hi;
     size_t plab_bytes;
     unsigned promote_age;
-    bool promote_all;
+    unsigned widen;                     /* y->test_widen */
     size_t card_limit;                  /* blocks of the table phase A looks at */
+    size_t card_chunk;                  /* blocks per claim */
     _Atomic size_t card_next;
     _Atomic unsigned arrived;           /* workers done with phase A */
     _Atomic unsigned active;            /* phase B: workers that may still create work */
@@ -113,6 +113,12 @@ int gc_young_init(gc_heap *heap, gc_young *y, size_t nursery, unsigned promote_a
     atomic_init(&y->eden_top, (uintptr_t)y->eden_lo);
     y->from = 0;
     y->from_top = y->surv[0];
+    /* Commit the region now: all of it is used over and over, and its first-touch page faults would
+     * otherwise fall in the first scavenges' pauses (to-space) and allocations (eden). */
+#ifdef MADV_POPULATE_WRITE
+    if (madvise(y->lo, region, MADV_POPULATE_WRITE) != 0)
+#endif
+        memset(y->lo, 0, region);
     atomic_init(&y->to_top, 0);
     y->promote_age = promote_age;
 
@@ -170,6 +176,23 @@ bool gc_young_carve(gc_young *y, size_t min, size_t want, char **lo, char **hi) 
     return true;
 }
 
+size_t gc_young_prefault_old(gc_heap *heap, size_t bytes) {
+#ifdef MADV_POPULATE_WRITE
+    pthread_mutex_lock(&heap->block_lock);
+    size_t first = heap->block_cursor;
+    size_t room = heap->max_blocks - atomic_load_explicit(&heap->blocks_in_use, memory_order_relaxed);
+    pthread_mutex_unlock(&heap->block_lock);
+    size_t n = (bytes + GC_BLOCK_SIZE - 1) >> GC_BLOCK_SHIFT;
+    if (n > room) n = room;
+    if (first + n > heap->nblocks) n = heap->nblocks - first;
+    if (n && madvise(gc_block_addr(heap, first), n << GC_BLOCK_SHIFT, MADV_POPULATE_WRITE) == 0)
+        return n << GC_BLOCK_SHIFT;
+#else
+    (void)heap, (void)bytes;
+#endif
+    return 0;
+}
+
 void gc_young_drop_lists(gc_young *y) {
     for (unsigned i = 0; i < y->nworkers; i++) memset(y->sc[i].fl, 0, sizeof y->sc[i].fl);
 }
@@ -187,7 +210,8 @@ size_t gc_young_room(gc_heap *heap, const void *p) {
 
 bool gc_young_unremembered(gc_heap *heap, const gc_obj *o, const void *slot, const void *p) {
     gc_young *y = heap->young;
-    if (!y || gc_young_contains(y, o) || !gc_young_contains(y, p)) return false;
+    /* Only for a target the walk accepts: a bad pointer is reported once, as what it is. */
+    if (!y || gc_young_contains(y, o) || !gc_young_room(heap, p)) return false;
     return atomic_load_explicit((_Atomic uint8_t *)(y->card_bias + ((uintptr_t)slot >> GC_CARD_SHIFT)),
                                 memory_order_relaxed) == 0;
 }
@@ -288,6 +312,22 @@ static gc_obj *alloc_old(sc_phase *ph, gc_scavenger *w, size_t size) {
 
 /* ---- copying ---- */
 
+/* The body (everything after the header) of an object of size bytes, a multiple of 16. Small objects,
+ * the common case, get a memcpy of constant size, which the compiler turns into a few moves (a call
+ * would cost more than the copy) while keeping memcpy's meaning for the slots and raw bytes. The
+ * source is read, never written, by every worker that copies it (see the forwarding protocol). */
+static inline void copy_body(gc_obj *dst, const gc_obj *src, size_t size) {
+    char *d = (char *)dst + sizeof(uint64_t);
+    const char *s = (const char *)src + sizeof(uint64_t);
+    switch (size) {
+    case 16: memcpy(d, s, 16 - sizeof(uint64_t)); return;
+    case 32: memcpy(d, s, 32 - sizeof(uint64_t)); return;
+    case 48: memcpy(d, s, 48 - sizeof(uint64_t)); return;
+    case 64: memcpy(d, s, 64 - sizeof(uint64_t)); return;
+    default: memcpy(d, s, size - sizeof(uint64_t));
+    }
+}
+
 /* Returns where o lives after this scavenge, copying it if nobody has. */
 static gc_obj *evacuate(sc_phase *ph, gc_scavenger *w, gc_obj *o) {
     uint64_t h = atomic_load_explicit(&o->header, memory_order_acquire);
@@ -295,7 +335,7 @@ static gc_obj *evacuate(sc_phase *ph, gc_scavenger *w, gc_obj *o) {
     size_t size = (gc_object_bytes((uint32_t)gc_hdr_nptrs(h), gc_hdr_nbytes(h)) + GC_GRANULE - 1) &
                   ~(size_t)(GC_GRANULE - 1);
     unsigned age = (unsigned)((h & GC_HDR_AGE_MASK) >> GC_HDR_AGE_SHIFT) + 1;
-    bool promote = ph->promote_all || age >= ph->promote_age;
+    bool promote = age >= ph->promote_age;
     gc_obj *dst = promote ? NULL : alloc_survivor(ph, w, size);
     if (!dst) {
         dst = alloc_old(ph, w, size);                   /* due, or to-space is full: promote */
@@ -303,10 +343,20 @@ static gc_obj *evacuate(sc_phase *ph, gc_scavenger *w, gc_obj *o) {
         if (!dst && !(dst = alloc_survivor(ph, w, size))) exhausted(ph, size);   /* old full: stay young */
     }
     if (age > GC_AGE_MAX) age = GC_AGE_MAX;
-    memcpy((char *)dst + sizeof(uint64_t), (const char *)o + sizeof(uint64_t), size - sizeof(uint64_t));
+    copy_body(dst, o, size);
     uint64_t nh = (h & ~(GC_HDR_MARK | GC_HDR_FORWARDED | GC_HDR_AGE_MASK)) | ph->colour |
                   (promote ? 0 : (uint64_t)age << GC_HDR_AGE_SHIFT);
     atomic_store_explicit(&dst->header, nh, memory_order_relaxed);
+    if (__builtin_expect(ph->n == 1, 0)) {
+        /* One worker: nobody to race with; a plain forwarding store does. */
+        atomic_store_explicit(&o->header, (uint64_t)(uintptr_t)dst | GC_HDR_FORWARDED, memory_order_relaxed);
+        w->objects++;
+        if (promote) w->promoted_bytes += size;
+        else w->copied_bytes += size;
+        push_local(w, (uintptr_t)dst);
+        return dst;
+    }
+    if (__builtin_expect(ph->widen != 0, 0) && w->objects % ph->widen == 0) sched_yield();
 
     /* Forwarding protocol: an object is copied exactly once however many workers race for it.
      * o's header is the one word racing workers write, and it changes once per scavenge: from its
@@ -326,6 +376,7 @@ static gc_obj *evacuate(sc_phase *ph, gc_scavenger *w, gc_obj *o) {
         push_local(w, (uintptr_t)dst);
         return dst;
     }
+    w->lost_races++;
     if (promote) {
         gc_cell *c = (gc_cell *)dst;
         atomic_store_explicit(&dst->header, 0, memory_order_relaxed);
@@ -341,6 +392,13 @@ static gc_obj *evacuate(sc_phase *ph, gc_scavenger *w, gc_obj *o) {
 /* Evacuates the young targets of slots [s, end) and updates the slots; when the slots belong to an
  * old object, dirties the card of every slot left pointing young (invariant R). */
 static inline void scan_slots(sc_phase *ph, gc_scavenger *w, gc_slot *s, gc_slot *end, bool old) {
+    /* Copying is bound by misses on the headers of the objects to copy. A small object's targets
+     * are all touched first, so their misses overlap; a long one prefetches a few slots ahead. */
+    if (end - s <= 8)
+        for (gc_slot *p = s; p < end; p++) {
+            gc_obj *t = atomic_load_explicit(p, memory_order_relaxed);
+            if ((uintptr_t)t - ph->cset_lo < ph->cset_span) __builtin_prefetch(t, 1, 3);
+        }
     for (; s < end; s++) {
         if (s + PREFETCH_DISTANCE < end) {
             gc_obj *ahead = atomic_load_explicit(s + PREFETCH_DISTANCE, memory_order_relaxed);
@@ -377,10 +435,12 @@ static void visit_root(gc_obj **slot, void *arg) {
 
 /* ---- phase A: the dirty cards ---- */
 
+/* Range entries go straight to the stealable deque: the dirty cards of one big array often fall in
+ * one worker's claim, and the others should not have to wait for it to share them. */
 static inline void push_range(gc_scavenger *w, gc_slot *lo, gc_slot *hi, const char *cs, const char *ce) {
     if ((const char *)lo < cs) lo = (gc_slot *)cs;
     if ((const char *)hi > ce) hi = (gc_slot *)ce;
-    if (lo < hi) push_local(w, (uintptr_t)lo | RANGE_TAG | (uintptr_t)(hi - lo) << RANGE_SHIFT);
+    if (lo < hi) gc_deque_push(&w->dq, (uintptr_t)lo | RANGE_TAG | (uintptr_t)(hi - lo) << RANGE_SHIFT);
 }
 
 static void scan_card(sc_phase *ph, gc_scavenger *w, size_t b, uint8_t kind, const char *cs) {
@@ -410,9 +470,9 @@ static void scan_cards(sc_phase *ph, gc_scavenger *w) {
     gc_heap *heap = ph->heap;
     _Atomic uint8_t *cards = ph->y->cards;
     for (;;) {
-        size_t b0 = atomic_fetch_add_explicit(&ph->card_next, CARD_CHUNK, memory_order_relaxed);
+        size_t b0 = atomic_fetch_add_explicit(&ph->card_next, ph->card_chunk, memory_order_relaxed);
         if (b0 >= ph->card_limit) return;
-        size_t b1 = b0 + CARD_CHUNK < ph->card_limit ? b0 + CARD_CHUNK : ph->card_limit;
+        size_t b1 = b0 + ph->card_chunk < ph->card_limit ? b0 + ph->card_chunk : ph->card_limit;
         for (size_t b = b0; b < b1; b++) {
             uint8_t kind = atomic_load_explicit(&heap->block[b].kind, memory_order_acquire);
             if (kind != GC_BLK_SMALL && kind != GC_BLK_LARGE && kind != GC_BLK_LARGE_TAIL) continue;
@@ -515,7 +575,11 @@ void gc_scavenge(gc_heap *heap, unsigned nthreads, gc_scavenge_stats *out) {
     if (n > y->nworkers) n = y->nworkers;
     unsigned from = y->from, to = 1 - from;
     sc_phase ph = {.heap = heap, .y = y, .n = n, .colour = heap->colour, .promote_age = y->promote_age,
-                   .promote_all = y->promote_all, .card_bias = y->card_bias, .card_limit = heap->nblocks};
+                   .widen = y->test_widen, .card_bias = y->card_bias,
+                   .card_limit = atomic_load_explicit(&heap->block_hwm, memory_order_relaxed)};
+    /* About eight claims per worker: few enough that the shared cursor is no contended line, enough
+     * to even out blocks with many dirty cards. */
+    ph.card_chunk = ph.card_limit / (8 * (size_t)n) + 1;
     /* [s0 | eden | s1]: eden and from-space are adjacent whichever survivor space is "from". */
     char *cset_lo = from == 0 ? y->surv[0] : y->eden_lo;
     char *cset_hi = from == 0 ? y->eden_hi : y->surv[1] + y->surv_bytes;
@@ -562,5 +626,4 @@ void gc_scavenge(gc_heap *heap, unsigned nthreads, gc_scavenge_stats *out) {
     y->from = to;
     y->from_top = top < ph.to_hi ? (char *)top : (char *)ph.to_hi;
     atomic_store_explicit(&y->eden_top, (uintptr_t)y->eden_lo, memory_order_relaxed);
-    y->promote_all = false;
 }

@@ -38,6 +38,7 @@ typedef struct gc_scavenger {
     uint64_t rng;
     /* This scavenge's work (gc_scavenge adds it to heap->markers[i].stats and to its result). */
     uint64_t objects, copied_bytes, promoted_bytes, cards, steals, steal_fails, busy_ns, idle_ns;
+    uint64_t lost_races;                /* cumulative: forwarding CASes this worker lost (tests) */
 } gc_scavenger;
 
 typedef struct gc_young {
@@ -51,7 +52,8 @@ typedef struct gc_young {
     char *from_top;                     /* ... which end here */
     _Atomic uintptr_t to_top;           /* during a scavenge: next free byte of to-space */
     unsigned promote_age;               /* an object surviving its promote_age-th scavenge goes old */
-    bool promote_all;                   /* the next scavenge promotes every survivor (tests) */
+    unsigned test_widen;                /* tests: every n-th copy yields between copying and installing
+                                         * its forwarding pointer, so racing workers meet even on one core */
 
     _Atomic uint8_t *cards;             /* a byte per card of the reservation: 1 dirty, 0 clean */
     size_t ncards;
@@ -89,6 +91,13 @@ static inline uint64_t gc_young_used(gc_young *y) {
 /* A piece of eden for a mutator: at least min and at most want bytes, [*lo, *hi), not zeroed.
  * Lock-free (one fetch-and-add). Returns false when eden cannot give min bytes: time to scavenge. */
 bool gc_young_carve(gc_young *y, size_t min, size_t want, char **lo, char **hi);
+
+/* Commits (faults in) up to `bytes` of the free blocks that the next promotions will take: gc_fresh_block
+ * takes the lowest free block, so the blocks from block_cursor up. With the world running, after a
+ * pause: promoting into never-touched memory would otherwise take its page faults inside the next
+ * scavenge. Populating a page already present, or one a mutator faults in at the same time, is
+ * harmless. Returns the bytes it asked the kernel to populate. */
+size_t gc_young_prefault_old(gc_heap *heap, size_t bytes);
 
 /* Empties the workers' promotion free lists (their cells have header 0, so the next sweep links them
  * again). A full cycle does this before it marks, as gc_drop_free_lists does for the mutators. */

@@ -60,7 +60,7 @@ static gc_obj *check(verifier *v, gc_obj *p, origin where) {
     } else if (kind == GC_BLK_YOUNG) {
         /* generational: eden and survivor space are not parseable, so the check is that p lies in
          * their used part and the header there is sound. */
-        if (!(room = gc_young_room(heap, p))) return problem(v, "pointer into unused young space", p, where), NULL;
+        if (!(room = gc_young_room(heap, p))) return problem(v, "pointer into free young space", p, where), NULL;
     } else {
         return problem(v, kind == GC_BLK_FREE ? "pointer into a free block" : "pointer into a large object",
                        p, where), NULL;
