@@ -54,6 +54,7 @@ void results_print_summary(FILE *f, const run_config *cfg, run_result *r, unsign
  * -1 with a message. */
 int results_write(const char *dir, const run_config *cfg, const run_result *r, unsigned n, char *err, size_t errlen);
 void results_format_params(const run_config *cfg, char *buf, size_t len);
+size_t pauses_of_kind(const run_result *r, const char *kind);
 /* Appends the binding of this run set to <dir>/machine.txt (creating it with the topology if absent). */
 int results_write_binding(const char *dir, const run_config *cfg, const char *run_id, const gc_pinner *pn,
                           char *err, size_t errlen);

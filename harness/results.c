@@ -13,7 +13,8 @@
     "pause_p999_ns,pause_max_ns,ttsp_p99_ns,ttsp_max_ns,mmu_1ms,mmu_2ms,mmu_5ms,mmu_10ms,mmu_20ms,mmu_50ms," \
     "mmu_100ms,mmu_200ms,mmu_500ms,mmu_1s,allocated_bytes,alloc_rate_mb_s,peak_heap_bytes,peak_rss_bytes,"  \
     "live_bytes,ops,lat_count,lat_p50_ns,lat_p90_ns,lat_p99_ns,lat_p999_ns,lat_max_ns,error,"              \
-    "ttsp_p50_ns,pin,metered_count,metered_p50_ns,metered_p90_ns,metered_p99_ns,metered_p999_ns,metered_max_ns"
+    "ttsp_p50_ns,pin,metered_count,metered_p50_ns,metered_p90_ns,metered_p99_ns,metered_p999_ns,metered_max_ns," \
+    "degenerated"
 #define PAUSES_HEADER                                                                                    \
     "run_id,variant,workload,rep,index,cycle,kind,start_ns,end_ns,duration_ns,ttsp_ns,mark_ns,sweep_ns," \
     "heap_before_bytes,heap_after_bytes,live_bytes,gc_threads,roots_ns,drain_ns,barrier_hits,regreyed,"  \
@@ -22,6 +23,12 @@
 #define MMU_HEADER "run_id,variant,workload,rep,window_ns,mmu,bmu"
 #define MAX_CURVE 256
 #define WORKERS_HEADER "run_id,variant,workload,rep,worker,objects,bytes,steals,steal_fails,busy_ns,idle_ns"
+
+size_t pauses_of_kind(const run_result *r, const char *kind) {
+    size_t n = 0;
+    for (size_t i = 0; i < r->npauses; i++) n += r->pauses[i].kind && !strcmp(r->pauses[i].kind, kind);
+    return n;
+}
 
 void results_format_params(const run_config *cfg, char *buf, size_t len) {
     size_t at = 0;
@@ -101,12 +108,13 @@ int results_write(const char *dir, const run_config *cfg, const run_result *r, u
                 (unsigned long long)(h ? gc_hist_percentile(h, 99.9) : 0), (unsigned long long)(h ? h->max : 0));
         put_text(runs, x->error);
         const gc_hist *mh = x->metered && x->metered->count ? x->metered : NULL;
-        fprintf(runs, ",%llu,%s,%llu,%llu,%llu,%llu,%llu,%llu\n", (unsigned long long)x->ps.ttsp_p50_ns,
+        fprintf(runs, ",%llu,%s,%llu,%llu,%llu,%llu,%llu,%llu,%zu\n", (unsigned long long)x->ps.ttsp_p50_ns,
                 gc_pin_name(cfg->pin), (unsigned long long)(mh ? mh->count : 0),
                 (unsigned long long)(mh ? gc_hist_percentile(mh, 50) : 0),
                 (unsigned long long)(mh ? gc_hist_percentile(mh, 90) : 0),
                 (unsigned long long)(mh ? gc_hist_percentile(mh, 99) : 0),
-                (unsigned long long)(mh ? gc_hist_percentile(mh, 99.9) : 0), (unsigned long long)(mh ? mh->max : 0));
+                (unsigned long long)(mh ? gc_hist_percentile(mh, 99.9) : 0), (unsigned long long)(mh ? mh->max : 0),
+                pauses_of_kind(x, "degenerated"));
         for (size_t i = 0; i < x->npauses; i++) {
             const gc_pause *p = &x->pauses[i];
             fprintf(pauses, "%s,%s,%s,%u,%zu,%u,%s,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%u", x->run_id,
@@ -232,6 +240,17 @@ void results_print_summary(FILE *f, const run_config *cfg, run_result *r, unsign
     row(f, "wall", spread_of(r, n, g_wall), false);
     row(f, "GC CPU", spread_of(r, n, g_gccpu), false);
     spread c = spread_of(r, n, g_count);
+    /* Pauses by kind, in the first repetition: which pauses a collector has, and how often marking fell
+     * behind (degenerated cycles). */
+    static const char *const kinds[] = {"full", "initial-mark", "increment", "remark", "scavenge", "degenerated"};
+    char bykind[256] = "";
+    size_t at = 0;
+    for (size_t k = 0; k < sizeof kinds / sizeof *kinds && at < sizeof bykind; k++) {
+        size_t n = pauses_of_kind(&r[0], kinds[k]);
+        if (n || !strcmp(kinds[k], "degenerated"))
+            at += (size_t)snprintf(bykind + at, sizeof bykind - at, "%s%s %zu", at ? ", " : "", kinds[k], n);
+    }
+    fprintf(f, "  %-22s %s\n", "pauses by kind (run 1)", bykind);
     fprintf(f, "  %-22s %12llu %12llu %12llu\n", "pauses", (unsigned long long)c.med, (unsigned long long)c.min,
             (unsigned long long)c.max);
     row(f, "pause total", spread_of(r, n, g_total), false);
