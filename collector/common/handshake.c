@@ -11,17 +11,30 @@
  * may be waiting for is signalled under heap->lock, so no wake-up is lost. */
 #include "heap.h"
 #include "clock.h"
+#include "spin.h"
 
 static void set_state(gc_mut *mut, int state) {
     atomic_store_explicit(&mut->state, state, memory_order_seq_cst);
 }
+
+/* Both sides of a stop spin before they sleep (spin.h): the collector waiting for the last mutator
+ * to park, a parked mutator waiting for the release; a wake-up from sleep would cost more than the
+ * typical stop, and it counts twice. */
+#define HANDSHAKE_SPIN_NS 200000u
 
 /* With heap->lock held: wait, as a stopped thread, until no cycle stops the world. */
 static void wait_for_resume(gc_heap *heap, gc_mut *mut, int stopped_state) {
     while (atomic_load_explicit(&heap->stop_requested, memory_order_seq_cst)) {
         set_state(mut, stopped_state);
         pthread_cond_signal(&heap->cv_stopped);
-        pthread_cond_wait(&heap->cv_resume, &heap->lock);
+        pthread_mutex_unlock(&heap->lock);
+        uint64_t t0 = gc_now_ns();
+        for (unsigned i = 0; atomic_load_explicit(&heap->stop_requested, memory_order_acquire); i++)
+            if (!gc_spin_step(t0, i, HANDSHAKE_SPIN_NS)) break;
+        pthread_mutex_lock(&heap->lock);
+        /* Checked under the lock, so a release that comes later wakes us. */
+        if (atomic_load_explicit(&heap->stop_requested, memory_order_seq_cst))
+            pthread_cond_wait(&heap->cv_resume, &heap->lock);
     }
     set_state(mut, GC_MUT_RUNNING);
 }
@@ -88,12 +101,26 @@ static bool others_running(gc_heap *heap, gc_mut *self) {
 
 uint64_t gc_stop_world(gc_heap *heap, gc_mut *self) {
     uint64_t t0 = gc_now_ns();
+    /* The pool workers wake now, while the mutators make their way to safepoints, not when the pause
+     * first needs them. */
+    gc_workers_prewake(&heap->workers);
     pthread_mutex_lock(&heap->lock);
     atomic_store_explicit(&heap->stop_requested, 1, memory_order_seq_cst);
     for (gc_mut *m = heap->muts; m; m = m->next)
         if (m != self) atomic_store_explicit(&m->poll, 1, memory_order_relaxed);
-    while (others_running(heap, self)) pthread_cond_wait(&heap->cv_stopped, &heap->lock);
     pthread_mutex_unlock(&heap->lock);
+    /* While a stop is requested the list of mutators cannot change (attach waits for the stop to end,
+     * detach waits before it unlinks), so the spin reads their states without the lock: a spinner
+     * holding the lock, preempted, would keep the mutators it waits for from parking. */
+    uint64_t spin0 = gc_now_ns();
+    bool stopped = false;
+    for (unsigned i = 0; !(stopped = !others_running(heap, self)); i++)
+        if (!gc_spin_step(spin0, i, HANDSHAKE_SPIN_NS)) break;
+    if (!stopped) {
+        pthread_mutex_lock(&heap->lock);
+        while (others_running(heap, self)) pthread_cond_wait(&heap->cv_stopped, &heap->lock);
+        pthread_mutex_unlock(&heap->lock);
+    }
     return gc_now_ns() - t0;
 }
 

@@ -14,6 +14,10 @@
 #define MIN_HEAP ((size_t)1 << 20)
 #define MAX_GC_THREADS 1024
 
+/* The calling thread's mutator, if it is attached: a thread that waits for the collector role must
+ * wait as a stopped mutator, or a collector stopping the world would wait for it in turn. */
+static _Thread_local gc_mut *current_mut;
+
 _Noreturn void gc_fatal(gc_heap *heap, const char *fmt, ...) {
     char msg[512];
     va_list ap;
@@ -169,10 +173,12 @@ gc_mut *gc_attach(gc_heap *heap) {
     mut->stress_left = heap->opts.stress_every;
     if (gc_shadow_stack_init(mut, heap->opts.root_capacity)) gc_fatal(heap, "cannot reserve a shadow stack");
     gc_mutators_attach(heap, mut);
+    current_mut = mut;
     return mut;
 }
 
 void gc_detach(gc_mut *mut) {
+    if (current_mut == mut) current_mut = NULL;
     gc_collector_detach(mut);
     gc_mutators_detach(mut->heap, mut);
     gc_shadow_stack_free(mut);
@@ -183,7 +189,8 @@ void gc_collect(gc_mut *mut) { gc_collector_collect(mut, true); }
 
 /* With the collector role, so a cycle that a collector thread is still running is not read halfway. */
 static void hold_role(gc_heap *heap) {
-    while (!gc_begin_cycle_on(heap, NULL, atomic_load(&heap->cycles))) {}
+    gc_mut *self = current_mut && current_mut->heap == heap ? current_mut : NULL;
+    while (!gc_begin_cycle_on(heap, self, atomic_load(&heap->cycles))) {}
 }
 
 void gc_get_stats(gc_heap *heap, gc_heap_stats *out) {

@@ -3,6 +3,11 @@
 #include <errno.h>
 #include <stdlib.h>
 #include "clock.h"
+#include "spin.h"
+
+/* How long a prewoken worker waits for its phase before it sleeps again: a stop's time to safepoint
+ * and the work before the parallel phase, with room to spare. */
+#define WARM_SPIN_NS 2000000u
 
 typedef struct worker_start {
     gc_workers *w;
@@ -14,12 +19,23 @@ static void *worker_main(void *p) {
     free(p);
     gc_workers *w = start.w;
     if (w->on_start) w->on_start(w->ctx, start.id);
-    uint64_t seen = 0;
+    uint64_t seen = 0, warm_seen = 0;
     pthread_mutex_lock(&w->lock);
     for (;;) {
-        while (w->generation == seen && !w->shutdown) pthread_cond_wait(&w->cv_job, &w->lock);
+        while (atomic_load(&w->generation) == seen && w->warm == warm_seen && !w->shutdown)
+            pthread_cond_wait(&w->cv_job, &w->lock);
         if (w->shutdown) break;
-        seen = w->generation;
+        if (atomic_load(&w->generation) == seen) {
+            /* Woken ahead of a phase: spin for it, then sleep again if it does not come. */
+            warm_seen = w->warm;
+            pthread_mutex_unlock(&w->lock);
+            uint64_t t0 = gc_now_ns();
+            for (unsigned i = 0; atomic_load_explicit(&w->generation, memory_order_acquire) == seen; i++)
+                if (!gc_spin_step(t0, i, WARM_SPIN_NS)) break;
+            pthread_mutex_lock(&w->lock);
+            continue;
+        }
+        seen = atomic_load(&w->generation);
         if (start.id >= w->phase_n) continue;
         gc_job_fn fn = w->fn;
         void *arg = w->arg;
@@ -39,7 +55,8 @@ int gc_workers_start(gc_workers *w, unsigned n, void (*on_start)(void *ctx, unsi
     w->n = n ? n : 1;
     w->on_start = on_start;
     w->ctx = ctx;
-    w->generation = 0;
+    atomic_init(&w->generation, 0);
+    w->warm = 0;
     w->shutdown = false;
     w->fn = NULL;
     atomic_init(&w->cpu_ns, 0);
@@ -71,7 +88,7 @@ void gc_workers_run(gc_workers *w, unsigned n, gc_job_fn fn, void *arg) {
         w->arg = arg;
         w->phase_n = n;
         w->pending = n - 1;
-        w->generation++;
+        atomic_fetch_add(&w->generation, 1);
         pthread_cond_broadcast(&w->cv_job);
         pthread_mutex_unlock(&w->lock);
     }
@@ -81,6 +98,14 @@ void gc_workers_run(gc_workers *w, unsigned n, gc_job_fn fn, void *arg) {
         while (w->pending) pthread_cond_wait(&w->cv_done, &w->lock);
         pthread_mutex_unlock(&w->lock);
     }
+}
+
+void gc_workers_prewake(gc_workers *w) {
+    if (w->n < 2) return;
+    pthread_mutex_lock(&w->lock);
+    w->warm++;
+    pthread_cond_broadcast(&w->cv_job);
+    pthread_mutex_unlock(&w->lock);
 }
 
 void gc_workers_stop(gc_workers *w) {

@@ -19,7 +19,8 @@ typedef struct gc_workers {
     pthread_t *threads;
     pthread_mutex_t lock;
     pthread_cond_t cv_job, cv_done;
-    uint64_t generation;            /* bumped per phase, under lock */
+    _Atomic uint64_t generation;    /* bumped per phase, under lock; spinning workers read it without */
+    uint64_t warm;                  /* bumped by gc_workers_prewake, under lock */
     unsigned phase_n, pending;
     gc_job_fn fn;
     void *arg;
@@ -35,5 +36,8 @@ int gc_workers_start(gc_workers *w, unsigned n, void (*on_start)(void *ctx, unsi
 /* Runs fn on workers 0..n-1 (n clamped to the pool) and returns when all have finished. */
 void gc_workers_run(gc_workers *w, unsigned n, gc_job_fn fn, void *arg);
 void gc_workers_stop(gc_workers *w);
+/* A phase is coming soon (a pause is starting): pool threads wake and spin for it for a while, so
+ * the phase does not wait for them to wake from sleep. */
+void gc_workers_prewake(gc_workers *w);
 
 #endif
