@@ -10,7 +10,12 @@ ASAN_VARIANTS ?= stw $(addprefix incremental-,$(BARRIERS)) generational
 SUITE ?= default
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
+# Baselines are built like variants but are no collectors: malloc is gcbench on glibc malloc/free
+# (baseline/gcbench_malloc.c), for suites to compare against. Tests and sanitizer builds skip them.
+BASELINES ?= malloc
+
 ifdef COLLECTOR
+BASELINES :=
 VARIANTS := $(COLLECTOR)$(if $(BARRIER),-$(BARRIER))
 TSAN_VARIANTS := $(filter $(VARIANTS),$(TSAN_VARIANTS))
 ASAN_VARIANTS := $(filter $(VARIANTS),$(ASAN_VARIANTS))
@@ -20,12 +25,12 @@ endif
 PARJ = $(if $(findstring -j,$(MAKEFLAGS)),,-j$(JOBS))
 MAKEVAR = $(MAKE) --no-print-directory -f build.mk
 
-.PHONY: all deps test bench report micro tsan asan clean $(addprefix variant-,$(VARIANTS))
+.PHONY: all deps test bench report micro tsan asan clean $(addprefix variant-,$(VARIANTS) $(BASELINES))
 
-all: deps $(addprefix variant-,$(VARIANTS))
+all: deps $(addprefix variant-,$(VARIANTS) $(BASELINES))
 
 # A static pattern rule: make skips implicit-rule search for .PHONY targets, so a plain pattern would not run.
-$(addprefix variant-,$(VARIANTS)): variant-%: deps
+$(addprefix variant-,$(VARIANTS) $(BASELINES)): variant-%: deps
 	+@$(MAKEVAR) VARIANT=$* $(PARJ)
 
 tsan: deps

@@ -15,18 +15,26 @@
  *     reached; what it did not reach keeps the other colour until swept (header 0).
  *
  * One scavenge, in the order it runs (gc_workers_run, worker 0 is the collecting thread):
- *  A  cards. Workers claim chunks of the block table; for each dirty card of an old block they clean
- *     it and push, for every live old object overlapping the card, that object's slots inside the card
- *     as one range entry. Phase A only reads the old generation: nothing is promoted yet, so no worker
+ *  A  cards. Workers claim chunks of the block table and read its cards eight at a time; for each
+ *     dirty card of an old block they clean it and record, for every live old object overlapping the
+ *     card, that object's slots inside the card as one range entry in a shared array (published
+ *     before the chunk counts as done). Phase A only reads the old generation: nothing is promoted
+ *     yet, so no worker
  *     sweeps or carves a block (rewriting headers and block descriptors) that another is reading.
- *     The range entries point into live objects only, which no sweep touches. A barrier ends it.
- *  B  copy. Worker 0 evacuates what the roots point to; every worker drains its private stack
- *     (depth first, so a copied object lands next to its parent), publishes the oldest half to its
- *     Chase-Lev deque when that has run dry, and steals from a random victim when out of work; a
+ *     The range entries point into live objects only, which no sweep touches. The phase ends when
+ *     every claimed chunk has been scanned (a worker waking late joins phase B directly).
+ *  B  copy. Worker 0 evacuates what the roots point to; the workers claim phase A's range entries
+ *     from the shared array in batches that shrink as it drains; every worker drains its private
+ *     stack (depth first, so a
+ *     copied object lands next to its parent), publishes the oldest half to its Chase-Lev deque
+ *     when that has run dry, and steals from a random victim when out of work; a
  *     worker scans a copied object (or a range) by evacuating each young target and updating the
  *     slot. Termination as in mark.c: a worker leaves the active count only with nothing in hand.
  *  C  flip. Eden is empty again, to-space becomes from-space. Per-worker figures go to
  *     heap->markers[i].stats (gc_get_worker_stats) and the caller's gc_scavenge_stats.
+ *
+ * Forwarding (exactly once per object, however many workers race): see "the forwarding protocol"
+ * below evacuate's helpers.
  *
  * Where copies go. An object surviving its promote_age-th scavenge (age + 1 >= promote_age) is
  * promoted, else copied to to-space with age + 1. To-space is carved into per-worker copy buffers
@@ -56,7 +64,8 @@
 #define PLAB_MAX ((size_t)32 << 10)
 #define PLAB_MIN ((size_t)1 << 10)
 #define FWD_ADDR(h) ((gc_obj *)(uintptr_t)((h) & ~(uint64_t)(GC_GRANULE - 1)))
-#define PREFETCH_DISTANCE 4
+#define SCAV_PREFETCH 4
+#define TURN_NS 50000                   /* oversubscribed workers yield after this much work */
 
 typedef struct sc_phase {
     gc_heap *heap;
@@ -70,10 +79,14 @@ typedef struct sc_phase {
     size_t plab_bytes;
     unsigned promote_age;
     unsigned widen;                     /* y->test_widen */
+    bool oversubscribed;                /* more workers than CPUs: workers take turns (see below) */
     size_t card_limit;                  /* blocks of the table phase A looks at */
     size_t card_chunk;                  /* blocks per claim */
     _Atomic size_t card_next;
-    _Atomic unsigned arrived;           /* workers done with phase A */
+    size_t card_chunks;                 /* claims phase A has in all */
+    _Atomic size_t ranges_reserved;     /* entries phase A put into y->ranges (may exceed its capacity) */
+    _Atomic size_t ranges_next;         /* phase B's claim cursor into y->ranges */
+    _Atomic size_t card_chunks_done;    /* ... and those scanned: phase A is over when they are equal */
     _Atomic unsigned active;            /* phase B: workers that may still create work */
     _Atomic int dying;                  /* a worker found the heap exhausted */
 } sc_phase;
@@ -131,6 +144,8 @@ int gc_young_init(gc_heap *heap, gc_young *y, size_t nursery, unsigned promote_a
     y->cards = cards;
     y->card_bias = (uintptr_t)cards - ((uintptr_t)heap->base >> GC_CARD_SHIFT);
 
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    y->cpus = cpus > 0 ? (unsigned)cpus : 1;
     y->nworkers = heap->workers.n;
     y->sc = aligned_alloc(64, sizeof(gc_scavenger) * y->nworkers);
     if (!y->sc) goto oom;
@@ -143,6 +158,10 @@ int gc_young_init(gc_heap *heap, gc_young *y, size_t nursery, unsigned promote_a
         if (!w->local) goto oom;
         w->rng = 0x2545f4914f6cdd1dull * (i + 1);
     }
+    y->ranges_cap = 16384;
+    y->ranges = malloc(y->ranges_cap * sizeof *y->ranges);
+    if (!y->ranges) goto oom;
+    atomic_init(&y->ranges_wanted, 0);
     return 0;
 oom:
     snprintf(err, errlen, "out of memory for the scavenger");
@@ -161,6 +180,19 @@ void gc_young_free(gc_heap *heap, gc_young *y) {
     }
     if (y->cards) munmap((void *)y->cards, y->ncards);
     y->cards = NULL;
+    free(y->ranges);
+    y->ranges = NULL;
+}
+
+void gc_young_after_pause(gc_young *y) {
+    size_t want = atomic_load_explicit(&y->ranges_wanted, memory_order_relaxed);
+    if (want <= y->ranges_cap) return;
+    size_t cap = y->ranges_cap;
+    while (cap < want + want / 4) cap *= 2;
+    uintptr_t *r = realloc(y->ranges, cap * sizeof *r);
+    if (!r) return;   /* the overflow keeps going to the deques: slower, not wrong */
+    y->ranges = r;
+    y->ranges_cap = cap;
 }
 
 bool gc_young_carve(gc_young *y, size_t min, size_t want, char **lo, char **hi) {
@@ -328,12 +360,54 @@ static inline void copy_body(gc_obj *dst, const gc_obj *src, size_t size) {
     }
 }
 
+/* ---- the forwarding protocol ----
+ *
+ * An object is copied exactly once however many workers race for it. Its header is the one word of
+ * it that racing workers write, and it changes at most twice per scavenge, never back:
+ *     small object:  h --CAS--> copy | FORWARDED
+ *     large object:  h --CAS--> BUSY --release store--> copy | FORWARDED
+ * (h the original header, BUSY the forwarded bit with address 0; nothing ever writes h back.)
+ * - A small object (under CLAIM_MIN bytes) is copied speculatively into memory only the worker owns
+ *   (its PLAB, or a cell of its own free list), then installed with one CAS from h. Exactly one CAS
+ *   succeeds, so exactly one copy becomes the object and only its winner pushes it for scanning; a
+ *   loser undoes its private allocation and takes the winner's address from the failed CAS.
+ * - A large object is claimed first, with one CAS from h to BUSY; only the winner allocates, copies
+ *   and stores the address; others wait while they see BUSY. A locked CAS waits for the worker's
+ *   pending stores to drain: right after a 1 KiB copy that is the copy's cache misses, and claiming
+ *   first made 2-worker scavenges of 1 KiB objects 6% faster; for small objects the copy is a line or
+ *   two and speculation avoids the waits (claiming everything first was no faster there).
+ *   No deadlock: a worker holding a claim never waits for anything before publishing it.
+ * Either way the address is published with release (the CAS, or the store) after the copy's header
+ * and body are written, so any worker that acquires o's header and follows the address sees the
+ * copy. The original is never written but for its header: copying it is a race of readers only.
+ * One worker alone has no race: no CAS, the address is stored directly. */
+#define BUSY GC_HDR_FORWARDED
+#define CLAIM_MIN 256
+
+/* Waits for the worker copying o to publish its address. */
+static gc_obj *wait_forwarded(gc_scavenger *w, gc_obj *o) {
+    uint64_t h;
+    w->lost_races++;
+    for (unsigned spins = 0; (h = atomic_load_explicit(&o->header, memory_order_acquire)) == BUSY; spins++)
+        if (spins > 16) sched_yield();   /* its owner may be descheduled (more workers than cores) */
+    return FWD_ADDR(h);
+}
+
 /* Returns where o lives after this scavenge, copying it if nobody has. */
 static gc_obj *evacuate(sc_phase *ph, gc_scavenger *w, gc_obj *o) {
     uint64_t h = atomic_load_explicit(&o->header, memory_order_acquire);
-    if (h & GC_HDR_FORWARDED) return FWD_ADDR(h);
+    if (h & GC_HDR_FORWARDED) return h == BUSY ? wait_forwarded(w, o) : FWD_ADDR(h);
     size_t size = (gc_object_bytes((uint32_t)gc_hdr_nptrs(h), gc_hdr_nbytes(h)) + GC_GRANULE - 1) &
                   ~(size_t)(GC_GRANULE - 1);
+    bool claimed = false;
+    if (ph->n > 1 && size >= CLAIM_MIN) {
+        /* A large object: claimed first (the protocol above). */
+        if (!atomic_compare_exchange_strong_explicit(&o->header, &h, BUSY, memory_order_acquire, memory_order_acquire)) {
+            if (h != BUSY) return FWD_ADDR(h);
+            return wait_forwarded(w, o);
+        }
+        claimed = true;
+    }
     unsigned age = (unsigned)((h & GC_HDR_AGE_MASK) >> GC_HDR_AGE_SHIFT) + 1;
     bool promote = age >= ph->promote_age;
     gc_obj *dst = promote ? NULL : alloc_survivor(ph, w, size);
@@ -350,43 +424,33 @@ static gc_obj *evacuate(sc_phase *ph, gc_scavenger *w, gc_obj *o) {
     if (__builtin_expect(ph->n == 1, 0)) {
         /* One worker: nobody to race with; a plain forwarding store does. */
         atomic_store_explicit(&o->header, (uint64_t)(uintptr_t)dst | GC_HDR_FORWARDED, memory_order_relaxed);
-        w->objects++;
-        if (promote) w->promoted_bytes += size;
-        else w->copied_bytes += size;
-        push_local(w, (uintptr_t)dst);
-        return dst;
+    } else if (claimed) {
+        if (__builtin_expect(ph->widen != 0, 0) && w->objects % ph->widen == 0) sched_yield();
+        atomic_store_explicit(&o->header, (uint64_t)(uintptr_t)dst | GC_HDR_FORWARDED, memory_order_release);
+    } else {
+        if (__builtin_expect(ph->widen != 0, 0) && w->objects % ph->widen == 0) sched_yield();
+        /* A small object: installed with one CAS (the protocol above). */
+        if (!atomic_compare_exchange_strong_explicit(&o->header, &h, (uint64_t)(uintptr_t)dst | GC_HDR_FORWARDED,
+                                                     memory_order_acq_rel, memory_order_acquire)) {
+            w->lost_races++;
+            if (h == BUSY) h = (uint64_t)(uintptr_t)wait_forwarded(w, o) | GC_HDR_FORWARDED;
+            if (promote) {
+                gc_cell *c = (gc_cell *)dst;
+                atomic_store_explicit(&dst->header, 0, memory_order_relaxed);
+                unsigned cls = gc_class_of_granules[size >> GC_GRANULE_SHIFT];
+                c->next = w->fl[cls];
+                w->fl[cls] = c;
+            } else if ((char *)dst + size == w->plab_top) {
+                w->plab_top = (char *)dst;
+            }
+            return FWD_ADDR(h);
+        }
     }
-    if (__builtin_expect(ph->widen != 0, 0) && w->objects % ph->widen == 0) sched_yield();
-
-    /* Forwarding protocol: an object is copied exactly once however many workers race for it.
-     * o's header is the one word racing workers write, and it changes once per scavenge: from its
-     * original value h to (address of the copy | FORWARDED); nothing ever writes h back. Each worker
-     * that finds o unforwarded copies it speculatively into memory only it owns (its PLAB or a cell of
-     * its own free list), then tries to install its copy with one compare-and-swap from h. Exactly one
-     * CAS succeeds, so exactly one copy becomes the object; it is pushed for scanning by its winner
-     * alone. A loser undoes its private allocation and returns the winner's copy, read from the value
-     * the failed CAS returns. The CAS releases on success, so the copy's header and body (written just
-     * above) happen-before any worker that acquires o's header and follows the forwarding address; the
-     * original is never written, so copying it while others do is a race only of readers. */
-    if (atomic_compare_exchange_strong_explicit(&o->header, &h, (uint64_t)(uintptr_t)dst | GC_HDR_FORWARDED,
-                                                memory_order_acq_rel, memory_order_acquire)) {
-        w->objects++;
-        if (promote) w->promoted_bytes += size;
-        else w->copied_bytes += size;
-        push_local(w, (uintptr_t)dst);
-        return dst;
-    }
-    w->lost_races++;
-    if (promote) {
-        gc_cell *c = (gc_cell *)dst;
-        atomic_store_explicit(&dst->header, 0, memory_order_relaxed);
-        unsigned cls = gc_class_of_granules[size >> GC_GRANULE_SHIFT];
-        c->next = w->fl[cls];
-        w->fl[cls] = c;
-    } else if ((char *)dst + size == w->plab_top) {
-        w->plab_top = (char *)dst;
-    }
-    return FWD_ADDR(h);
+    w->objects++;
+    if (promote) w->promoted_bytes += size;
+    else w->copied_bytes += size;
+    push_local(w, (uintptr_t)dst);
+    return dst;
 }
 
 /* Evacuates the young targets of slots [s, end) and updates the slots; when the slots belong to an
@@ -400,8 +464,8 @@ static inline void scan_slots(sc_phase *ph, gc_scavenger *w, gc_slot *s, gc_slot
             if ((uintptr_t)t - ph->cset_lo < ph->cset_span) __builtin_prefetch(t, 1, 3);
         }
     for (; s < end; s++) {
-        if (s + PREFETCH_DISTANCE < end) {
-            gc_obj *ahead = atomic_load_explicit(s + PREFETCH_DISTANCE, memory_order_relaxed);
+        if (s + SCAV_PREFETCH < end) {
+            gc_obj *ahead = atomic_load_explicit(s + SCAV_PREFETCH, memory_order_relaxed);
             if ((uintptr_t)ahead - ph->cset_lo < ph->cset_span) __builtin_prefetch(ahead, 1, 3);
         }
         gc_obj *p = atomic_load_explicit(s, memory_order_relaxed);
@@ -409,8 +473,12 @@ static inline void scan_slots(sc_phase *ph, gc_scavenger *w, gc_slot *s, gc_slot
             p = evacuate(ph, w, p);
             atomic_store_explicit(s, p, memory_order_relaxed);
         }
-        if (old && (uintptr_t)p - ph->young_lo < ph->young_span)
-            atomic_store_explicit(card_of(ph->card_bias, s), 1, memory_order_relaxed);
+        if (old && (uintptr_t)p - ph->young_lo < ph->young_span) {
+            /* Test first: workers scanning neighbouring cards would otherwise keep writing one
+             * card-table line (64 cards) back and forth. */
+            _Atomic uint8_t *c = card_of(ph->card_bias, s);
+            if (!atomic_load_explicit(c, memory_order_relaxed)) atomic_store_explicit(c, 1, memory_order_relaxed);
+        }
     }
 }
 
@@ -435,12 +503,30 @@ static void visit_root(gc_obj **slot, void *arg) {
 
 /* ---- phase A: the dirty cards ---- */
 
-/* Range entries go straight to the stealable deque: the dirty cards of one big array often fall in
- * one worker's claim, and the others should not have to wait for it to share them. */
 static inline void push_range(gc_scavenger *w, gc_slot *lo, gc_slot *hi, const char *cs, const char *ce) {
     if ((const char *)lo < cs) lo = (gc_slot *)cs;
     if ((const char *)hi > ce) hi = (gc_slot *)ce;
-    if (lo < hi) gc_deque_push(&w->dq, (uintptr_t)lo | RANGE_TAG | (uintptr_t)(hi - lo) << RANGE_SHIFT);
+    if (lo < hi) push_local(w, (uintptr_t)lo | RANGE_TAG | (uintptr_t)(hi - lo) << RANGE_SHIFT);
+}
+
+/* Moves the range entries of the chunk just scanned (the worker's whole private stack in phase A) to
+ * the shared array, from which phase B hands them out in batches: the dirty cards of one big array
+ * often fall in one worker's claim, and stealing them back one entry at a time would cost a contended
+ * CAS per card. What does not fit goes to the worker's deque, and the array grows after the pause. */
+static void publish_ranges(sc_phase *ph, gc_scavenger *w) {
+    size_t k = w->nlocal;
+    if (!k) return;
+    gc_young *y = ph->y;
+    size_t at = atomic_fetch_add_explicit(&ph->ranges_reserved, k, memory_order_relaxed);
+    size_t fit = at >= y->ranges_cap ? 0 : y->ranges_cap - at < k ? y->ranges_cap - at : k;
+    memcpy(&y->ranges[at], w->local, fit * sizeof *w->local);
+    for (size_t i = fit; i < k; i++) gc_deque_push(&w->dq, w->local[i]);
+    if (fit < k) {
+        size_t want = at + k, seen = atomic_load_explicit(&y->ranges_wanted, memory_order_relaxed);
+        while (seen < want && !atomic_compare_exchange_weak_explicit(&y->ranges_wanted, &seen, want,
+                                                                     memory_order_relaxed, memory_order_relaxed)) {}
+    }
+    w->nlocal = 0;
 }
 
 static void scan_card(sc_phase *ph, gc_scavenger *w, size_t b, uint8_t kind, const char *cs) {
@@ -469,7 +555,9 @@ static void scan_card(sc_phase *ph, gc_scavenger *w, size_t b, uint8_t kind, con
 static void scan_cards(sc_phase *ph, gc_scavenger *w) {
     gc_heap *heap = ph->heap;
     _Atomic uint8_t *cards = ph->y->cards;
-    for (;;) {
+    /* A chunk's entries are published before it counts as done (release), so whoever sees every
+     * chunk done (acquire) sees every entry. */
+    for (;; publish_ranges(ph, w), atomic_fetch_add_explicit(&ph->card_chunks_done, 1, memory_order_release)) {
         size_t b0 = atomic_fetch_add_explicit(&ph->card_next, ph->card_chunk, memory_order_relaxed);
         if (b0 >= ph->card_limit) return;
         size_t b1 = b0 + ph->card_chunk < ph->card_limit ? b0 + ph->card_chunk : ph->card_limit;
@@ -477,11 +565,19 @@ static void scan_cards(sc_phase *ph, gc_scavenger *w) {
             uint8_t kind = atomic_load_explicit(&heap->block[b].kind, memory_order_acquire);
             if (kind != GC_BLK_SMALL && kind != GC_BLK_LARGE && kind != GC_BLK_LARGE_TAIL) continue;
             _Atomic uint8_t *card = cards + b * GC_CARDS_PER_BLOCK;
-            for (size_t k = 0; k < GC_CARDS_PER_BLOCK; k++) {
-                if (!atomic_load_explicit(&card[k], memory_order_relaxed)) continue;
-                atomic_store_explicit(&card[k], 0, memory_order_relaxed);
-                w->cards++;
-                scan_card(ph, w, b, kind, gc_block_addr(heap, b) + (k << GC_CARD_SHIFT));
+            for (size_t k = 0; k < GC_CARDS_PER_BLOCK; k += 8) {
+                /* Eight cards at a time: most are clean. The bytes are read as the object
+                 * representation (memcpy); nothing writes them meanwhile: the mutators are stopped,
+                 * and in phase A only the worker that claimed a block touches its cards. */
+                uint64_t eight;
+                memcpy(&eight, (const void *)&card[k], sizeof eight);
+                if (!eight) continue;
+                for (size_t j = k; j < k + 8; j++) {
+                    if (!atomic_load_explicit(&card[j], memory_order_relaxed)) continue;
+                    atomic_store_explicit(&card[j], 0, memory_order_relaxed);
+                    w->cards++;
+                    scan_card(ph, w, b, kind, gc_block_addr(heap, b) + (j << GC_CARD_SHIFT));
+                }
             }
         }
     }
@@ -510,7 +606,25 @@ static uintptr_t steal(sc_phase *ph, gc_scavenger *self, unsigned id) {
     return GC_DEQUE_EMPTY;
 }
 
-static bool any_work(sc_phase *ph) {
+/* A batch of phase A's ranges onto the private stack: one fetch-and-add per batch. Nothing is added
+ * to the array in phase B, so once the cursor passes the end it is empty for good. */
+static bool claim_ranges(sc_phase *ph, gc_scavenger *w, size_t total) {
+    size_t next = atomic_load_explicit(&ph->ranges_next, memory_order_relaxed);
+    if (next >= total) return false;
+    /* Guided: batches shrink as the array drains, so no worker is left with a long batch at the end
+     * (a range of 1 KiB objects is 64 KiB of copying, and pointer-free copies make nothing to steal). */
+    size_t batch = (total - next) / (4 * (size_t)ph->n);
+    if (batch < 1) batch = 1;
+    if (batch > 16) batch = 16;
+    size_t at = atomic_fetch_add_explicit(&ph->ranges_next, batch, memory_order_relaxed);
+    if (at >= total) return false;
+    size_t end = total - at < batch ? total : at + batch;
+    for (size_t i = end; i > at; i--) push_local(w, ph->y->ranges[i - 1]);
+    return true;
+}
+
+static bool any_work(sc_phase *ph, size_t ranges) {
+    if (atomic_load_explicit(&ph->ranges_next, memory_order_relaxed) < ranges) return true;
     for (unsigned v = 0; v < ph->n; v++)
         if (!gc_deque_looks_empty(&ph->y->sc[v].dq)) return true;
     return false;
@@ -521,12 +635,16 @@ static void scavenge_worker(unsigned id, unsigned n, void *arg) {
     gc_scavenger *w = &ph->y->sc[id];
     uint64_t t_start = gc_now_ns(), idle = 0;
 
+    /* Phase A ends when every chunk has been scanned, not when every worker has arrived: a worker
+     * that wakes late finds nothing left to claim and joins phase B, and nobody waits for its
+     * wake-up. */
     scan_cards(ph, w);
     uint64_t t_wait = gc_now_ns();
-    atomic_fetch_add_explicit(&ph->arrived, 1, memory_order_acq_rel);
-    for (unsigned spins = 0; atomic_load_explicit(&ph->arrived, memory_order_acquire) < n; spins++)
+    for (unsigned spins = 0; atomic_load_explicit(&ph->card_chunks_done, memory_order_acquire) < ph->card_chunks; spins++)
         if (spins > 16) sched_yield();   /* more workers than cores is a supported set-up */
     idle += gc_now_ns() - t_wait;
+    size_t ranges = atomic_load_explicit(&ph->ranges_reserved, memory_order_relaxed);
+    if (ranges > ph->y->ranges_cap) ranges = ph->y->ranges_cap;
 
     if (id == 0) {
         void *a[2] = {ph, w};
@@ -535,12 +653,26 @@ static void scavenge_worker(unsigned id, unsigned n, void *arg) {
     /* Termination: a worker counts itself out of `active` only with nothing in hand, and only an
      * active worker can create work, so active == 0 means every deque is empty for good. An idle
      * worker that sees work counts itself back in before stealing. */
+    uint64_t slice = gc_now_ns();
     for (;;) {
         uintptr_t e;
         for (unsigned k = 0; (e = next_own(w)) != GC_DEQUE_EMPTY; k++) {
             process(ph, w, e);
             if (n > 1 && (k & 31) == 0) share(w);
+            /* More workers than CPUs: a scavenge is shorter than a scheduler timeslice, so without
+             * turns the workers already on a CPU would do all of it, and a worker preempted with a
+             * full private stack would hold its work out of reach. Every TURN_NS of work a worker
+             * publishes half its stack and yields to the runnable ones. */
+            if (ph->oversubscribed && (k & 63) == 63) {
+                uint64_t now = gc_now_ns();
+                if (now - slice >= TURN_NS) {
+                    share(w);
+                    sched_yield();
+                    slice = gc_now_ns();
+                }
+            }
         }
+        if (claim_ranges(ph, w, ranges)) continue;
         uint64_t t_idle = gc_now_ns();
         e = steal(ph, w, id);
         if (e == GC_DEQUE_EMPTY) {
@@ -550,8 +682,12 @@ static void scavenge_worker(unsigned id, unsigned n, void *arg) {
                     idle += gc_now_ns() - t_idle;
                     goto out;
                 }
-                if (any_work(ph)) {
+                if (any_work(ph, ranges)) {
                     atomic_fetch_add_explicit(&ph->active, 1, memory_order_seq_cst);
+                    if (claim_ranges(ph, w, ranges)) {
+                        e = next_own(w);
+                        break;
+                    }
                     e = steal(ph, w, id);
                     if (e != GC_DEQUE_EMPTY) break;
                     atomic_fetch_sub_explicit(&ph->active, 1, memory_order_seq_cst);
@@ -580,6 +716,7 @@ void gc_scavenge(gc_heap *heap, unsigned nthreads, gc_scavenge_stats *out) {
     /* About eight claims per worker: few enough that the shared cursor is no contended line, enough
      * to even out blocks with many dirty cards. */
     ph.card_chunk = ph.card_limit / (8 * (size_t)n) + 1;
+    ph.card_chunks = (ph.card_limit + ph.card_chunk - 1) / ph.card_chunk;
     /* [s0 | eden | s1]: eden and from-space are adjacent whichever survivor space is "from". */
     char *cset_lo = from == 0 ? y->surv[0] : y->eden_lo;
     char *cset_hi = from == 0 ? y->eden_hi : y->surv[1] + y->surv_bytes;
@@ -593,7 +730,10 @@ void gc_scavenge(gc_heap *heap, unsigned nthreads, gc_scavenge_stats *out) {
     if (plab < PLAB_MIN) plab = PLAB_MIN;
     ph.plab_bytes = plab & ~(size_t)(GC_GRANULE - 1);
     atomic_init(&ph.card_next, 0);
-    atomic_init(&ph.arrived, 0);
+    ph.oversubscribed = n > y->cpus;
+    atomic_init(&ph.card_chunks_done, 0);
+    atomic_init(&ph.ranges_reserved, 0);
+    atomic_init(&ph.ranges_next, 0);
     atomic_init(&ph.active, n);
     atomic_init(&ph.dying, 0);
     out->young_bytes = gc_young_used(y);

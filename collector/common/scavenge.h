@@ -61,6 +61,13 @@ typedef struct gc_young {
 
     unsigned nworkers;
     gc_scavenger *sc;                   /* one per GC worker */
+    unsigned cpus;                      /* online CPUs: more workers than this share the cores */
+
+    /* Phase A's range entries, shared out to the workers in batches in phase B. Grown (outside any
+     * pause, gc_young_after_pause) when a scavenge had more: the overflow went to deques meanwhile. */
+    uintptr_t *ranges;
+    size_t ranges_cap;
+    _Atomic size_t ranges_wanted;
 } gc_young;
 
 /* What one scavenge did. */
@@ -98,6 +105,10 @@ bool gc_young_carve(gc_young *y, size_t min, size_t want, char **lo, char **hi);
  * scavenge. Populating a page already present, or one a mutator faults in at the same time, is
  * harmless. Returns the bytes it asked the kernel to populate. */
 size_t gc_young_prefault_old(gc_heap *heap, size_t bytes);
+
+/* Housekeeping with the world running, after a pause: grows the shared range array if the last
+ * scavenge overflowed it. */
+void gc_young_after_pause(gc_young *y);
 
 /* Empties the workers' promotion free lists (their cells have header 0, so the next sweep links them
  * again). A full cycle does this before it marks, as gc_drop_free_lists does for the mutators. */
