@@ -71,9 +71,9 @@ uint64_t gc_hist_bucket_high(size_t i) {
 
 /* Nearest rank, ceil(p/100 * n) but at least 1 and at most n. p*n/100 carries a few ulps of rounding
  * error (0.57 * 100 is 56.99999999999999), which would move ceil by a whole rank at exact multiples; a
- * result within 1e-12 relative of an integer is taken as that integer. Kept identical to the one in
- * stats.c so that exact and histogram percentiles pick the same rank. */
-static uint64_t nearest_rank(double p, uint64_t n) {
+ * result within 1e-12 relative of an integer is taken as that integer. The exact percentiles
+ * (stats.c) use this too, so both pick the same rank. */
+uint64_t gc_nearest_rank(double p, uint64_t n) {
     if (!(p > 0.0))
         return 1;   /* also NaN */
     if (p >= 100.0)
@@ -89,7 +89,7 @@ static uint64_t nearest_rank(double p, uint64_t n) {
 uint64_t gc_hist_percentile(const gc_hist *h, double p) {
     if (h->count == 0)
         return 0;
-    uint64_t rank = nearest_rank(p, h->count);
+    uint64_t rank = gc_nearest_rank(p, h->count);
     uint64_t seen = 0;
     size_t i = 0;
     for (; i < GC_HIST_BUCKETS - 1; i++) {

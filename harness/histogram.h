@@ -26,6 +26,9 @@ void gc_hist_merge(gc_hist *dst, const gc_hist *src);
 /* The smallest recorded value v such that at least p% of the values are <= v (nearest rank), as
  * the upper edge of its bucket clamped to max; 0 when empty. p in [0, 100]. */
 uint64_t gc_hist_percentile(const gc_hist *h, double p);
+/* The nearest rank of percentile p among n values: ceil(p/100 x n), at least 1, at most n; the one
+ * definition behind every percentile gclab reports. */
+uint64_t gc_nearest_rank(double p, uint64_t n);
 /* Iterates the non-empty buckets: bucket i covers [gc_hist_bucket_low(i), gc_hist_bucket_high(i)]. */
 uint64_t gc_hist_bucket_low(size_t i);
 uint64_t gc_hist_bucket_high(size_t i);

@@ -1,5 +1,6 @@
 /* stats.c: see stats.h. */
 #include "stats.h"
+#include "histogram.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -10,27 +11,10 @@ const uint64_t gc_mmu_windows_ns[] = {
 };
 const size_t gc_mmu_nwindows = sizeof gc_mmu_windows_ns / sizeof gc_mmu_windows_ns[0];
 
-/* Nearest rank, ceil(p/100 * n) but at least 1 and at most n. p*n/100 carries a few ulps of rounding
- * error (0.57 * 100 is 56.99999999999999), which would move ceil by a whole rank at exact multiples; a
- * result within 1e-12 relative of an integer is taken as that integer. Kept identical to the one in
- * histogram.c so that exact and histogram percentiles pick the same rank. */
-static uint64_t nearest_rank(double p, uint64_t n) {
-    if (!(p > 0.0))
-        return 1;   /* also NaN */
-    if (p >= 100.0)
-        return n;
-    double x = p * (double)n / 100.0;
-    uint64_t fl = (uint64_t)x;
-    uint64_t rank = (x - (double)fl <= x * 1e-12) ? fl : fl + 1;
-    if (rank < 1)
-        rank = 1;
-    return rank > n ? n : rank;
-}
-
 uint64_t gc_percentile_sorted(const uint64_t *sorted, size_t n, double p) {
     if (n == 0)
         return 0;
-    return sorted[nearest_rank(p, n) - 1];
+    return sorted[gc_nearest_rank(p, n) - 1];
 }
 
 static int cmp_u64(const void *a, const void *b) {

@@ -20,21 +20,13 @@ typedef struct mark_phase {
 /* ---- markers and the grey pool ---- */
 
 int gc_marker_init(gc_marker *m, unsigned seed) {
-    gc_deque_init(&m->dq, 1024);
-    m->caplocal = 4096;
-    m->nlocal = 0;
-    m->local = malloc(m->caplocal * sizeof *m->local);
     m->stats = (gc_worker_stats){0};
     m->live_bytes = 0;
     m->rng = 0x9e3779b97f4a7c15ull * (seed + 1);
-    return m->local ? 0 : -1;
+    return gc_ws_init(&m->ws);
 }
 
-void gc_marker_free(gc_marker *m) {
-    gc_deque_destroy(&m->dq);
-    free(m->local);
-    m->local = NULL;
-}
+void gc_marker_free(gc_marker *m) { gc_ws_free(&m->ws); }
 
 int gc_markers_init(gc_heap *heap) {
     unsigned n = heap->workers.n;
@@ -110,36 +102,13 @@ gc_packet *gc_greypool_spare(gc_greypool *pool) {
 
 /* ---- grey entries of one marker ---- */
 
-static void push_local(gc_marker *m, uintptr_t e) {
-    if (__builtin_expect(m->nlocal == m->caplocal, 0)) {
-        size_t cap = m->caplocal * 2;
-        uintptr_t *l = realloc(m->local, cap * sizeof *l);
-        if (!l) {
-            gc_deque_push(&m->dq, e);   /* the deque grows on its own; it is slower, not wrong */
-            return;
-        }
-        m->local = l;
-        m->caplocal = cap;
-    }
-    m->local[m->nlocal++] = e;
-}
-
-/* Publishes the oldest half of the private stack when nobody has anything to steal from us. */
-static void share(gc_marker *m) {
-    if (m->nlocal < 2 || !gc_deque_looks_empty(&m->dq)) return;
-    size_t k = m->nlocal / 2;
-    for (size_t i = 0; i < k; i++) gc_deque_push(&m->dq, m->local[i]);
-    memmove(m->local, m->local + k, (m->nlocal - k) * sizeof *m->local);
-    m->nlocal -= k;
-}
-
 /* Hands every grey entry this marker holds (private stack and deque) to the pool. */
 static void spill(gc_heap *heap, gc_marker *m, gc_greypool *pool) {
     gc_packet *p = NULL;
     for (;;) {
         uintptr_t e;
-        if (m->nlocal) e = m->local[--m->nlocal];
-        else if ((e = gc_deque_take(&m->dq)) == GC_DEQUE_EMPTY) break;
+        if (m->ws.n) e = m->ws.local[--m->ws.n];
+        else if ((e = gc_deque_take(&m->ws.dq)) == GC_DEQUE_EMPTY) break;
         if (!p && !(p = gc_greypool_spare(pool))) gc_fatal(heap, "out of memory for grey packets");
         p->item[p->n++] = e;
         if (p->n == GC_PACKET_ITEMS) {
@@ -152,7 +121,7 @@ static void spill(gc_heap *heap, gc_marker *m, gc_greypool *pool) {
 
 /* White -> grey. */
 static inline void shade(gc_marker *m, gc_obj *o, uint64_t colour) {
-    if (gc_mark_claim(o, colour)) push_local(m, (uintptr_t)o);
+    if (gc_mark_claim(o, colour)) gc_ws_push(&m->ws, (uintptr_t)o);
 }
 
 /* Marking is bound by cache misses on the headers of the objects a scan reaches; touching the target
@@ -184,7 +153,7 @@ static void scan(gc_heap *heap, gc_marker *m, gc_obj *o, uint64_t colour) {
         bytes = gc_obj_footprint(heap, o);
         /* Hand the tail of a long array out in ranges, then scan the first chunk ourselves. */
         for (uint64_t at = GC_MARK_CHUNK; at < nptrs; at += GC_MARK_CHUNK)
-            gc_deque_push(&m->dq, (uintptr_t)&o->slot[at] | GC_MARK_RANGE_TAG);
+            gc_deque_push(&m->ws.dq, (uintptr_t)&o->slot[at] | GC_MARK_RANGE_TAG);
         if (nptrs > GC_MARK_CHUNK) nptrs = GC_MARK_CHUNK;
     } else {
         bytes = (bytes + GC_GRANULE - 1) & ~(uint64_t)(GC_GRANULE - 1);
@@ -212,18 +181,12 @@ static inline void process(gc_heap *heap, gc_marker *m, uintptr_t e, uint64_t co
         scan(heap, m, (gc_obj *)e, colour);
 }
 
-/* The next entry this marker holds itself: private stack first, then its deque. */
-static inline uintptr_t next_own(gc_marker *m) {
-    if (m->nlocal) return m->local[--m->nlocal];
-    return gc_deque_take(&m->dq);
-}
-
 /* Takes a packet from the pool onto the private stack; returns one entry of it. */
 static uintptr_t take_from_pool(gc_greypool *pool, gc_marker *m) {
     if (!pool) return GC_DEQUE_EMPTY;
     gc_packet *p = gc_greypool_take(pool);
     if (!p) return GC_DEQUE_EMPTY;
-    for (uint64_t i = 1; i < p->n; i++) push_local(m, p->item[i]);
+    for (uint64_t i = 1; i < p->n; i++) gc_ws_push(&m->ws, p->item[i]);
     uintptr_t e = p->item[0];
     p->n = 0;
     gc_greypool_put(pool, p);
@@ -242,7 +205,7 @@ static uintptr_t steal(mark_phase *ph, gc_marker *self, unsigned id) {
             unsigned v = (start + k) % n;
             if (v == id) continue;
             uintptr_t e;
-            do e = gc_deque_steal(&ph->heap->markers[v].dq); while (e == GC_DEQUE_ABORT);
+            do e = gc_deque_steal(&ph->heap->markers[v].ws.dq); while (e == GC_DEQUE_ABORT);
             if (e != GC_DEQUE_EMPTY) {
                 self->stats.steals++;
                 return e;
@@ -255,7 +218,7 @@ static uintptr_t steal(mark_phase *ph, gc_marker *self, unsigned id) {
 
 static bool any_work(mark_phase *ph) {
     for (unsigned v = 0; v < ph->n; v++)
-        if (!gc_deque_looks_empty(&ph->heap->markers[v].dq)) return true;
+        if (!gc_deque_looks_empty(&ph->heap->markers[v].ws.dq)) return true;
     return ph->pool && !gc_greypool_looks_empty(ph->pool);
 }
 
@@ -282,9 +245,9 @@ static void mark_worker(unsigned id, unsigned n, void *arg) {
     }
     for (;;) {
         uintptr_t e;
-        for (unsigned k = 0; (e = next_own(m)) != GC_DEQUE_EMPTY; k++) {
+        for (unsigned k = 0; (e = gc_ws_next(&m->ws)) != GC_DEQUE_EMPTY; k++) {
             process(heap, m, e, ph->colour);
-            if (n > 1 && (k & 31) == 0) share(m);
+            if (n > 1 && (k & 31) == 0) gc_ws_share(&m->ws);
             if ((k & 255) == 255 && aborted(ph)) {
                 spill(heap, m, ph->pool);
                 atomic_fetch_sub_explicit(&ph->active, 1, memory_order_seq_cst);
@@ -328,7 +291,7 @@ static uint64_t run_phase(gc_heap *heap, mark_phase *ph, unsigned n) {
     atomic_init(&ph->active, n);
     atomic_init(&ph->live, 0);
     gc_workers_run(&heap->workers, n, mark_worker, ph);
-    for (unsigned i = 0; i < n; i++) gc_deque_reset(&heap->markers[i].dq);
+    for (unsigned i = 0; i < n; i++) gc_deque_reset(&heap->markers[i].ws.dq);
     return atomic_load(&ph->live);
 }
 
@@ -363,7 +326,7 @@ void gc_mark_roots_to_pool(gc_heap *heap, gc_greypool *pool, uint64_t colour) {
 }
 
 bool gc_mark_step(gc_heap *heap, gc_marker *m, gc_greypool *pool, uint64_t colour) {
-    uintptr_t e = next_own(m);
+    uintptr_t e = gc_ws_next(&m->ws);
     if (e == GC_DEQUE_EMPTY && (e = take_from_pool(pool, m)) == GC_DEQUE_EMPTY) return false;
     process(heap, m, e, colour);
     return true;
@@ -371,7 +334,7 @@ bool gc_mark_step(gc_heap *heap, gc_marker *m, gc_greypool *pool, uint64_t colou
 
 void gc_mark_spill(gc_heap *heap, gc_marker *m, gc_greypool *pool) {
     spill(heap, m, pool);
-    gc_deque_reset(&m->dq);
+    gc_deque_reset(&m->ws.dq);
 }
 
 uint64_t gc_mark_increment(gc_heap *heap, gc_marker *m, gc_greypool *pool, uint64_t colour, uint64_t budget) {

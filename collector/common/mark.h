@@ -8,10 +8,8 @@
  * makes it grey: whoever claims an object owns pushing it.
  *
  * Where grey entries live:
- * - a marker's private stack (plain loads and stores: the cheap common case);
- * - its Chase-Lev deque, where other workers steal; the oldest half of the private stack moves there
- *   only when the deque has run dry, since a deque pop costs a seq_cst store and the oldest entries
- *   (nearest the roots) are the biggest pieces to hand a thief;
+ * - a marker's work stack (workstack.h): a private stack, and a Chase-Lev deque where other workers
+ *   steal and where the private stack's oldest half goes when the deque has run dry;
  * - the grey pool: packets of entries under a mutex, taken and given once per GC_PACKET_ITEMS
  *   entries. It is where work crosses between participants that are not all GC workers: write-barrier
  *   buffers of mutators, increments run by mutators, and workers that stop before marking is done.
@@ -22,6 +20,7 @@
 
 #include "heap.h"
 #include "deque.h"
+#include "workstack.h"
 
 #define GC_MARK_CHUNK 1024      /* slots; only large objects are split (a small one is bounded work) */
 #define GC_MARK_RANGE_TAG ((uintptr_t)1)
@@ -41,9 +40,7 @@ typedef struct gc_greypool {
 } gc_greypool;
 
 typedef struct gc_marker {
-    _Alignas(64) gc_deque dq;   /* what thieves may take */
-    uintptr_t *local;           /* private LIFO stack */
-    size_t nlocal, caplocal;
+    gc_workstack ws;            /* grey entries: private stack and stealable deque */
     gc_worker_stats stats;      /* cumulative over cycles */
     uint64_t live_bytes;        /* bytes this marker blackened since it last reported them */
     uint64_t rng;

@@ -152,10 +152,7 @@ int gc_young_init(gc_heap *heap, gc_young *y, size_t nursery, unsigned promote_a
     memset(y->sc, 0, sizeof(gc_scavenger) * y->nworkers);
     for (unsigned i = 0; i < y->nworkers; i++) {
         gc_scavenger *w = &y->sc[i];
-        gc_deque_init(&w->dq, 1024);
-        w->caplocal = 4096;
-        w->local = malloc(w->caplocal * sizeof *w->local);
-        if (!w->local) goto oom;
+        if (gc_ws_init(&w->ws)) goto oom;
         w->rng = 0x2545f4914f6cdd1dull * (i + 1);
     }
     y->ranges_cap = 16384;
@@ -172,8 +169,8 @@ void gc_young_free(gc_heap *heap, gc_young *y) {
     (void)heap;
     if (y->sc) {
         for (unsigned i = 0; i < y->nworkers; i++) {
-            if (atomic_load_explicit(&y->sc[i].dq.buf, memory_order_relaxed)) gc_deque_destroy(&y->sc[i].dq);
-            free(y->sc[i].local);
+            if (atomic_load_explicit(&y->sc[i].ws.dq.buf, memory_order_relaxed)) gc_deque_destroy(&y->sc[i].ws.dq);
+            free(y->sc[i].ws.local);
         }
         free(y->sc);
         y->sc = NULL;
@@ -249,34 +246,6 @@ bool gc_young_unremembered(gc_heap *heap, const gc_obj *o, const void *slot, con
 }
 
 /* ---- work entries ---- */
-
-static void push_local(gc_scavenger *w, uintptr_t e) {
-    if (__builtin_expect(w->nlocal == w->caplocal, 0)) {
-        size_t cap = w->caplocal * 2;
-        uintptr_t *l = realloc(w->local, cap * sizeof *l);
-        if (!l) {
-            gc_deque_push(&w->dq, e);   /* the deque grows on its own; slower, not wrong */
-            return;
-        }
-        w->local = l;
-        w->caplocal = cap;
-    }
-    w->local[w->nlocal++] = e;
-}
-
-/* Publishes the oldest half of the private stack when nobody has anything to steal from us. */
-static void share(gc_scavenger *w) {
-    if (w->nlocal < 2 || !gc_deque_looks_empty(&w->dq)) return;
-    size_t k = w->nlocal / 2;
-    for (size_t i = 0; i < k; i++) gc_deque_push(&w->dq, w->local[i]);
-    memmove(w->local, w->local + k, (w->nlocal - k) * sizeof *w->local);
-    w->nlocal -= k;
-}
-
-static inline uintptr_t next_own(gc_scavenger *w) {
-    if (w->nlocal) return w->local[--w->nlocal];
-    return gc_deque_take(&w->dq);
-}
 
 static inline _Atomic uint8_t *card_of(uintptr_t bias, const void *p) {
     return (_Atomic uint8_t *)(bias + ((uintptr_t)p >> GC_CARD_SHIFT));
@@ -449,7 +418,7 @@ static gc_obj *evacuate(sc_phase *ph, gc_scavenger *w, gc_obj *o) {
     w->objects++;
     if (promote) w->promoted_bytes += size;
     else w->copied_bytes += size;
-    push_local(w, (uintptr_t)dst);
+    gc_ws_push(&w->ws, (uintptr_t)dst);
     return dst;
 }
 
@@ -506,7 +475,7 @@ static void visit_root(gc_obj **slot, void *arg) {
 static inline void push_range(gc_scavenger *w, gc_slot *lo, gc_slot *hi, const char *cs, const char *ce) {
     if ((const char *)lo < cs) lo = (gc_slot *)cs;
     if ((const char *)hi > ce) hi = (gc_slot *)ce;
-    if (lo < hi) push_local(w, (uintptr_t)lo | RANGE_TAG | (uintptr_t)(hi - lo) << RANGE_SHIFT);
+    if (lo < hi) gc_ws_push(&w->ws, (uintptr_t)lo | RANGE_TAG | (uintptr_t)(hi - lo) << RANGE_SHIFT);
 }
 
 /* Moves the range entries of the chunk just scanned (the worker's whole private stack in phase A) to
@@ -514,19 +483,19 @@ static inline void push_range(gc_scavenger *w, gc_slot *lo, gc_slot *hi, const c
  * often fall in one worker's claim, and stealing them back one entry at a time would cost a contended
  * CAS per card. What does not fit goes to the worker's deque, and the array grows after the pause. */
 static void publish_ranges(sc_phase *ph, gc_scavenger *w) {
-    size_t k = w->nlocal;
+    size_t k = w->ws.n;
     if (!k) return;
     gc_young *y = ph->y;
     size_t at = atomic_fetch_add_explicit(&ph->ranges_reserved, k, memory_order_relaxed);
     size_t fit = at >= y->ranges_cap ? 0 : y->ranges_cap - at < k ? y->ranges_cap - at : k;
-    memcpy(&y->ranges[at], w->local, fit * sizeof *w->local);
-    for (size_t i = fit; i < k; i++) gc_deque_push(&w->dq, w->local[i]);
+    memcpy(&y->ranges[at], w->ws.local, fit * sizeof *w->ws.local);
+    for (size_t i = fit; i < k; i++) gc_deque_push(&w->ws.dq, w->ws.local[i]);
     if (fit < k) {
         size_t want = at + k, seen = atomic_load_explicit(&y->ranges_wanted, memory_order_relaxed);
         while (seen < want && !atomic_compare_exchange_weak_explicit(&y->ranges_wanted, &seen, want,
                                                                      memory_order_relaxed, memory_order_relaxed)) {}
     }
-    w->nlocal = 0;
+    w->ws.n = 0;
 }
 
 static void scan_card(sc_phase *ph, gc_scavenger *w, size_t b, uint8_t kind, const char *cs) {
@@ -596,7 +565,7 @@ static uintptr_t steal(sc_phase *ph, gc_scavenger *self, unsigned id) {
         unsigned v = (start + k) % n;
         if (v == id) continue;
         uintptr_t e;
-        do e = gc_deque_steal(&ph->y->sc[v].dq); while (e == GC_DEQUE_ABORT);
+        do e = gc_deque_steal(&ph->y->sc[v].ws.dq); while (e == GC_DEQUE_ABORT);
         if (e != GC_DEQUE_EMPTY) {
             self->steals++;
             return e;
@@ -619,14 +588,14 @@ static bool claim_ranges(sc_phase *ph, gc_scavenger *w, size_t total) {
     size_t at = atomic_fetch_add_explicit(&ph->ranges_next, batch, memory_order_relaxed);
     if (at >= total) return false;
     size_t end = total - at < batch ? total : at + batch;
-    for (size_t i = end; i > at; i--) push_local(w, ph->y->ranges[i - 1]);
+    for (size_t i = end; i > at; i--) gc_ws_push(&w->ws, ph->y->ranges[i - 1]);
     return true;
 }
 
 static bool any_work(sc_phase *ph, size_t ranges) {
     if (atomic_load_explicit(&ph->ranges_next, memory_order_relaxed) < ranges) return true;
     for (unsigned v = 0; v < ph->n; v++)
-        if (!gc_deque_looks_empty(&ph->y->sc[v].dq)) return true;
+        if (!gc_deque_looks_empty(&ph->y->sc[v].ws.dq)) return true;
     return false;
 }
 
@@ -656,9 +625,9 @@ static void scavenge_worker(unsigned id, unsigned n, void *arg) {
     uint64_t slice = gc_now_ns();
     for (;;) {
         uintptr_t e;
-        for (unsigned k = 0; (e = next_own(w)) != GC_DEQUE_EMPTY; k++) {
+        for (unsigned k = 0; (e = gc_ws_next(&w->ws)) != GC_DEQUE_EMPTY; k++) {
             process(ph, w, e);
-            if (n > 1 && (k & 31) == 0) share(w);
+            if (n > 1 && (k & 31) == 0) gc_ws_share(&w->ws);
             /* More workers than CPUs: a scavenge is shorter than a scheduler timeslice, so without
              * turns the workers already on a CPU would do all of it, and a worker preempted with a
              * full private stack would hold its work out of reach. Every TURN_NS of work a worker
@@ -666,7 +635,7 @@ static void scavenge_worker(unsigned id, unsigned n, void *arg) {
             if (ph->oversubscribed && (k & 63) == 63) {
                 uint64_t now = gc_now_ns();
                 if (now - slice >= TURN_NS) {
-                    share(w);
+                    gc_ws_share(&w->ws);
                     sched_yield();
                     slice = gc_now_ns();
                 }
@@ -685,7 +654,7 @@ static void scavenge_worker(unsigned id, unsigned n, void *arg) {
                 if (any_work(ph, ranges)) {
                     atomic_fetch_add_explicit(&ph->active, 1, memory_order_seq_cst);
                     if (claim_ranges(ph, w, ranges)) {
-                        e = next_own(w);
+                        e = gc_ws_next(&w->ws);
                         break;
                     }
                     e = steal(ph, w, id);
@@ -749,7 +718,7 @@ void gc_scavenge(gc_heap *heap, unsigned nthreads, gc_scavenge_stats *out) {
     out->copied_bytes = out->promoted_bytes = out->cards_scanned = out->objects = 0;
     for (unsigned i = 0; i < n; i++) {
         gc_scavenger *w = &y->sc[i];
-        gc_deque_reset(&w->dq);
+        gc_deque_reset(&w->ws.dq);
         out->objects += w->objects;
         out->copied_bytes += w->copied_bytes;
         out->promoted_bytes += w->promoted_bytes;

@@ -21,6 +21,7 @@
 
 #include "heap.h"
 #include "deque.h"
+#include "workstack.h"
 
 #define GC_CARD_SIZE ((size_t)1 << GC_CARD_SHIFT)
 #define GC_CARDS_PER_BLOCK (GC_BLOCK_SIZE >> GC_CARD_SHIFT)
@@ -29,9 +30,7 @@
 /* One scavenging worker. Its deque and private stack hold work entries: a copied object to scan
  * (16-byte aligned), or a range of at most one card's worth of old slots (tagged, see scavenge.c). */
 typedef struct gc_scavenger {
-    _Alignas(64) gc_deque dq;           /* what thieves may take */
-    uintptr_t *local;                   /* private LIFO stack */
-    size_t nlocal, caplocal;
+    gc_workstack ws;                    /* entries to scan: private stack and stealable deque */
     char *plab_top, *plab_end;          /* this worker's copy buffer in to-space (during a scavenge) */
     gc_cell *fl[GC_NCLASSES];           /* promotion free lists in the old generation: kept across
                                          * scavenges, dropped by full cycles (gc_young_drop_lists) */
