@@ -65,10 +65,6 @@ typedef struct concurrent {
 
 const char *gc_collector_name(void) { return "concurrent"; }
 
-static void record(gc_heap *heap, const gc_pause *rec) {
-    if (gc_pauselog_reserve(&heap->pauses, 1) == 0) *gc_pauselog_append(&heap->pauses) = *rec;
-}
-
 static bool must_degenerate(concurrent *con) {
     pthread_mutex_lock(&con->lock);
     bool d = con->degenerate;
@@ -76,33 +72,9 @@ static bool must_degenerate(concurrent *con) {
     return d;
 }
 
-/* One pause of the collector thread: stop, run `body`, restart, record. */
-static void stop_and_run(gc_heap *heap, gc_pause *rec, void (*body)(gc_heap *, concurrent *, gc_pause *)) {
-    rec->start_ns = gc_now_ns();
-    rec->heap_before = gc_heap_footprint(heap);
-    rec->gc_threads = heap->opts.gc_threads;
-    rec->ttsp_ns = gc_stop_world(heap, NULL);
-    body(heap, heap->collector, rec);
-    rec->heap_after = gc_heap_footprint(heap);
-    gc_start_world(heap);
-    rec->end_ns = gc_now_ns();
-    record(heap, rec);
-}
-
-static void initial_mark(gc_heap *heap, concurrent *con, gc_pause *rec) {
-    gc_cmark_start(heap, &con->cm, rec);
-    rec->cycle = (uint32_t)atomic_load(&heap->cycles) + 1;
-}
-
-static void remark(gc_heap *heap, concurrent *con, gc_pause *rec) {
-    gc_cmark_finish(heap, &con->cm, heap->opts.gc_threads, rec);
-    rec->cycle = (uint32_t)atomic_fetch_add(&heap->cycles, 1) + 1;
-}
-
-static void full(gc_heap *heap, concurrent *con, gc_pause *rec) {
-    (void)con;
-    gc_mark_sweep(heap, heap->opts.gc_threads, rec);
-    rec->cycle = (uint32_t)atomic_fetch_add(&heap->cycles, 1) + 1;
+/* A pause of the collector thread (no mutator of its own) on --gc-threads workers. */
+static void stop_and_run(gc_heap *heap, const char *kind, void (*body)(gc_heap *, gc_pause *, void *)) {
+    gc_pause_run(heap, NULL, &(gc_pause){.kind = kind, .gc_threads = heap->opts.gc_threads}, body, NULL);
 }
 
 static void run_cycle(gc_heap *heap, concurrent *con) {
@@ -110,9 +82,9 @@ static void run_cycle(gc_heap *heap, concurrent *con) {
     gc_sweep_finish(heap);
     if (must_degenerate(con)) {
         /* Asked for memory before any marking ran: one stop-the-world cycle. */
-        stop_and_run(heap, &(gc_pause){.kind = "degenerated"}, full);
+        stop_and_run(heap, "degenerated", gc_full_cycle_body);
     } else {
-        stop_and_run(heap, &(gc_pause){.kind = "initial-mark"}, initial_mark);
+        stop_and_run(heap, "initial-mark", gc_cmark_start_body);
         if (must_degenerate(con)) atomic_store(&con->cm.abort, 1);
         /* Until the pool stays empty: mutators' barriers refill it while the workers drain. */
         while (!atomic_load(&con->cm.abort)) {
@@ -120,7 +92,7 @@ static void run_cycle(gc_heap *heap, concurrent *con) {
                              gc_mark_drain(heap, &con->cm.pool, con->cm.colour, heap->opts.gc_threads, &con->cm.abort));
             if (gc_greypool_looks_empty(&con->cm.pool)) break;
         }
-        stop_and_run(heap, &(gc_pause){.kind = must_degenerate(con) ? "degenerated" : "remark"}, remark);
+        stop_and_run(heap, must_degenerate(con) ? "degenerated" : "remark", gc_cmark_finish_body);
     }
     gc_end_cycle(heap);
 }
@@ -136,9 +108,7 @@ static void *collector_main(void *arg) {
         con->requested = false;
         con->running = true;
         pthread_mutex_unlock(&con->lock);
-        uint64_t cpu0 = gc_thread_cpu_ns();
         run_cycle(heap, con);
-        atomic_fetch_add(&heap->gc_cpu_ns, gc_thread_cpu_ns() - cpu0);
         pthread_mutex_lock(&con->lock);
         con->running = false;
         con->degenerate = false;

@@ -231,55 +231,57 @@ static bool room_for_promotion(gc_heap *heap, gc_young *y) {
     return gc_heap_used(heap) + need <= cap;
 }
 
+/* The pause of a scavenge or of a full cycle (arg: whether it is full). */
+typedef struct gen_pause {
+    bool full;
+    gc_scavenge_stats st;
+} gen_pause;
+
+static void gen_pause_body(gc_heap *heap, gc_pause *rec, void *arg) {
+    gen_pause *gp = arg;
+    gen_state *g = heap->collector;
+    gc_young *y = &g->young;
+    unsigned n = heap->opts.gc_threads;
+    for (gc_mut *m = heap->muts; m; m = m->next) m->tlab_top = m->tlab_end = NULL;
+    uint64_t live = 0;
+    if (gp->full) {
+        gc_young_drop_lists(y);
+        live = gc_mark_sweep(heap, n, rec);
+    }
+    gc_scavenge_stats *st = &gp->st;
+    uint64_t t0 = gc_now_ns();
+    gc_scavenge(heap, n, st);
+    rec->mark_ns += gc_now_ns() - t0;
+    if (gp->full) {
+        /* What the mark found live, less what stayed young, is the old generation's live size. */
+        gc_set_trigger(heap, live > st->copied_bytes ? live - st->copied_bytes : 0);
+        rec->live_bytes = live;
+    } else {
+        rec->live_bytes = st->copied_bytes + st->promoted_bytes;
+    }
+    rec->young_bytes = st->young_bytes;
+    rec->copied_bytes = st->copied_bytes;
+    rec->promoted_bytes = st->promoted_bytes;
+    rec->cards_scanned = st->cards_scanned;
+    if (heap->opts.verify) gc_verify_or_die(heap);
+    rec->cycle = gc_count_cycle(heap);
+}
+
 static void gen_collect(gc_mut *mut, int kind, uint64_t seen) {
     gc_heap *heap = mut->heap;
     gen_state *g = heap->collector;
     gc_young *y = &g->young;
     if (!gc_begin_cycle(mut, seen)) return;   /* another thread's cycle ran meanwhile */
-    uint64_t cpu0 = gc_thread_cpu_ns();
-    bool full = kind == GEN_FULL || (kind == GEN_SCAVENGE && (gc_should_collect(heap) || !room_for_promotion(heap, y)));
-    if (full) gc_sweep_finish(heap);
-    gc_pauselog_reserve(&heap->pauses, 1);
-    unsigned n = heap->opts.gc_threads;
-
-    uint64_t start = gc_now_ns();
-    gc_pause rec = {.kind = full ? "full" : "scavenge", .gc_threads = n, .heap_before = gc_heap_footprint(heap)};
-    rec.ttsp_ns = gc_stop_world(heap, mut);
-    for (gc_mut *m = heap->muts; m; m = m->next) m->tlab_top = m->tlab_end = NULL;
-    uint64_t live = 0;
-    if (full) {
-        gc_young_drop_lists(y);
-        live = gc_mark_sweep(heap, n, &rec);
-    }
-    gc_scavenge_stats st;
-    uint64_t t0 = gc_now_ns();
-    gc_scavenge(heap, n, &st);
-    rec.mark_ns += gc_now_ns() - t0;
-    if (full) {
-        /* What the mark found live, less what stayed young, is the old generation's live size. */
-        gc_set_trigger(heap, live > st.copied_bytes ? live - st.copied_bytes : 0);
-        rec.live_bytes = live;
-    } else {
-        rec.live_bytes = st.copied_bytes + st.promoted_bytes;
-    }
-    rec.young_bytes = st.young_bytes;
-    rec.copied_bytes = st.copied_bytes;
-    rec.promoted_bytes = st.promoted_bytes;
-    rec.cards_scanned = st.cards_scanned;
-    if (heap->opts.verify) gc_verify_or_die(heap);
-    rec.cycle = (uint32_t)atomic_fetch_add(&heap->cycles, 1) + 1;
-    rec.heap_after = gc_heap_footprint(heap);
-    gc_start_world(heap);
-    rec.start_ns = start;
-    rec.end_ns = gc_now_ns();
-    gc_pause *p = gc_pauselog_append(&heap->pauses);
-    if (p) *p = rec;
+    gen_pause gp = {.full = kind == GEN_FULL ||
+                            (kind == GEN_SCAVENGE && (gc_should_collect(heap) || !room_for_promotion(heap, y)))};
+    if (gp.full) gc_sweep_finish(heap);
+    gc_pause_run(heap, mut, &(gc_pause){.kind = gp.full ? "full" : "scavenge", .gc_threads = heap->opts.gc_threads},
+                 gen_pause_body, &gp);
     /* With the world running again: fault in the blocks the next scavenge's promotions will take
      * (a little more than this one promoted), so its pause copies instead of taking page faults. */
-    uint64_t expect = st.promoted_bytes + st.promoted_bytes / 2;
+    uint64_t expect = gp.st.promoted_bytes + gp.st.promoted_bytes / 2;
     gc_young_prefault_old(heap, expect < PREFAULT_MAX ? expect : PREFAULT_MAX);
     gc_young_after_pause(y);
-    atomic_fetch_add(&heap->gc_cpu_ns, gc_thread_cpu_ns() - cpu0);
     gc_end_cycle(heap);
 }
 

@@ -38,44 +38,25 @@
 
 typedef struct incremental {
     gc_cmark cm;
-    pthread_mutex_t log_lock;   /* increments of several threads record at once */
     double ratio;               /* this cycle's bytes marked per byte allocated */
 } incremental;
 
 const char *gc_collector_name(void) { return "incremental"; }
-
-static void record(gc_heap *heap, const gc_pause *rec) {
-    incremental *inc = heap->collector;
-    pthread_mutex_lock(&inc->log_lock);
-    if (gc_pauselog_reserve(&heap->pauses, 1) == 0) *gc_pauselog_append(&heap->pauses) = *rec;
-    pthread_mutex_unlock(&inc->log_lock);
-}
 
 /* 1. The initial mark. */
 static void start_cycle(gc_mut *mut) {
     gc_heap *heap = mut->heap;
     incremental *inc = heap->collector;
     if (!gc_begin_cycle(mut, atomic_load(&heap->cycles))) return;
-    if (gc_cmark_active(&inc->cm)) {
-        gc_end_cycle(heap);
-        return;
+    if (!gc_cmark_active(&inc->cm)) {
+        gc_sweep_finish(heap);
+        uint64_t used = gc_heap_used(heap), goal = atomic_load(&heap->goal_bytes);
+        uint64_t headroom = goal > used + MIN_HEADROOM ? goal - used : MIN_HEADROOM;
+        inc->ratio = heap->opts.mark_per_alloc > 0 ? heap->opts.mark_per_alloc
+                                                   : SAFETY * (double)heap->live_after_gc / (double)headroom;
+        gc_pause_run(heap, mut, &(gc_pause){.kind = "initial-mark", .gc_threads = 1}, gc_cmark_start_body, NULL);
     }
-    uint64_t cpu0 = gc_thread_cpu_ns();
-    gc_sweep_finish(heap);
-    uint64_t used = gc_heap_used(heap), goal = atomic_load(&heap->goal_bytes);
-    uint64_t headroom = goal > used + MIN_HEADROOM ? goal - used : MIN_HEADROOM;
-    inc->ratio = heap->opts.mark_per_alloc > 0 ? heap->opts.mark_per_alloc
-                                               : SAFETY * (double)heap->live_after_gc / (double)headroom;
-    gc_pause rec = {.kind = "initial-mark", .gc_threads = 1, .start_ns = gc_now_ns(),
-                    .heap_before = gc_heap_footprint(heap), .cycle = (uint32_t)atomic_load(&heap->cycles) + 1};
-    rec.ttsp_ns = gc_stop_world(heap, mut);
-    gc_cmark_start(heap, &inc->cm, &rec);
-    rec.heap_after = gc_heap_footprint(heap);
-    gc_start_world(heap);
-    rec.end_ns = gc_now_ns();
     gc_end_cycle(heap);
-    record(heap, &rec);
-    atomic_fetch_add(&heap->gc_cpu_ns, gc_thread_cpu_ns() - cpu0);
 }
 
 /* 3. The remark (or, when the cycle fell behind, its stop-the-world finish). */
@@ -83,41 +64,19 @@ static void finish_cycle(gc_mut *mut, const char *kind) {
     gc_heap *heap = mut->heap;
     incremental *inc = heap->collector;
     if (!gc_begin_cycle(mut, atomic_load(&heap->cycles))) return;
-    if (!gc_cmark_active(&inc->cm)) {
-        gc_end_cycle(heap);
-        return;
-    }
-    uint64_t cpu0 = gc_thread_cpu_ns();
-    gc_pause rec = {.kind = kind, .gc_threads = heap->opts.gc_threads, .start_ns = gc_now_ns(),
-                    .heap_before = gc_heap_footprint(heap)};
-    rec.ttsp_ns = gc_stop_world(heap, mut);
-    gc_cmark_finish(heap, &inc->cm, heap->opts.gc_threads, &rec);
-    rec.cycle = (uint32_t)atomic_fetch_add(&heap->cycles, 1) + 1;
-    rec.heap_after = gc_heap_footprint(heap);
-    gc_start_world(heap);
-    rec.end_ns = gc_now_ns();
+    if (gc_cmark_active(&inc->cm))
+        gc_pause_run(heap, mut, &(gc_pause){.kind = kind, .gc_threads = heap->opts.gc_threads}, gc_cmark_finish_body,
+                     NULL);
     gc_end_cycle(heap);
-    record(heap, &rec);
-    atomic_fetch_add(&heap->gc_cpu_ns, gc_thread_cpu_ns() - cpu0);
 }
 
 /* A full stop-the-world cycle, when one is needed and none is marking. */
 static void full_cycle(gc_mut *mut) {
     gc_heap *heap = mut->heap;
     if (!gc_begin_cycle(mut, atomic_load(&heap->cycles))) return;
-    uint64_t cpu0 = gc_thread_cpu_ns();
     gc_sweep_finish(heap);
-    gc_pause rec = {.kind = "full", .gc_threads = heap->opts.gc_threads, .start_ns = gc_now_ns(),
-                    .heap_before = gc_heap_footprint(heap)};
-    rec.ttsp_ns = gc_stop_world(heap, mut);
-    gc_mark_sweep(heap, heap->opts.gc_threads, &rec);
-    rec.cycle = (uint32_t)atomic_fetch_add(&heap->cycles, 1) + 1;
-    rec.heap_after = gc_heap_footprint(heap);
-    gc_start_world(heap);
-    rec.end_ns = gc_now_ns();
+    gc_pause_run(heap, mut, &(gc_pause){.kind = "full", .gc_threads = heap->opts.gc_threads}, gc_full_cycle_body, NULL);
     gc_end_cycle(heap);
-    record(heap, &rec);
-    atomic_fetch_add(&heap->gc_cpu_ns, gc_thread_cpu_ns() - cpu0);
 }
 
 /* 2. An increment: this thread pays for what it allocated since its last slow path. */
@@ -151,7 +110,7 @@ static void alloc_hook(gc_mut *mut) {
     rec.mark_ns = rec.end_ns - rec.start_ns;
     rec.live_bytes = done;
     rec.heap_after = rec.heap_before;
-    record(heap, &rec);
+    gc_pause_record(heap, &rec);
     atomic_fetch_add(&heap->gc_cpu_ns, gc_thread_cpu_ns() - cpu0);
     if (gc_greypool_looks_empty(&inc->cm.pool)) finish_cycle(mut, "remark");
 }
@@ -181,7 +140,6 @@ int gc_collector_init(gc_heap *heap, char *err, size_t errlen) {
         snprintf(err, errlen, "out of memory for the incremental collector");
         return -1;
     }
-    pthread_mutex_init(&inc->log_lock, NULL);
     heap->collector = inc;
     heap->alloc_hook = alloc_hook;
     heap->stress = stress;
@@ -194,7 +152,6 @@ void gc_collector_free(gc_heap *heap) {
     incremental *inc = heap->collector;
     if (!inc) return;
     gc_cmark_free(&inc->cm);
-    pthread_mutex_destroy(&inc->log_lock);
     free(inc);
     heap->collector = NULL;
     heap->cmark = NULL;

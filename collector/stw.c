@@ -18,7 +18,6 @@
  *      set the next trigger from the live bytes; verify if asked;
  *   6. restart the world and record the pause. */
 #include "common/heap.h"
-#include "common/clock.h"
 
 const char *gc_collector_name(void) { return "stw"; }
 
@@ -30,24 +29,9 @@ bool gc_test_marking(gc_mut *mut, bool on) {
 
 void gc_collector_collect(gc_mut *mut, bool forced) {
     gc_heap *heap = mut->heap;
-    uint64_t seen = atomic_load(&heap->cycles);
     (void)forced;   /* stw collects fully either way; other collectors tell a forced cycle apart */
-    if (!gc_begin_cycle(mut, seen)) return;   /* another thread's cycle ran meanwhile */
-    uint64_t cpu0 = gc_thread_cpu_ns();
+    if (!gc_begin_cycle(mut, atomic_load(&heap->cycles))) return;   /* another thread's cycle ran meanwhile */
     gc_sweep_finish(heap);
-    gc_pauselog_reserve(&heap->pauses, 1);
-
-    uint64_t start = gc_now_ns();
-    gc_pause rec = {.kind = "full", .gc_threads = heap->opts.gc_threads, .heap_before = gc_heap_footprint(heap)};
-    rec.ttsp_ns = gc_stop_world(heap, mut);
-    gc_mark_sweep(heap, heap->opts.gc_threads, &rec);
-    rec.cycle = (uint32_t)atomic_fetch_add(&heap->cycles, 1) + 1;
-    rec.heap_after = gc_heap_footprint(heap);
-    gc_start_world(heap);
-    rec.start_ns = start;
-    rec.end_ns = gc_now_ns();
-    gc_pause *p = gc_pauselog_append(&heap->pauses);
-    if (p) *p = rec;
-    atomic_fetch_add(&heap->gc_cpu_ns, gc_thread_cpu_ns() - cpu0);
+    gc_pause_run(heap, mut, &(gc_pause){.kind = "full", .gc_threads = heap->opts.gc_threads}, gc_full_cycle_body, NULL);
     gc_end_cycle(heap);
 }

@@ -164,6 +164,18 @@ void gc_cmark_finish(gc_heap *heap, gc_cmark *cm, unsigned nthreads, gc_pause *r
     rec->sweep_ns += gc_now_ns() - t2;
 }
 
+void gc_cmark_start_body(gc_heap *heap, gc_pause *rec, void *arg) {
+    (void)arg;
+    gc_cmark_start(heap, heap->cmark, rec);
+    rec->cycle = (uint32_t)atomic_load(&heap->cycles) + 1;
+}
+
+void gc_cmark_finish_body(gc_heap *heap, gc_pause *rec, void *arg) {
+    (void)arg;
+    gc_cmark_finish(heap, heap->cmark, heap->opts.gc_threads, rec);
+    rec->cycle = gc_count_cycle(heap);
+}
+
 /* ---- the barrier ---- */
 
 /* Queues a grey object in the thread's barrier buffer; a full buffer goes to the pool. */

@@ -47,6 +47,10 @@ void gc_cmark_start(gc_heap *heap, gc_cmark *cm, gc_pause *rec);
  * cycle's barrier statistics; verifies when asked (and then measures floating garbage). */
 void gc_cmark_finish(gc_heap *heap, gc_cmark *cm, unsigned nthreads, gc_pause *rec);
 
+/* The two as gc_pause_run bodies, on heap->cmark; the remark counts the cycle. */
+void gc_cmark_start_body(gc_heap *heap, gc_pause *rec, void *arg);
+void gc_cmark_finish_body(gc_heap *heap, gc_pause *rec, void *arg);
+
 /* A mutator leaving: its barrier buffer goes to the pool. */
 void gc_cmark_detach(gc_mut *mut);
 

@@ -83,10 +83,12 @@ bool gc_begin_cycle_on(gc_heap *heap, gc_mut *self, uint64_t seen_cycles) {
     bool mine = atomic_load_explicit(&heap->cycles, memory_order_relaxed) == seen_cycles;
     if (mine) heap->collecting = true;
     pthread_mutex_unlock(&heap->lock);
+    if (mine) heap->role_cpu0 = gc_thread_cpu_ns();
     return mine;
 }
 
 void gc_end_cycle(gc_heap *heap) {
+    atomic_fetch_add_explicit(&heap->gc_cpu_ns, gc_thread_cpu_ns() - heap->role_cpu0, memory_order_relaxed);
     pthread_mutex_lock(&heap->lock);
     heap->collecting = false;
     pthread_cond_broadcast(&heap->cv_cycle);

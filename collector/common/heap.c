@@ -94,6 +94,7 @@ gc_heap *gc_heap_create(const gc_options *opts, char *err, size_t errlen) {
     pthread_cond_init(&heap->cv_resume, NULL);
     pthread_cond_init(&heap->cv_cycle, NULL);
     pthread_mutex_init(&heap->roots_lock, NULL);
+    pthread_mutex_init(&heap->pauses_lock, NULL);
     pthread_mutex_init(&heap->types.lock, NULL);
     atomic_init(&heap->types.count, 1);
     heap->colour = heap->mut_colour = 0;
@@ -130,6 +131,7 @@ void gc_heap_destroy(gc_heap *heap) {
     pthread_cond_destroy(&heap->cv_resume);
     pthread_cond_destroy(&heap->cv_cycle);
     pthread_mutex_destroy(&heap->roots_lock);
+    pthread_mutex_destroy(&heap->pauses_lock);
     pthread_mutex_destroy(&heap->types.lock);
     free(heap);
 }

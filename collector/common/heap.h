@@ -105,7 +105,9 @@ struct gc_heap {
     gc_workers workers;
     struct gc_marker *markers;      /* one per worker (mark.h) */
     gc_pauselog pauses;
+    pthread_mutex_t pauses_lock;    /* appends to the log (pause.c) */
     _Atomic uint64_t gc_cpu_ns;
+    uint64_t role_cpu0;             /* the role holder's thread CPU time when it took the role */
     void *collector;                /* the collector's own state, if it has any */
     struct gc_young *young;         /* generational: the young generation (scavenge.h); NULL otherwise */
     bool collector_ready;           /* gc_collector_init succeeded */
@@ -159,6 +161,7 @@ static inline uint64_t gc_heap_used(gc_heap *heap) {
 /* handshake.c: stop the world, for any number of mutators. */
 /* Takes the collector role. Returns false if a cycle completed (or is running) since `seen_cycles`;
  * the caller then waited for it and should retry its allocation instead of collecting. */
+/* The role holder's CPU time between gc_begin_cycle and gc_end_cycle counts as GC CPU time. */
 bool gc_begin_cycle(gc_mut *self, uint64_t seen_cycles);
 /* The same for any thread: self is the calling mutator, or NULL for a collector's own thread. */
 bool gc_begin_cycle_on(gc_heap *heap, gc_mut *self, uint64_t seen_cycles);
@@ -198,6 +201,17 @@ void gc_verify_or_die(gc_heap *heap);            /* fatal with the first problem
  * objects, queue small blocks for lazy sweeping, set the next trigger, verify if asked. Adds its
  * phase times and live bytes to rec; returns the live bytes. */
 uint64_t gc_mark_sweep(gc_heap *heap, unsigned nthreads, gc_pause *rec);
+/* A whole stop-the-world cycle as a gc_pause_run body: gc_mark_sweep on --gc-threads, counted. */
+void gc_full_cycle_body(gc_heap *heap, gc_pause *rec, void *arg);
+
+/* pause.c: one stop-the-world pause of the collector-role holder (self: its mutator, or NULL for a
+ * collector thread): stop, body, restart, then record rec (the caller sets kind and gc_threads; body
+ * fills in what it measured). gc_pause_record appends a record made outside a stop (an increment). */
+void gc_pause_run(gc_heap *heap, gc_mut *self, gc_pause *rec, void (*body)(gc_heap *, gc_pause *, void *),
+                  void *arg);
+void gc_pause_record(gc_heap *heap, const gc_pause *rec);
+/* Counts a completed cycle; returns its number (from 1). In a pause. */
+uint32_t gc_count_cycle(gc_heap *heap);
 
 /* Each collector defines this: one full collection, from an allocation slow path or gc_collect.
  * forced: the caller cannot go on without the cycle's result (a full or finished cycle); otherwise a

@@ -33,6 +33,12 @@ void gc_verify_or_die(gc_heap *heap) {
                  (unsigned long long)atomic_load(&heap->cycles) + 1, msg);
 }
 
+void gc_full_cycle_body(gc_heap *heap, gc_pause *rec, void *arg) {
+    (void)arg;
+    gc_mark_sweep(heap, heap->opts.gc_threads, rec);
+    rec->cycle = gc_count_cycle(heap);
+}
+
 uint64_t gc_mark_sweep(gc_heap *heap, unsigned nthreads, gc_pause *rec) {
     gc_drop_free_lists(heap);
     uint64_t t0 = gc_now_ns();

@@ -1,0 +1,28 @@
+/* pause.c: a stop-the-world pause, taken the same way by every collector.
+ *
+ * The world stops, the collector's body runs, the world restarts, and only then is the record
+ * appended to the pause log: a stopped mutator may hold malloc's lock, so nothing here allocates while
+ * the world is stopped. The log has its own lock because incremental increments (pauses of one thread,
+ * not stops) are recorded by several mutators at once. */
+#include "heap.h"
+#include "clock.h"
+
+void gc_pause_record(gc_heap *heap, const gc_pause *rec) {
+    pthread_mutex_lock(&heap->pauses_lock);
+    if (gc_pauselog_reserve(&heap->pauses, 1) == 0) *gc_pauselog_append(&heap->pauses) = *rec;
+    pthread_mutex_unlock(&heap->pauses_lock);
+}
+
+void gc_pause_run(gc_heap *heap, gc_mut *self, gc_pause *rec, void (*body)(gc_heap *, gc_pause *, void *),
+                  void *arg) {
+    rec->start_ns = gc_now_ns();
+    rec->heap_before = gc_heap_footprint(heap);
+    rec->ttsp_ns = gc_stop_world(heap, self);
+    body(heap, rec, arg);
+    rec->heap_after = gc_heap_footprint(heap);
+    gc_start_world(heap);
+    rec->end_ns = gc_now_ns();
+    gc_pause_record(heap, rec);
+}
+
+uint32_t gc_count_cycle(gc_heap *heap) { return (uint32_t)atomic_fetch_add(&heap->cycles, 1) + 1; }
