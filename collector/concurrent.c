@@ -12,8 +12,10 @@
  *   blocked, for it; that pause is recorded as "degenerated". Nobody waits silently or runs out.
  *
  * A cycle, in the order it runs (all on the collector thread):
- *   1. a mutator's allocation reaches the trigger (halfway from live to the goal) and wakes the
- *      collector thread; it finishes the last cycle's sweep with the world running;
+ *   1. a mutator's allocation reaches the trigger and wakes the collector thread; it finishes the
+ *      last cycle's sweep with the world running. The trigger adapts: a cycle starts early enough
+ *      that what the mutators allocated during the last cycle's marking (doubled if that cycle fell
+ *      behind) still fits under the goal; with more allocation than headroom, cycles run back to back;
  *   2. initial mark (pause): barrier on, black allocation, roots shaded;
  *   3. concurrent mark: the collector thread and the --gc-threads - 1 pool workers drain the grey pool
  *      with work stealing while mutators run and their barriers feed the pool;
@@ -61,6 +63,7 @@ typedef struct concurrent {
     bool degenerate;            /* finish the cycle stop-the-world */
     bool shutdown;
     uint64_t completed;         /* cycles the collector thread finished */
+    uint64_t headroom;          /* collector thread only: bytes of allocation a cycle's marking needs */
 } concurrent;
 
 const char *gc_collector_name(void) { return "concurrent"; }
@@ -77,6 +80,19 @@ static void stop_and_run(gc_heap *heap, const char *kind, void (*body)(gc_heap *
     gc_pause_run(heap, NULL, &(gc_pause){.kind = kind, .gc_threads = heap->opts.gc_threads}, body, NULL);
 }
 
+/* After a cycle (world running): the next one starts at goal - headroom, where headroom is what
+ * marking let the mutators allocate, smoothed over cycles, and doubled when marking fell behind. */
+static void adapt_trigger(gc_heap *heap, concurrent *con, bool behind) {
+    uint64_t measured = con->cm.alloc_during_mark;
+    if (behind)
+        con->headroom = 2 * (measured > con->headroom ? measured : con->headroom);
+    else
+        con->headroom = (con->headroom + measured + measured / 2) / 2;
+    uint64_t goal = atomic_load(&heap->goal_bytes), live = heap->live_after_gc;
+    uint64_t trigger = goal > live + con->headroom ? goal - con->headroom : live;
+    if (trigger < atomic_load(&heap->trigger_bytes)) atomic_store(&heap->trigger_bytes, trigger);
+}
+
 static void run_cycle(gc_heap *heap, concurrent *con) {
     while (!gc_begin_cycle_on(heap, NULL, atomic_load(&heap->cycles))) {}
     gc_sweep_finish(heap);
@@ -88,11 +104,12 @@ static void run_cycle(gc_heap *heap, concurrent *con) {
         if (must_degenerate(con)) atomic_store(&con->cm.abort, 1);
         /* Until the pool stays empty: mutators' barriers refill it while the workers drain. */
         while (!atomic_load(&con->cm.abort)) {
-            atomic_fetch_add(&con->cm.marked,
-                             gc_mark_drain(heap, &con->cm.pool, con->cm.colour, heap->opts.gc_threads, &con->cm.abort));
+            gc_mark_drain(heap, &con->cm.pool, con->cm.colour, heap->opts.gc_threads, &con->cm.abort, &con->cm.marked);
             if (gc_greypool_looks_empty(&con->cm.pool)) break;
         }
-        stop_and_run(heap, must_degenerate(con) ? "degenerated" : "remark", gc_cmark_finish_body);
+        bool behind = must_degenerate(con);
+        stop_and_run(heap, behind ? "degenerated" : "remark", gc_cmark_finish_body);
+        adapt_trigger(heap, con, behind);
     }
     gc_end_cycle(heap);
 }
@@ -153,13 +170,33 @@ void gc_collector_collect(gc_mut *mut, bool forced) {
     pthread_mutex_unlock(&con->lock);
 }
 
-/* A cycle still marking when the heap reaches its goal has fallen behind. */
+/* Pacing, with mutator assists (as Go's collector has). The marking left, the last cycle's live bytes
+ * less what this cycle has marked, must be done before the mutators allocate the headroom left to the
+ * goal. For the first half of the way from the trigger to the goal the background workers do it
+ * alone; past that, each allocation slow path marks its share on its own thread: its allocation since
+ * the last slow path times the work left per byte of headroom left (an "assist" pause of that thread).
+ * A cycle still marking when the heap reaches the goal all the same has fallen behind: it finishes
+ * stop-the-world. */
+#define ASSIST_SAFETY 1.25
+
 static void alloc_hook(gc_mut *mut) {
     gc_heap *heap = mut->heap;
     concurrent *con = heap->collector;
-    if (gc_cmark_active(&con->cm) &&
-        gc_heap_used(heap) >= atomic_load_explicit(&heap->goal_bytes, memory_order_relaxed))
+    uint64_t debt = mut->allocated_bytes - mut->paced_bytes;
+    mut->paced_bytes = mut->allocated_bytes;
+    if (!gc_cmark_active(&con->cm)) return;
+    uint64_t used = gc_heap_used(heap), goal = atomic_load_explicit(&heap->goal_bytes, memory_order_relaxed);
+    if (used >= goal) {
         wait_for_cycle(mut);
+        return;
+    }
+    uint64_t trigger = atomic_load_explicit(&heap->trigger_bytes, memory_order_relaxed);
+    if (trigger < goal && used < trigger + (goal - trigger) / 2) return;
+    uint64_t expected = heap->live_after_gc, marked = atomic_load_explicit(&con->cm.marked, memory_order_relaxed);
+    if (marked >= expected) return;
+    double ratio = ASSIST_SAFETY * (double)(expected - marked) / (double)(goal - used);
+    uint64_t budget = (uint64_t)((double)debt * ratio);
+    if (budget) gc_cmark_assist(mut, budget, "assist");
 }
 
 /* --stress-every: every N allocations a cycle is asked for, so cycles run back to back and the

@@ -92,26 +92,7 @@ static void alloc_hook(gc_mut *mut) {
     }
     uint64_t budget = (uint64_t)((double)debt * inc->ratio);
     if (budget == 0) return;
-    if (!mut->marker) {
-        mut->marker = malloc(sizeof *mut->marker);
-        if (!mut->marker || gc_marker_init(mut->marker, 1000)) gc_fatal(heap, "out of memory for a marker");
-    }
-    /* What this thread's barrier shaded is work too, and the pool is where increments find work. */
-    if (mut->barrier_buf && mut->barrier_buf->n) {
-        gc_greypool_put(&inc->cm.pool, mut->barrier_buf);
-        mut->barrier_buf = NULL;
-    }
-    uint64_t cpu0 = gc_thread_cpu_ns();
-    gc_pause rec = {.kind = "increment", .gc_threads = 1, .start_ns = gc_now_ns(),
-                    .heap_before = gc_heap_footprint(heap), .cycle = (uint32_t)atomic_load(&heap->cycles) + 1};
-    uint64_t done = gc_mark_increment(heap, mut->marker, &inc->cm.pool, inc->cm.colour, budget);
-    atomic_fetch_add(&inc->cm.marked, done);
-    rec.end_ns = gc_now_ns();
-    rec.mark_ns = rec.end_ns - rec.start_ns;
-    rec.live_bytes = done;
-    rec.heap_after = rec.heap_before;
-    gc_pause_record(heap, &rec);
-    atomic_fetch_add(&heap->gc_cpu_ns, gc_thread_cpu_ns() - cpu0);
+    gc_cmark_assist(mut, budget, "increment");
     if (gc_greypool_looks_empty(&inc->cm.pool)) finish_cycle(mut, "remark");
 }
 

@@ -242,7 +242,7 @@ void results_print_summary(FILE *f, const run_config *cfg, run_result *r, unsign
     spread c = spread_of(r, n, g_count);
     /* Pauses by kind, in the first repetition: which pauses a collector has, and how often marking fell
      * behind (degenerated cycles). */
-    static const char *const kinds[] = {"full", "initial-mark", "increment", "remark", "scavenge", "degenerated"};
+    static const char *const kinds[] = {"full", "initial-mark", "increment", "assist", "remark", "scavenge", "degenerated"};
     char bykind[256] = "";
     size_t at = 0;
     for (size_t k = 0; k < sizeof kinds / sizeof *kinds && at < sizeof bykind; k++) {

@@ -141,7 +141,7 @@ void gc_cmark_finish(gc_heap *heap, gc_cmark *cm, unsigned nthreads, gc_pause *r
     /* Little left to trace (the common case after concurrent marking): waking the other workers
      * would cost more of the pause than the work. */
     if (atomic_load(&cm->pool.nfull) < 2) nthreads = 1;
-    uint64_t marked = atomic_load(&cm->marked) + gc_mark_drain(heap, &cm->pool, cm->colour, nthreads, NULL);
+    uint64_t marked = atomic_load(&cm->marked) + gc_mark_drain(heap, &cm->pool, cm->colour, nthreads, NULL, NULL);
     uint64_t t2 = gc_now_ns();
     uint64_t allocated = atomic_load(&heap->allocated_total) - cm->alloc_at_start;
     uint64_t live = marked + allocated;   /* allocated black during the cycle: live by decree */
@@ -157,6 +157,7 @@ void gc_cmark_finish(gc_heap *heap, gc_cmark *cm, unsigned nthreads, gc_pause *r
     rec->mark_ns += t2 - t0;
     rec->live_bytes = live;
     rec->alloc_during_mark = allocated;
+    cm->alloc_during_mark = allocated;
     if (heap->opts.verify) {
         gc_verify_or_die(heap);
         rec->floating_bytes = diagnose_finish(heap, cm);
@@ -174,6 +175,32 @@ void gc_cmark_finish_body(gc_heap *heap, gc_pause *rec, void *arg) {
     (void)arg;
     gc_cmark_finish(heap, heap->cmark, heap->opts.gc_threads, rec);
     rec->cycle = gc_count_cycle(heap);
+}
+
+uint64_t gc_cmark_assist(gc_mut *mut, uint64_t budget, const char *kind) {
+    gc_heap *heap = mut->heap;
+    gc_cmark *cm = heap->cmark;
+    if (!mut->marker) {
+        mut->marker = malloc(sizeof *mut->marker);
+        if (!mut->marker || gc_marker_init(mut->marker, 1000)) gc_fatal(heap, "out of memory for a marker");
+    }
+    /* What this thread's barrier shaded is work too, and the pool is where assists find work. */
+    if (mut->barrier_buf && mut->barrier_buf->n) {
+        gc_greypool_put(&cm->pool, mut->barrier_buf);
+        mut->barrier_buf = NULL;
+    }
+    uint64_t cpu0 = gc_thread_cpu_ns();
+    gc_pause rec = {.kind = kind, .gc_threads = 1, .start_ns = gc_now_ns(), .heap_before = gc_heap_footprint(heap),
+                    .cycle = (uint32_t)atomic_load(&heap->cycles) + 1};
+    uint64_t done = gc_mark_increment(heap, mut->marker, &cm->pool, cm->colour, budget);
+    atomic_fetch_add(&cm->marked, done);
+    rec.end_ns = gc_now_ns();
+    rec.mark_ns = rec.end_ns - rec.start_ns;
+    rec.live_bytes = done;
+    rec.heap_after = rec.heap_before;
+    gc_pause_record(heap, &rec);
+    atomic_fetch_add(&heap->gc_cpu_ns, gc_thread_cpu_ns() - cpu0);
+    return done;
 }
 
 /* ---- the barrier ---- */

@@ -31,6 +31,7 @@ typedef struct gc_cmark {
     _Atomic int abort;              /* background drains stop: a pause is coming */
     _Atomic uint64_t marked;        /* bytes blackened this cycle outside the pauses */
     uint64_t alloc_at_start;        /* heap->allocated_total at initial mark */
+    uint64_t alloc_during_mark;     /* the last finished cycle's: bytes allocated while it marked */
     gc_marker step;                 /* the deterministic tests' marker */
     uint64_t *existed, *reached;    /* diagnostic mode (--verify): bitmaps taken at initial mark */
 } gc_cmark;
@@ -50,6 +51,12 @@ void gc_cmark_finish(gc_heap *heap, gc_cmark *cm, unsigned nthreads, gc_pause *r
 /* The two as gc_pause_run bodies, on heap->cmark; the remark counts the cycle. */
 void gc_cmark_start_body(gc_heap *heap, gc_pause *rec, void *arg);
 void gc_cmark_finish_body(gc_heap *heap, gc_pause *rec, void *arg);
+
+/* Marking on a mutator's own thread, paying for its allocation: about `budget` bytes taken from the
+ * grey pool (with what its own barrier shaded), recorded as a pause of that thread alone, of the
+ * given kind ("increment" for the incremental collector, "assist" for the concurrent one). Returns
+ * the bytes marked. */
+uint64_t gc_cmark_assist(gc_mut *mut, uint64_t budget, const char *kind);
 
 /* A mutator leaving: its barrier buffer goes to the pool. */
 void gc_cmark_detach(gc_mut *mut);

@@ -15,6 +15,7 @@ typedef struct mark_phase {
     bool roots;                 /* worker 0 shades the roots first */
     _Atomic unsigned active;    /* workers that may still create work */
     _Atomic uint64_t live;
+    _Atomic uint64_t *progress; /* if set, bytes marked are added here as the phase goes */
 } mark_phase;
 
 /* ---- markers and the grey pool ---- */
@@ -226,6 +227,14 @@ static bool aborted(mark_phase *ph) {
     return ph->abort && atomic_load_explicit(ph->abort, memory_order_relaxed);
 }
 
+/* Reports what a worker marked since it last did. */
+static void flush_live(mark_phase *ph, gc_marker *m) {
+    if (!m->live_bytes) return;
+    atomic_fetch_add_explicit(&ph->live, m->live_bytes, memory_order_relaxed);
+    if (ph->progress) atomic_fetch_add_explicit(ph->progress, m->live_bytes, memory_order_relaxed);
+    m->live_bytes = 0;
+}
+
 static void shade_root(gc_obj **slot, void *arg) {
     void **a = arg;
     if (*slot) shade(a[0], *slot, *(uint64_t *)a[1]);
@@ -248,6 +257,7 @@ static void mark_worker(unsigned id, unsigned n, void *arg) {
         for (unsigned k = 0; (e = gc_ws_next(&m->ws)) != GC_DEQUE_EMPTY; k++) {
             process(heap, m, e, ph->colour);
             if (n > 1 && (k & 31) == 0) gc_ws_share(&m->ws);
+            if ((k & 255) == 255) flush_live(ph, m);
             if ((k & 255) == 255 && aborted(ph)) {
                 spill(heap, m, ph->pool);
                 atomic_fetch_sub_explicit(&ph->active, 1, memory_order_seq_cst);
@@ -280,8 +290,7 @@ static void mark_worker(unsigned id, unsigned n, void *arg) {
 out:
     m->stats.idle_ns += idle;
     m->stats.busy_ns += gc_now_ns() - t_start - idle;
-    atomic_fetch_add_explicit(&ph->live, m->live_bytes, memory_order_relaxed);
-    m->live_bytes = 0;
+    flush_live(ph, m);
 }
 
 static uint64_t run_phase(gc_heap *heap, mark_phase *ph, unsigned n) {
@@ -300,8 +309,9 @@ uint64_t gc_mark_heap(gc_heap *heap, uint64_t colour, unsigned n) {
     return run_phase(heap, &ph, n);
 }
 
-uint64_t gc_mark_drain(gc_heap *heap, gc_greypool *pool, uint64_t colour, unsigned n, const _Atomic int *abort) {
-    mark_phase ph = {.colour = colour, .pool = pool, .abort = abort};
+uint64_t gc_mark_drain(gc_heap *heap, gc_greypool *pool, uint64_t colour, unsigned n, const _Atomic int *abort,
+                       _Atomic uint64_t *progress) {
+    mark_phase ph = {.colour = colour, .pool = pool, .abort = abort, .progress = progress};
     return run_phase(heap, &ph, n);
 }
 

@@ -87,8 +87,10 @@ void gc_mark_roots_to_pool(gc_heap *heap, gc_greypool *pool, uint64_t colour);
 /* Drains the pool on n workers until no grey entry is left anywhere, or until *abort becomes non-zero
  * (remaining work goes back to the pool). With the world stopped, returning without abort means
  * marking is complete; with mutators running, their barriers may add work afterwards. Returns the
- * bytes marked. */
-uint64_t gc_mark_drain(gc_heap *heap, gc_greypool *pool, uint64_t colour, unsigned n, const _Atomic int *abort);
+ * bytes marked; if progress is set they are also added there as they are marked (every 256 objects
+ * per worker), for pacing that wants to know how far marking has got. */
+uint64_t gc_mark_drain(gc_heap *heap, gc_greypool *pool, uint64_t colour, unsigned n, const _Atomic int *abort,
+                       _Atomic uint64_t *progress);
 
 /* A bounded increment on one thread with its own marker: takes work from the pool until about
  * `budget` bytes are marked or the pool is empty, and returns what is left to the pool. Returns the
