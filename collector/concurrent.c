@@ -21,7 +21,10 @@
  *      with work stealing while mutators run and their barriers feed the pool;
  *   4. remark (pause): barrier buffers flushed, roots rescanned if the barrier needs it, the rest
  *      drained on the same workers, colour flipped, sweeping queued;
- *   5. sweeping is lazy, done by the mutators' allocation slow paths block by block, never in a pause.
+ *   5. concurrent sweep: the collector thread sweeps every block with the world running; the free
+ *      lists it builds wait in the ready lists, where the mutators' slow paths find them, and wholly
+ *      dead blocks go back to the heap. Mutators sweep a block themselves only when they get to it
+ *      first. Sweeping never happens in a pause.
  *
  * The collector thread and the pool workers run at nice BACKGROUND_NICE: concurrent marking should
  * take the cores the mutators leave idle, not time slices from a mutator (on a machine with fewer
@@ -111,6 +114,7 @@ static void run_cycle(gc_heap *heap, concurrent *con) {
         stop_and_run(heap, behind ? "degenerated" : "remark", gc_cmark_finish_body);
         adapt_trigger(heap, con, behind);
     }
+    gc_sweep_finish(heap);   /* 5. */
     gc_end_cycle(heap);
 }
 

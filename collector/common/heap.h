@@ -139,7 +139,8 @@ size_t gc_obj_footprint(gc_heap *heap, const struct gc_obj *o);
 /* sweep.c: lazy sweeping and free lists. */
 /* Rebuilds the sweep lists from the block table; frees unmarked large objects. World stopped. */
 void gc_sweep_prepare(gc_heap *heap);
-/* Claims and sweeps the next block of class c; returns its free cells (NULL if none left to claim). */
+/* Claims and sweeps blocks of class c until one has free cells, and returns them; NULL when none is
+ * left to claim or after a few blocks without (the next call goes on: see SWEEP_MAX). */
 gc_cell *gc_sweep_next(gc_heap *heap, unsigned cls, size_t *free_bytes);
 /* Sweeps every block not yet swept (before a cycle marks); blocks with free cells become ready.
  * Returns the blocks released. */

@@ -69,14 +69,20 @@ void gc_sweep_prepare(gc_heap *heap) {
     }
 }
 
-gc_cell *gc_sweep_next(gc_heap *heap, unsigned cls, size_t *free_bytes) {
-    for (;;) {
+/* A slow path sweeps at most SWEEP_MAX blocks before it gives up (and takes a ready or fresh block):
+ * after a cycle, long runs of blocks can be wholly live (msgbuf's window) or wholly dead (its replaced
+ * messages), and sweeping through a run of them in one allocation cost a mutator close to a
+ * millisecond. The cursor has moved on, so the next slow path goes on from there. Wholly dead blocks
+ * go back to the heap; the last one a budget reaches is kept for the caller. */
+#define SWEEP_MAX 8
+
+static gc_cell *sweep_claim(gc_heap *heap, unsigned cls, size_t *free_bytes, size_t budget) {
+    for (size_t swept = 0; swept < budget; swept++) {
         size_t at = atomic_fetch_add_explicit(&heap->sweep_next[cls], 1, memory_order_relaxed);
         if (at >= heap->sweep_end[cls]) return NULL;
         size_t i = heap->sweep_list[at], nfree, nlive;
         gc_cell *cells = sweep_block(heap, i, &nfree, &nlive);
-        if (nlive == 0) {
-            /* Wholly dead: give the block back so any class can use it. */
+        if (nlive == 0 && swept + 1 < budget) {
             gc_blocks_release(heap, i, 1);
             continue;
         }
@@ -84,6 +90,11 @@ gc_cell *gc_sweep_next(gc_heap *heap, unsigned cls, size_t *free_bytes) {
         *free_bytes = nfree * heap->block[i].cell_bytes;
         return cells;
     }
+    return NULL;
+}
+
+gc_cell *gc_sweep_next(gc_heap *heap, unsigned cls, size_t *free_bytes) {
+    return sweep_claim(heap, cls, free_bytes, SWEEP_MAX);
 }
 
 size_t gc_sweep_finish(gc_heap *heap) {
@@ -91,7 +102,7 @@ size_t gc_sweep_finish(gc_heap *heap) {
     for (unsigned c = 0; c < GC_NCLASSES; c++) {
         size_t bytes;
         gc_cell *cells;
-        while ((cells = gc_sweep_next(heap, c, &bytes))) {
+        while ((cells = sweep_claim(heap, c, &bytes, SIZE_MAX))) {
             size_t i = gc_block_index(heap, cells);
             heap->block_free[i] = cells;
             heap->block_free_bytes[i] = (uint32_t)bytes;
