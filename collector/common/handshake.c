@@ -20,8 +20,7 @@ static void set_state(gc_mut *mut, int state) {
 /* Both sides of a stop spin before they sleep (spin.h): the collector waiting for the last mutator
  * to park, a parked mutator waiting for the release; a wake-up from sleep would cost more than the
  * typical stop, and it counts twice. */
-#define HANDSHAKE_SPIN_NS 200000u   /* the collector waiting for mutators to park */
-#define RESUME_SPIN_NS 2000000u     /* a parked mutator waiting for the release (yielding after 20 us) */
+#define HANDSHAKE_SPIN_NS 200000u
 
 /* With heap->lock held: wait, as a stopped thread, until no cycle stops the world. */
 static void wait_for_resume(gc_heap *heap, gc_mut *mut, int stopped_state) {
@@ -31,7 +30,7 @@ static void wait_for_resume(gc_heap *heap, gc_mut *mut, int stopped_state) {
         pthread_mutex_unlock(&heap->lock);
         uint64_t t0 = gc_now_ns();
         for (unsigned i = 0; atomic_load_explicit(&heap->stop_requested, memory_order_acquire); i++)
-            if (!gc_spin_step(t0, i, RESUME_SPIN_NS)) break;
+            if (!gc_spin_step(t0, i, HANDSHAKE_SPIN_NS)) break;
         pthread_mutex_lock(&heap->lock);
         /* Checked under the lock, so a release that comes later wakes us. */
         if (atomic_load_explicit(&heap->stop_requested, memory_order_seq_cst))
