@@ -10,5 +10,6 @@ set yrange [0:1.02]
 set ytics 0.1
 set mxtics 10
 load gpdir.'/logtics.gp'
-set key bottom right Left reverse box opaque
+# Outside: with nine variants a key inside covers some variant's curve wherever it goes.
+set key outside right top vertical Left reverse samplen 2
 plot for [i = 1:nseries] datafile index (i - 1) using 1:(1) smooth cnormal with steps lt lts[i] lw 2 title titles[i]

@@ -25,7 +25,13 @@ set linetype 5 lc rgb '#9467bd' lw 2 pt 13 ps 0.9
 set linetype 6 lc rgb '#8c564b' lw 2 pt 3 ps 0.9
 set linetype 7 lc rgb '#e377c2' lw 2 pt 1 ps 0.9
 set linetype 8 lc rgb '#17becf' lw 2 pt 2 ps 0.9
-set linetype cycle 8
+# Nine variants and more (make bench runs nine): further distinct colours, so no two variants of one
+# plot share a colour (gnuplot would otherwise cycle back to linetype 1 after the last one set).
+set linetype 9 lc rgb '#bcbd22' lw 2 pt 4 ps 0.9
+set linetype 10 lc rgb '#7f7f7f' lw 2 pt 6 ps 0.9
+set linetype 11 lc rgb '#393b79' lw 2 pt 8 ps 0.9
+set linetype 12 lc rgb '#e7969c' lw 2 pt 10 ps 0.9
+set linetype cycle 12
 set grid lc rgb '#dddddd' lt 1 lw 1
 set border lc rgb '#444444'
 set pointintervalbox 0

@@ -10,7 +10,9 @@ set yrange [0:1.05]
 set ytics 0.1
 set mxtics 10
 load gpdir.'/logtics.gp'
-set key top left Left reverse box opaque
+# Outside: the curves that matter most (concurrent collectors at sub-millisecond windows) rise in
+# the upper left, where a key inside would hide them.
+set key outside right top vertical Left reverse samplen 2
 # many windows (mmu.csv): the min..max range as a band; the ten windows of runs.csv: error bars
 nwin = 0
 stats datafile index 0 using 1 nooutput
