@@ -31,18 +31,7 @@
 #define BARRIER_NAME "yuasa"
 #endif
 
-static int checks, failures;
-#define CHECK(cond, ...)                                           \
-    do {                                                           \
-        checks++;                                                  \
-        if (cond) {                                                \
-            printf("ok - " __VA_ARGS__);                           \
-        } else {                                                   \
-            failures++;                                            \
-            printf("FAIL - " __VA_ARGS__);                         \
-        }                                                          \
-        putchar('\n');                                             \
-    } while (0)
+#include "check.h"
 
 typedef struct world {
     gc_heap *heap;
@@ -73,7 +62,7 @@ static void setup(world *w) {
     /* The cycle starts, and the marker blackens A only. */
     gc_test_cycle_start(w->mut);
     size_t steps = gc_test_mark_steps(w->mut, 1);
-    CHECK(steps == 1, "the marker took one step");
+    CHECK(steps == 1, "the marker took one step", "it took %zu", steps);
 }
 
 static void teardown(world *w) {
@@ -84,12 +73,14 @@ static void teardown(world *w) {
 }
 
 static void expect(const char *schedule, size_t problems, const char *msg) {
-    if (EXPECT_LOSS)
-        CHECK(problems > 0 && strstr(msg, "not marked live"), "%s: BARRIER=none loses the object (verifier: %s)",
-              schedule, problems ? msg : "no problem found");
-    else
-        CHECK(problems == 0, "%s: BARRIER=" BARRIER_NAME " keeps the object%s%s", schedule, problems ? ": " : "",
-              problems ? msg : "");
+    char name[320];
+    if (EXPECT_LOSS) {
+        snprintf(name, sizeof name, "%s: BARRIER=none loses the object", schedule);
+        CHECK(problems > 0 && strstr(msg, "not marked live"), name, "the verifier found %s", problems ? msg : "nothing");
+    } else {
+        snprintf(name, sizeof name, "%s: BARRIER=" BARRIER_NAME " keeps the object", schedule);
+        CHECK(problems == 0, name, "the verifier found %s", msg);
+    }
 }
 
 /* 1. Store a white object into a black one, then delete its only other reference. */
@@ -104,7 +95,7 @@ static void store_into_black_then_delete(void) {
     char msg[256] = "";
     size_t problems = gc_test_cycle_finish(w.mut, msg, sizeof msg);
     expect("white object stored into a black one, other reference deleted", problems, msg);
-    if (!EXPECT_LOSS) CHECK(!memcmp(gc_raw(gc_read(w.A, 0)), "payload", 8), "the kept object's payload is intact");
+    if (!EXPECT_LOSS) CHECK(!memcmp(gc_raw(gc_read(w.A, 0)), "payload", 8), "the kept object's payload is intact", "it changed");
     teardown(&w);
 }
 
@@ -118,7 +109,7 @@ static void move_into_root_then_delete(void) {
     char msg[256] = "";
     size_t problems = gc_test_cycle_finish(w.mut, msg, sizeof msg);
     expect("white object held only by a root, heap reference deleted", problems, msg);
-    if (!EXPECT_LOSS) CHECK(!memcmp(gc_raw(*c), "payload", 8), "the kept object's payload is intact");
+    if (!EXPECT_LOSS) CHECK(!memcmp(gc_raw(*c), "payload", 8), "the kept object's payload is intact", "it changed");
     gc_scope_close(w.mut, s);
     teardown(&w);
 }
@@ -192,7 +183,7 @@ static void across_two_threads(void) {
     pthread_create(&p.thread, NULL, puppet_main, &p);
     gc_block_leave(w.mut);
     gc_test_cycle_start(w.mut);
-    CHECK(gc_test_mark_steps(w.mut, 1) == 1, "the marker took one step");
+    CHECK(gc_test_mark_steps(w.mut, 1) == 1, "the marker took one step", "it took none");
     gc_block_enter(w.mut);
     command(&p, 1);                    /* thread 2: C into its root */
     gc_block_leave(w.mut);
@@ -215,10 +206,10 @@ static void across_two_threads(void) {
 static void barrier_state(void) {
     world w;
     setup(&w);
-    CHECK(w.mut->barrier_on, "marking on: the barrier is on");
+    CHECK(w.mut->barrier_on, "marking on: the barrier is on", "it is off");
     char msg[256];
     gc_test_cycle_finish(w.mut, msg, sizeof msg);
-    CHECK(!w.mut->barrier_on, "marking off: the barrier is off");
+    CHECK(!w.mut->barrier_on, "marking off: the barrier is off", "it is on");
     teardown(&w);
 }
 
@@ -228,6 +219,6 @@ int main(void) {
     move_into_root_then_delete();
     across_two_threads();
     barrier_state();
-    printf("barrier_lost_object: %d checks, %d failed\n", checks, failures);
-    return failures != 0;
+    printf("barrier_lost_object: %u checks, %u failed\n", checks, failed);
+    return failed != 0;
 }

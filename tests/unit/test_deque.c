@@ -26,24 +26,7 @@
 
 #include "../../collector/common/deque.h"
 
-static unsigned checks, failed;
-
-static void check(int ok, const char *name, const char *fmt, ...) {
-    checks++;
-    if (ok) {
-        printf("ok - %s\n", name);
-        return;
-    }
-    failed++;
-    printf("FAIL - %s: ", name);
-    va_list ap;
-    va_start(ap, fmt);
-    vprintf(fmt, ap);
-    va_end(ap);
-    putchar('\n');
-}
-
-#define CHECK(cond, name, ...) check((cond) ? 1 : 0, (name), __VA_ARGS__)
+#include "check.h"
 
 /* Entries are non-zero words and a steal answers 1 (ABORT) on a lost race: values are 2, 4, 6, ... */
 static uintptr_t val(uint64_t i) { return (uintptr_t)(i + 1) << 1; }

@@ -26,24 +26,7 @@
 
 void gc_gen_scavenge(gc_mut *mut) __attribute__((weak));
 
-static unsigned checks, failed;
-
-static void check(int ok, const char *name, const char *fmt, ...) {
-    checks++;
-    if (ok) {
-        printf("ok - %s\n", name);
-        return;
-    }
-    failed++;
-    printf("FAIL - %s: ", name);
-    va_list ap;
-    va_start(ap, fmt);
-    vprintf(fmt, ap);
-    va_end(ap);
-    putchar('\n');
-}
-
-#define CHECK(cond, name, ...) check((cond) ? 1 : 0, (name), __VA_ARGS__)
+#include "check.h"
 #define MiB ((size_t)1 << 20)
 
 static void fatal_fails_test(void *ctx, const char *msg) {

@@ -16,22 +16,7 @@
 
 #include "../../harness/merge.h"
 
-static unsigned checks, failed;
-
-static void check(int ok, const char *name, const char *fmt, ...) {
-    checks++;
-    if (ok) {
-        printf("ok - %s\n", name);
-        return;
-    }
-    failed++;
-    printf("FAIL - %s: ", name);
-    va_list ap;
-    va_start(ap, fmt);
-    vprintf(fmt, ap);
-    va_end(ap);
-    putchar('\n');
-}
+#include "check.h"
 
 static char fix[PATH_MAX + 64];
 

@@ -16,22 +16,7 @@
 
 #include "../../harness/topology.h"
 
-static unsigned checks, failed;
-
-static void check(int ok, const char *name, const char *fmt, ...) {
-    checks++;
-    if (ok) {
-        printf("ok - %s\n", name);
-        return;
-    }
-    failed++;
-    printf("FAIL - %s: ", name);
-    va_list ap;
-    va_start(ap, fmt);
-    vprintf(fmt, ap);
-    va_end(ap);
-    putchar('\n');
-}
+#include "check.h"
 
 /* The policy's order as OS CPU numbers, space separated. */
 static void order_text(const gc_topology *t, gc_pin_policy p, char *buf, size_t len) {

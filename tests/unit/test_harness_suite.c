@@ -15,22 +15,7 @@
 
 #include "../../harness/suite.h"
 
-static unsigned checks, failed;
-
-static void check(int ok, const char *name, const char *fmt, ...) {
-    checks++;
-    if (ok) {
-        printf("ok - %s\n", name);
-        return;
-    }
-    failed++;
-    printf("FAIL - %s: ", name);
-    va_list ap;
-    va_start(ap, fmt);
-    vprintf(fmt, ap);
-    va_end(ap);
-    putchar('\n');
-}
+#include "check.h"
 
 static char root[PATH_MAX + 16];
 
