@@ -6,7 +6,8 @@
  * - During a cycle: mutators allocate black and their barrier is on; the barrier's invariant is stated
  *   in cmark.h and kept in cmark.c's gc_barrier_slow.
  * - Only the collector thread runs cycles, and it holds the collector role from the sweep before the
- *   initial mark to the end of the remark, so nothing else stops the world in between.
+ *   initial mark to the end of the concurrent sweep after the remark, so nothing else stops the world
+ *   or starts a cycle in between.
  * - Falling behind: a mutator that finds the heap at its goal (live x heap_factor) while marking
  *   runs, or that cannot allocate at all, asks for the cycle to finish stop-the-world and waits,
  *   blocked, for it; that pause is recorded as "degenerated". Nobody waits silently or runs out.
