@@ -195,26 +195,9 @@ static uintptr_t take_from_pool(gc_greypool *pool, gc_marker *m) {
 }
 
 static uintptr_t steal(mark_phase *ph, gc_marker *self, unsigned id) {
-    unsigned n = ph->n;
-    if (n > 1) {
-        /* xorshift: a random first victim spreads thieves over the deques. */
-        self->rng ^= self->rng << 13;
-        self->rng ^= self->rng >> 7;
-        self->rng ^= self->rng << 17;
-        unsigned start = (unsigned)(self->rng % n);
-        for (unsigned k = 0; k < n; k++) {
-            unsigned v = (start + k) % n;
-            if (v == id) continue;
-            uintptr_t e;
-            do e = gc_deque_steal(&ph->heap->markers[v].ws.dq); while (e == GC_DEQUE_ABORT);
-            if (e != GC_DEQUE_EMPTY) {
-                self->stats.steals++;
-                return e;
-            }
-            self->stats.steal_fails++;
-        }
-    }
-    return take_from_pool(ph->pool, self);
+    uintptr_t e = gc_ws_steal(&ph->heap->markers[0].ws, sizeof(gc_marker), ph->n, id, &self->rng,
+                              &self->stats.steals, &self->stats.steal_fails);
+    return e != GC_DEQUE_EMPTY ? e : take_from_pool(ph->pool, self);
 }
 
 static bool any_work(mark_phase *ph) {

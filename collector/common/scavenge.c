@@ -555,24 +555,8 @@ static void scan_cards(sc_phase *ph, gc_scavenger *w) {
 /* ---- phase B: copying with work stealing ---- */
 
 static uintptr_t steal(sc_phase *ph, gc_scavenger *self, unsigned id) {
-    unsigned n = ph->n;
-    if (n < 2) return GC_DEQUE_EMPTY;
-    self->rng ^= self->rng << 13;
-    self->rng ^= self->rng >> 7;
-    self->rng ^= self->rng << 17;
-    unsigned start = (unsigned)(self->rng % n);
-    for (unsigned k = 0; k < n; k++) {
-        unsigned v = (start + k) % n;
-        if (v == id) continue;
-        uintptr_t e;
-        do e = gc_deque_steal(&ph->y->sc[v].ws.dq); while (e == GC_DEQUE_ABORT);
-        if (e != GC_DEQUE_EMPTY) {
-            self->steals++;
-            return e;
-        }
-        self->steal_fails++;
-    }
-    return GC_DEQUE_EMPTY;
+    return gc_ws_steal(&ph->y->sc[0].ws, sizeof(gc_scavenger), ph->n, id, &self->rng, &self->steals,
+                       &self->steal_fails);
 }
 
 /* A batch of phase A's ranges onto the private stack: one fetch-and-add per batch. Nothing is added

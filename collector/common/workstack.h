@@ -61,4 +61,30 @@ static inline void gc_ws_share(gc_workstack *ws) {
     ws->n -= k;
 }
 
+/* Steals one entry from the other workers' deques: n work stacks, the first at `first`, each `stride`
+ * bytes after the last (a field of an array of per-worker structs), the thief's own (self) skipped.
+ * A random first victim (xorshift on the thief's *rng) spreads thieves over the deques. Counts the
+ * deques that gave something and the ones that did not. */
+static inline uintptr_t gc_ws_steal(gc_workstack *first, size_t stride, unsigned n, unsigned self, uint64_t *rng,
+                                    uint64_t *steals, uint64_t *fails) {
+    if (n < 2) return GC_DEQUE_EMPTY;
+    *rng ^= *rng << 13;
+    *rng ^= *rng >> 7;
+    *rng ^= *rng << 17;
+    unsigned start = (unsigned)(*rng % n);
+    for (unsigned k = 0; k < n; k++) {
+        unsigned v = (start + k) % n;
+        if (v == self) continue;
+        gc_deque *dq = &((gc_workstack *)((char *)first + (size_t)v * stride))->dq;
+        uintptr_t e;
+        do e = gc_deque_steal(dq); while (e == GC_DEQUE_ABORT);
+        if (e != GC_DEQUE_EMPTY) {
+            (*steals)++;
+            return e;
+        }
+        (*fails)++;
+    }
+    return GC_DEQUE_EMPTY;
+}
+
 #endif

@@ -34,26 +34,14 @@
 #include "../../collector/common/heap.h"
 
 #include "check.h"
-#define CHECK_U64(name, got, want)                                                          \
-    do {                                                                                    \
-        uint64_t g_ = (got), w_ = (want);                                                   \
-        check(g_ == w_, (name), "got %" PRIu64 ", want %" PRIu64, g_, w_);                  \
-    } while (0)
 
 #define MiB ((size_t)1 << 20)
 #define KiB ((size_t)1 << 10)
 
-/* A heap that fails must fail the test, not just exit 3: report and stop. */
-static void fatal_fails_test(void *ctx, const char *msg) {
-    printf("FAIL - %s: fatal heap error: %s\n", (const char *)ctx, msg);
-    printf("test_alloc: %u checks, %u failed\n", checks + 1, failed + 1);
-    fflush(stdout);
-    exit(1);
-}
 
 static gc_heap *make_heap(gc_options o, const char *what) {
     char err[256] = "";
-    o.on_fatal = fatal_fails_test;
+    o.on_fatal = check_fatal;
     o.ctx = (void *)what;
     gc_heap *h = gc_heap_create(&o, err, sizeof err);
     if (!h) {

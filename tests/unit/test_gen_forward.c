@@ -35,12 +35,6 @@ void gc_gen_scavenge(gc_mut *mut) __attribute__((weak));
 
 #include "check.h"
 
-static void fatal_fails_test(void *ctx, const char *msg) {
-    printf("FAIL - %s: fatal heap error: %s\n", (const char *)ctx, msg);
-    printf("test_gen_forward: %u checks, %u failed\n", checks + 1, failed + 1);
-    fflush(stdout);
-    exit(1);
-}
 
 enum { N = 20000, K = 4, HUBS = 64, HUB_SLOTS = 16000, REPS = 6 };
 
@@ -130,7 +124,7 @@ static void run(unsigned workers, size_t padding) {
     pad = padding;
     snprintf(what, sizeof what, "%u workers, %zu-byte nodes", workers, node_size());
     gc_options o = {.max_heap = (size_t)512 << 20, .gc_threads = workers, .verify = true, .nursery = (size_t)96 << 20,
-                    .promote_age = 15, .on_fatal = fatal_fails_test, .ctx = what};
+                    .promote_age = 15, .on_fatal = check_fatal, .ctx = what};
     gc_heap *heap = gc_heap_create(&o, err, sizeof err);
     if (!heap) {
         check(0, what, "gc_heap_create: %s", err);

@@ -29,16 +29,10 @@ void gc_gen_scavenge(gc_mut *mut) __attribute__((weak));
 #include "check.h"
 #define MiB ((size_t)1 << 20)
 
-static void fatal_fails_test(void *ctx, const char *msg) {
-    printf("FAIL - %s: fatal heap error: %s\n", (const char *)ctx, msg);
-    printf("test_gen_promote: %u checks, %u failed\n", checks + 1, failed + 1);
-    fflush(stdout);
-    exit(1);
-}
 
 static gc_heap *make_heap(gc_options o, const char *what) {
     char err[256] = "";
-    o.on_fatal = fatal_fails_test;
+    o.on_fatal = check_fatal;
     o.ctx = (void *)what;
     if (!o.max_heap) o.max_heap = 128 * MiB;
     o.verify = true;

@@ -32,17 +32,11 @@ void gc_gen_scavenge(gc_mut *mut) __attribute__((weak));
 
 #include "check.h"
 
-static void fatal_fails_test(void *ctx, const char *msg) {
-    printf("FAIL - %s: fatal heap error: %s\n", (const char *)ctx, msg);
-    printf("test_gen_remember: %u checks, %u failed\n", checks + 1, failed + 1);
-    fflush(stdout);
-    exit(1);
-}
 
 static gc_heap *make_heap(const char *what, unsigned promote_age, size_t nursery) {
     char err[256] = "";
     gc_options o = {.max_heap = (size_t)128 << 20, .gc_threads = 2, .verify = true, .nursery = nursery,
-                    .promote_age = promote_age, .on_fatal = fatal_fails_test, .ctx = (void *)what};
+                    .promote_age = promote_age, .on_fatal = check_fatal, .ctx = (void *)what};
     gc_heap *h = gc_heap_create(&o, err, sizeof err);
     if (!h) {
         printf("FAIL - %s: gc_heap_create: %s\n", what, err);

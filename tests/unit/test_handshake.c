@@ -77,13 +77,6 @@ static void watchdog(int sig) {
     _exit(1);
 }
 
-static void fatal_fails_test(void *ctx, const char *msg) {
-    (void)ctx;
-    printf("FAIL - heap: fatal heap error: %s\n", msg);
-    printf("test_handshake: %u checks, %u failed\n", checks + 1, failed + 1);
-    fflush(stdout);
-    _exit(1);
-}
 
 static uint64_t mix(uint64_t z) {
     z += 0x9e3779b97f4a7c15ull;
@@ -349,7 +342,7 @@ int main(void) {
     alarm(60);
     char err[256];
     gc_options o = {.max_heap = 64 * MiB, .initial_heap = 2 * MiB, .gc_threads = 2, .verify = true,
-                    .on_fatal = fatal_fails_test};
+                    .on_fatal = check_fatal};
     heap = gc_heap_create(&o, err, sizeof err);
     if (!heap) {
         printf("FAIL - gc_heap_create: %s\ntest_handshake: 1 checks, 1 failed\n", err);

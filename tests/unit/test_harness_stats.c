@@ -16,11 +16,6 @@
 
 #include "check.h"
 
-#define CHECK_U64(name, got, want)                                                          \
-    do {                                                                                    \
-        uint64_t g_ = (got), w_ = (want);                                                   \
-        check(g_ == w_, (name), "got %" PRIu64 ", want %" PRIu64, g_, w_);                  \
-    } while (0)
 #define CHECK_DBL(name, got, want)                                                          \
     do {                                                                                    \
         double g_ = (got), w_ = (want);                                                     \

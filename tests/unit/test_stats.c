@@ -15,11 +15,6 @@
 #include "../../harness/stats.h"
 
 #include "check.h"
-#define CHECK_U64(name, got, want)                                                          \
-    do {                                                                                    \
-        uint64_t g_ = (got), w_ = (want);                                                   \
-        check(g_ == w_, (name), "got %" PRIu64 ", want %" PRIu64, g_, w_);                  \
-    } while (0)
 /* Utilizations are ratios of integers computed the same way on both sides, so 1e-12 only absorbs
  * the decimal spelling of the expected value (1/3 and the like). */
 #define CHECK_DBL(name, got, want)                                                          \
