@@ -21,7 +21,8 @@ typedef struct gc_workers {
     pthread_cond_t cv_job, cv_done;
     _Atomic uint64_t generation;    /* bumped per phase, under lock; spinning workers read it without */
     uint64_t warm;                  /* bumped by gc_workers_prewake, under lock */
-    unsigned phase_n, pending;
+    unsigned phase_n;
+    _Atomic unsigned pending;       /* pool workers still in the phase: set under lock, counted down without */
     gc_job_fn fn;
     void *arg;
     bool shutdown;
