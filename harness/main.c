@@ -199,7 +199,12 @@ static uint64_t peak_rss(void) {
 static gc_pinner *g_pinner;
 
 static void on_thread_start(void *ctx, gc_thread_kind kind, unsigned index) {
-    (void)ctx;
+    const run_config *cfg = ctx;
+    /* Mutator positions go round the run's --threads: gcbench and binarytrees attach their main
+     * thread first and then their N workers, and the main thread waits, blocked, while they run.
+     * Counting it would put the last worker on GC worker 1's PU (with --threads 1, the collecting
+     * mutator and the second scavenger on one core), so it shares worker N-1's position instead. */
+    if (kind == GC_THREAD_MUTATOR) index %= cfg->threads;
     gc_pinner_thread_start(g_pinner, kind, index);
 }
 

@@ -181,6 +181,11 @@ for v in $VARIANTS; do
     grep_check "$v pinned: bindings in machine.txt" 'pin=compact.*mutator 0 -> PU' $H/pin-$v/machine.txt
 done
 case " $VARIANTS " in *" bdw "*) grep_check "bdw pinned: its marker bound as gc 1" 'gc 1 -> PU' $H/pin-bdw/machine.txt ;; esac
+# gcbench attaches its main thread, then its one worker: with --threads 1 both take mutator position 0,
+# so GC worker 1 keeps a PU of its own.
+check "gcbench pinned compact, main thread and one worker" 0 $g run gcbench --pin compact --threads 1 --gc-threads 2 --quiet --out $H/pin-coord $(small gcbench)
+grep_check "pinned gcbench: mutator 0 and gc 1 bound" 'mutator 0 -> PU.*gc 1 -> PU' $H/pin-coord/machine.txt
+check "pinned gcbench: no mutator position 1 with --threads 1" 1 grep -q 'mutator 1 ->' $H/pin-coord/machine.txt
 # Metered latency: simple and metered histograms, metered columns in runs.csv.
 check "msgbuf --rate (metered)" 0 $g run msgbuf --rate 50000 --window 1000 --pushes 5000 --msg-size 256 --quiet --out $H/metered
 csv_check "metered: 5000 metered pushes recorded" $H/metered 'n == 1 && ok == 1 && met == 5000'
