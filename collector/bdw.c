@@ -58,6 +58,7 @@
 
 struct gc_heap {
     size_t max_heap;
+    size_t initial_heap;            /* libgc's heap once gc_heap_create has expanded it */
     size_t root_capacity;
     double heap_factor;
     unsigned long divisor;      /* GC_free_space_divisor derived from heap_factor */
@@ -394,6 +395,11 @@ gc_heap *gc_heap_create(const gc_options *opts, char *err, size_t errlen) {
         GC_get_heap_usage_safe(&cur, NULL, NULL, NULL, NULL);
         if (o.initial_heap > cur) (void)GC_expand_hp(o.initial_heap - cur);
     }
+    {
+        GC_word cur = 0;
+        GC_get_heap_usage_safe(&cur, NULL, NULL, NULL, NULL);
+        h->initial_heap = cur;
+    }
 
     {
         GC_word heap = 0, total = 0;
@@ -712,6 +718,7 @@ void gc_get_stats(gc_heap *h, gc_heap_stats *out) {
     out->allocated_objects = atomic_load_explicit(&h->objects, memory_order_relaxed);
     out->max_heap_bytes = h->max_heap;
     out->gc_threads = h->markers;
+    out->initial_heap_bytes = h->initial_heap;
 }
 
 static void *read_log(void *arg) {

@@ -73,6 +73,9 @@ typedef struct gc_heap_stats {
     uint64_t live_bytes;        /* live bytes after the last cycle */
     uint64_t max_heap_bytes;    /* the limit the heap never exceeds */
     unsigned gc_threads;
+    uint64_t initial_heap_bytes; /* the heap before the first cycle, as the collector took it */
+    uint64_t nursery_bytes;     /* generational: the young generation (eden and both survivor spaces); else 0 */
+    unsigned promote_age;       /* generational: scavenges survived before promotion; else 0 */
 } gc_heap_stats;
 
 /* Called when the heap cannot go on (heap exhausted, shadow stack overflow). It must not return;

@@ -8,6 +8,7 @@
 #include "mark.h"
 #include "cmark.h"
 #include "clock.h"
+#include "scavenge.h"
 
 #define DEFAULT_MAX_HEAP ((size_t)1 << 30)
 #define DEFAULT_INITIAL_HEAP ((size_t)4 << 20)
@@ -208,6 +209,11 @@ void gc_get_stats(gc_heap *heap, gc_heap_stats *out) {
     out->live_bytes = heap->live_after_gc;
     out->max_heap_bytes = heap->max_blocks * GC_BLOCK_SIZE;
     out->gc_threads = heap->workers.n;
+    out->initial_heap_bytes = heap->opts.initial_heap;
+    if (heap->young) {
+        out->nursery_bytes = gc_young_region_bytes(heap->young);
+        out->promote_age = heap->young->promote_age;
+    }
     gc_end_cycle(heap);
 }
 
