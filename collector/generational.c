@@ -85,7 +85,7 @@ gc_obj *gc_alloc_slow(gc_mut *mut, gc_type type, uint32_t nptrs, size_t nbytes);
 typedef struct gen_state {
     gc_young young;
     size_t tlab_bytes;
-    char *prewake_at;                   /* the TLAB carved across this eden address wakes the GC workers */
+    char *prewake_at;                   /* TLABs carved past this eden address wake the GC workers (or NULL) */
     _Atomic uint64_t stress_count;
 } gen_state;
 
@@ -133,12 +133,13 @@ int gc_collector_init(gc_heap *heap, char *err, size_t errlen) {
     }
     size_t eden = (size_t)(g->young.eden_hi - g->young.eden_lo);
     g->tlab_bytes = TLAB_BYTES < eden / 8 ? TLAB_BYTES : (eden / 8) & ~(size_t)(GC_GRANULE - 1);
-    /* Waking a sleeping pool worker costs 0.1-0.5 ms on the project's VMs, as long as a whole
+    /* Waking a sleeping pool worker costs 0.1-1.5 ms on the project's VMs, as long as a whole
      * scavenge of a few MiB of survivors: the stop's own prewake comes too late when a lone mutator
-     * stops at once, and the second worker would miss most of the pause. The mutator that carves
-     * eden's last sixteenth wakes them instead (one carve spans that address: the carves are
-     * disjoint), so they spin, yielding, until the pause. Oversubscribed pools are left asleep until
-     * the stop: a dozen spinning workers would crowd out the mutators filling eden. */
+     * stops at once, and the second worker would miss most of the pause. Every TLAB carved from
+     * eden's last sixteenth wakes them instead (or keeps them spinning: a prewoken worker spins,
+     * yielding, for 2 ms, and a mutator may stop allocating for longer, gcbench checking a tree).
+     * Oversubscribed pools are left asleep until the stop: a dozen spinning workers would crowd out
+     * the mutators filling eden. */
     unsigned cpus = g->young.cpus;
     if (heap->workers.n > 1 && heap->workers.n <= cpus) g->prewake_at = g->young.eden_hi - eden / 16;
     atomic_init(&g->stress_count, 0);
@@ -212,11 +213,11 @@ gc_obj *gc_gen_alloc_slow(gc_mut *mut, gc_type type, uint32_t nptrs, size_t nbyt
         if (stress || (size_t)(mut->tlab_end - mut->tlab_top) > g->tlab_bytes / 16) {
             /* Keep a TLAB that still has room for smaller objects; place this one beside it. */
             if (gc_young_carve(y, size, size, &lo, &hi)) {
-                if (lo < g->prewake_at && hi >= g->prewake_at) gc_workers_prewake(&heap->workers);
+                if (hi >= g->prewake_at && g->prewake_at) gc_workers_prewake(&heap->workers);
                 return place(mut, lo, size, type, nptrs, nbytes);
             }
         } else if (gc_young_carve(y, size, g->tlab_bytes, &lo, &hi)) {
-            if (lo < g->prewake_at && hi >= g->prewake_at) gc_workers_prewake(&heap->workers);
+            if (hi >= g->prewake_at && g->prewake_at) gc_workers_prewake(&heap->workers);
             size_t bytes = (size_t)(hi - lo);
             memset(lo, 0, size);
             mut->allocated_bytes += bytes;
