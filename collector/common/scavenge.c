@@ -315,8 +315,9 @@ static gc_obj *alloc_old(sc_phase *ph, gc_scavenger *w, size_t size) {
 
 /* The body (everything after the header) of an object of size bytes, a multiple of 16. Small objects,
  * the common case, get a memcpy of constant size, which the compiler turns into a few moves (a call
- * would cost more than the copy) while keeping memcpy's meaning for the slots and raw bytes. The
- * source is read, never written, by every worker that copies it (see the forwarding protocol). */
+ * would cost more than the copy) while keeping memcpy's meaning for the slots and raw bytes. Only
+ * the worker that installed the copy's address reads the source's body, which nobody writes (see the
+ * forwarding protocol). */
 static inline void copy_body(gc_obj *dst, const gc_obj *src, size_t size) {
     char *d = (char *)dst + sizeof(uint64_t);
     const char *s = (const char *)src + sizeof(uint64_t);
@@ -332,51 +333,32 @@ static inline void copy_body(gc_obj *dst, const gc_obj *src, size_t size) {
 /* ---- the forwarding protocol ----
  *
  * An object is copied exactly once however many workers race for it. Its header is the one word of
- * it that racing workers write, and it changes at most twice per scavenge, never back:
- *     small object:  h --CAS--> copy | FORWARDED
- *     large object:  h --CAS--> BUSY --release store--> copy | FORWARDED
- * (h the original header, BUSY the forwarded bit with address 0; nothing ever writes h back.)
- * - A small object (under CLAIM_MIN bytes) is copied speculatively into memory only the worker owns
- *   (its PLAB, or a cell of its own free list), then installed with one CAS from h. Exactly one CAS
- *   succeeds, so exactly one copy becomes the object and only its winner pushes it for scanning; a
- *   loser undoes its private allocation and takes the winner's address from the failed CAS.
- * - A large object is claimed first, with one CAS from h to BUSY; only the winner allocates, copies
- *   and stores the address; others wait while they see BUSY. A locked CAS waits for the worker's
- *   pending stores to drain: right after a 1 KiB copy that is the copy's cache misses, and claiming
- *   first made 2-worker scavenges of 1 KiB objects 6% faster; for small objects the copy is a line or
- *   two and speculation avoids the waits (claiming everything first was no faster there).
- *   No deadlock: a worker holding a claim never waits for anything before publishing it.
- * Either way the address is published with release (the CAS, or the store) after the copy's header
- * and body are written, so any worker that acquires o's header and follows the address sees the
- * copy. The original is never written but for its header: copying it is a race of readers only.
- * One worker alone has no race: no CAS, the address is stored directly. */
-#define BUSY GC_HDR_FORWARDED
-#define CLAIM_MIN 256
-
-/* Waits for the worker copying o to publish its address. */
-static gc_obj *wait_forwarded(gc_scavenger *w, gc_obj *o) {
-    uint64_t h;
-    w->lost_races++;
-    for (unsigned spins = 0; (h = atomic_load_explicit(&o->header, memory_order_acquire)) == BUSY; spins++)
-        if (spins > 16) sched_yield();   /* its owner may be descheduled (more workers than cores) */
-    return FWD_ADDR(h);
-}
+ * it that racing workers write, and it changes once per scavenge, never back:
+ *     h --CAS--> copy | FORWARDED
+ * (h the original header). A worker that finds h unforwarded reserves room for the copy in memory it
+ * alone owns (its PLAB, or a cell of its own free list) and installs the copy's address with one CAS
+ * from h, before copying. Exactly one CAS succeeds: its winner copies the object (from h, which it
+ * holds, and the body, which nobody writes) and pushes the copy for scanning; a loser gives its
+ * reservation back and takes the winner's address from the failed CAS.
+ * The address is installed before the copy is written, and that is safe because during a scavenge no
+ * worker reads a copy it did not make except through a deque: a loser, or a worker that finds the
+ * header forwarded, only stores the address into a slot (and compares it with the young region's
+ * bounds). The winner reads its copy in program order; a thief reads it after stealing it, and the
+ * deque's release and acquire order the copy before; the mutators read it after the phase's join.
+ * So the CAS can be relaxed, and it comes before the copy's stores: a locked instruction waits for
+ * the worker's pending stores, which no longer include this object's copy (copy-then-install made
+ * scavenging 32-byte tree nodes with the CAS about 15% slower than without; see the issue notes).
+ * A loser's copy is never written, so losing costs only the reservation: the PLAB top moves back
+ * when the reservation is its last piece, an old cell returns to the free list, and a piece of
+ * to-space cut for a big object alone is left unused (a lost race on one is rare).
+ * One worker alone has no race: a plain store installs the address. */
 
 /* Returns where o lives after this scavenge, copying it if nobody has. */
 static gc_obj *evacuate(sc_phase *ph, gc_scavenger *w, gc_obj *o) {
-    uint64_t h = atomic_load_explicit(&o->header, memory_order_acquire);
-    if (h & GC_HDR_FORWARDED) return h == BUSY ? wait_forwarded(w, o) : FWD_ADDR(h);
+    uint64_t h = atomic_load_explicit(&o->header, memory_order_relaxed);
+    if (h & GC_HDR_FORWARDED) return FWD_ADDR(h);
     size_t size = (gc_object_bytes((uint32_t)gc_hdr_nptrs(h), gc_hdr_nbytes(h)) + GC_GRANULE - 1) &
                   ~(size_t)(GC_GRANULE - 1);
-    bool claimed = false;
-    if (ph->n > 1 && size >= CLAIM_MIN) {
-        /* A large object: claimed first (the protocol above). */
-        if (!atomic_compare_exchange_strong_explicit(&o->header, &h, BUSY, memory_order_acquire, memory_order_acquire)) {
-            if (h != BUSY) return FWD_ADDR(h);
-            return wait_forwarded(w, o);
-        }
-        claimed = true;
-    }
     unsigned age = (unsigned)((h & GC_HDR_AGE_MASK) >> GC_HDR_AGE_SHIFT) + 1;
     bool promote = age >= ph->promote_age;
     gc_obj *dst = promote ? NULL : alloc_survivor(ph, w, size);
@@ -385,27 +367,16 @@ static gc_obj *evacuate(sc_phase *ph, gc_scavenger *w, gc_obj *o) {
         promote = dst != NULL;
         if (!dst && !(dst = alloc_survivor(ph, w, size))) exhausted(ph, size);   /* old full: stay young */
     }
-    if (age > GC_AGE_MAX) age = GC_AGE_MAX;
-    copy_body(dst, o, size);
-    uint64_t nh = (h & ~(GC_HDR_MARK | GC_HDR_FORWARDED | GC_HDR_AGE_MASK)) | ph->colour |
-                  (promote ? 0 : (uint64_t)age << GC_HDR_AGE_SHIFT);
-    atomic_store_explicit(&dst->header, nh, memory_order_relaxed);
+    uint64_t fwd = (uint64_t)(uintptr_t)dst | GC_HDR_FORWARDED;
     if (__builtin_expect(ph->n == 1, 0)) {
-        /* One worker: nobody to race with; a plain forwarding store does. */
-        atomic_store_explicit(&o->header, (uint64_t)(uintptr_t)dst | GC_HDR_FORWARDED, memory_order_relaxed);
-    } else if (claimed) {
-        if (__builtin_expect(ph->widen != 0, 0) && w->objects % ph->widen == 0) sched_yield();
-        atomic_store_explicit(&o->header, (uint64_t)(uintptr_t)dst | GC_HDR_FORWARDED, memory_order_release);
+        atomic_store_explicit(&o->header, fwd, memory_order_relaxed);
     } else {
         if (__builtin_expect(ph->widen != 0, 0) && w->objects % ph->widen == 0) sched_yield();
-        /* A small object: installed with one CAS (the protocol above). */
-        if (!atomic_compare_exchange_strong_explicit(&o->header, &h, (uint64_t)(uintptr_t)dst | GC_HDR_FORWARDED,
-                                                     memory_order_acq_rel, memory_order_acquire)) {
+        if (!atomic_compare_exchange_strong_explicit(&o->header, &h, fwd, memory_order_relaxed,
+                                                     memory_order_relaxed)) {
             w->lost_races++;
-            if (h == BUSY) h = (uint64_t)(uintptr_t)wait_forwarded(w, o) | GC_HDR_FORWARDED;
             if (promote) {
                 gc_cell *c = (gc_cell *)dst;
-                atomic_store_explicit(&dst->header, 0, memory_order_relaxed);
                 unsigned cls = gc_class_of_granules[size >> GC_GRANULE_SHIFT];
                 c->next = w->fl[cls];
                 w->fl[cls] = c;
@@ -415,6 +386,11 @@ static gc_obj *evacuate(sc_phase *ph, gc_scavenger *w, gc_obj *o) {
             return FWD_ADDR(h);
         }
     }
+    if (age > GC_AGE_MAX) age = GC_AGE_MAX;
+    copy_body(dst, o, size);
+    uint64_t nh = (h & ~(GC_HDR_MARK | GC_HDR_FORWARDED | GC_HDR_AGE_MASK)) | ph->colour |
+                  (promote ? 0 : (uint64_t)age << GC_HDR_AGE_SHIFT);
+    atomic_store_explicit(&dst->header, nh, memory_order_relaxed);
     w->objects++;
     if (promote) w->promoted_bytes += size;
     else w->copied_bytes += size;

@@ -51,8 +51,8 @@ typedef struct gc_young {
     char *from_top;                     /* ... which end here */
     _Atomic uintptr_t to_top;           /* during a scavenge: next free byte of to-space */
     unsigned promote_age;               /* an object surviving its promote_age-th scavenge goes old */
-    unsigned test_widen;                /* tests: every n-th copy yields between copying and installing
-                                         * its forwarding pointer, so racing workers meet even on one core */
+    unsigned test_widen;                /* tests: every n-th copy yields between reserving room and
+                                         * installing its address, so racing workers meet even on one core */
 
     _Atomic uint8_t *cards;             /* a byte per card of the reservation: 1 dirty, 0 clean */
     size_t ncards;

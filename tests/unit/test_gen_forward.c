@@ -55,8 +55,8 @@ static uint64_t mix(uint64_t x) {
 static uint64_t edge(uint64_t i, unsigned j) { return mix(i * K + j) % i; }
 static uint64_t hub_of(uint64_t i) { return i % HUBS; }
 
-/* Raw bytes after node_raw: 0 (64-byte nodes) or PAD_BIG (objects the scavenger claims before it
- * copies them, the other path of the forwarding protocol). */
+/* Raw bytes after node_raw: 0 (64-byte nodes) or PAD_BIG (nodes over 256 bytes: copy_body's general
+ * memcpy and larger size classes when promoted). */
 enum { PAD_BIG = 256 };
 static size_t pad;
 
@@ -185,8 +185,8 @@ static void run(unsigned workers, size_t padding) {
     snprintf(name, sizeof name, "%s: each scavenge copied exactly %d objects, %zu bytes", what, N, N * node_size());
     CHECK(counts_ok == REPS, name, "%s", first);
     /* A race needs two workers on the cores at once. On a busy machine they may never overlap, so
-     * three more scavenges run with the race window widened (every 4th copy yields between copying
-     * and installing it), and more until a race has shown; each is checked the same way. */
+     * three more scavenges run with the race window widened (every 4th copy yields between reserving
+     * room and installing the address), and more until a race has shown; each is checked the same way. */
     int extra = 0;
     heap->young->test_widen = 4;
     for (; workers > 1 && (extra < 3 || total_races(heap) == races0) && extra < 200; extra++) {
