@@ -394,7 +394,7 @@ static gc_obj *evacuate(sc_phase *ph, gc_scavenger *w, gc_obj *o) {
     w->objects++;
     if (promote) w->promoted_bytes += size;
     else w->copied_bytes += size;
-    gc_ws_push(&w->ws, (uintptr_t)dst);
+    if (gc_hdr_nptrs(h)) gc_ws_push(&w->ws, (uintptr_t)dst);   /* a copy without pointers has nothing to scan */
     return dst;
 }
 
