@@ -186,6 +186,16 @@ case " $VARIANTS " in *" bdw "*) grep_check "bdw pinned: its marker bound as gc 
 check "gcbench pinned compact, main thread and one worker" 0 $g run gcbench --pin compact --threads 1 --gc-threads 2 --quiet --out $H/pin-coord $(small gcbench)
 grep_check "pinned gcbench: mutator 0 and gc 1 bound" 'mutator 0 -> PU.*gc 1 -> PU' $H/pin-coord/machine.txt
 check "pinned gcbench: no mutator position 1 with --threads 1" 1 grep -q 'mutator 1 ->' $H/pin-coord/machine.txt
+# scaling.sh: scavenge pauses by GC threads, with the speedup against one.
+case " $VARIANTS " in *" generational "*)
+    for n in 1 2; do
+        check "scaling.sh input: generational msgbuf, $n GC threads" 0 build/generational/gclab run msgbuf --gc-threads $n --nursery 1M --quiet --out $H/scaling $(small msgbuf)
+    done
+    check "scaling.sh prints the scavenge table" 0 sh -c "harness/scaling.sh $H/scaling >$H/scaling.txt"
+    grep_check "scaling.sh: 2 GC threads against 1" '^ *2 .*p50 [0-9.]*x total [0-9.]*x (against g=1)$' $H/scaling.txt
+    check_msg "scaling.sh: a kind without pauses" 1 "no remark pauses" harness/scaling.sh $H/scaling remark
+    check_msg "scaling.sh: no results" 2 "no runs.csv and pauses.csv" harness/scaling.sh $H/nosuchdir ;;
+esac
 # Metered latency: simple and metered histograms, metered columns in runs.csv.
 check "msgbuf --rate (metered)" 0 $g run msgbuf --rate 50000 --window 1000 --pushes 5000 --msg-size 256 --quiet --out $H/metered
 csv_check "metered: 5000 metered pushes recorded" $H/metered 'n == 1 && ok == 1 && met == 5000'
