@@ -582,17 +582,23 @@ static void scavenge_worker(unsigned id, unsigned n, void *arg) {
     /* Termination: a worker counts itself out of `active` only with nothing in hand, and only an
      * active worker can create work, so active == 0 means every deque is empty for good. An idle
      * worker that sees work counts itself back in before stealing. */
-    uint64_t slice = gc_now_ns();
+    uint64_t slice = gc_now_ns(), entries = 0, shared = 0;
     for (;;) {
         uintptr_t e;
-        for (unsigned k = 0; (e = gc_ws_next(&w->ws)) != GC_DEQUE_EMPTY; k++) {
+        while ((e = gc_ws_next(&w->ws)) != GC_DEQUE_EMPTY) {
             process(ph, w, e);
-            if (n > 1 && (k & 31) == 0) gc_ws_share(&w->ws);
+            /* Paced by work done (entries and copies), not entries alone: a range entry of msgbuf's
+             * ring is 64 copies of 1 KiB and pushes nothing (its copies have no slots), so counting
+             * entries left 4-16 workers with one worker holding most ranges. */
+            uint64_t done = w->objects + ++entries;
+            if (done - shared < 32) continue;
+            shared = done;
+            if (n > 1) gc_ws_share(&w->ws);
             /* More workers than CPUs: a scavenge is shorter than a scheduler timeslice, so without
              * turns the workers already on a CPU would do all of it, and a worker preempted with a
              * full private stack would hold its work out of reach. Every TURN_NS of work a worker
              * publishes half its stack and yields to the runnable ones. */
-            if (ph->oversubscribed && (k & 63) == 63) {
+            if (ph->oversubscribed) {
                 uint64_t now = gc_now_ns();
                 if (now - slice >= TURN_NS) {
                     gc_ws_share(&w->ws);
