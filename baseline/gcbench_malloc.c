@@ -39,7 +39,9 @@
     "wall_ns,cpu_ns,gc_cpu_ns,collections,pauses,pause_total_ns,pause_p50_ns,pause_p90_ns,pause_p99_ns,"     \
     "pause_p999_ns,pause_max_ns,ttsp_p99_ns,ttsp_max_ns,mmu_1ms,mmu_2ms,mmu_5ms,mmu_10ms,mmu_20ms,mmu_50ms," \
     "mmu_100ms,mmu_200ms,mmu_500ms,mmu_1s,allocated_bytes,alloc_rate_mb_s,peak_heap_bytes,peak_rss_bytes,"  \
-    "live_bytes,ops,lat_count,lat_p50_ns,lat_p90_ns,lat_p99_ns,lat_p999_ns,lat_max_ns,error"
+    "live_bytes,ops,lat_count,lat_p50_ns,lat_p90_ns,lat_p99_ns,lat_p999_ns,lat_max_ns,error,"              \
+    "ttsp_p50_ns,pin,metered_count,metered_p50_ns,metered_p90_ns,metered_p99_ns,metered_p999_ns,metered_max_ns," \
+    "degenerated,initial_heap_bytes,nursery_bytes,promote_age,gc_options"
 
 enum { P_MIN_DEPTH, P_MAX_DEPTH, P_LONG_DEPTH, P_ARRAY_SIZE, P_COUNT };
 static const struct {
@@ -359,6 +361,7 @@ static int write_rows(const char *dir, const int64_t *p, unsigned threads, const
             else if (!strcmp(name, "ops")) snprintf(v, sizeof v, "%" PRIu64, r[k].ops);
             else if (!strcmp(name, "error")) snprintf(v, sizeof v, "\"%s\"", r[k].err);
             else if (!strcmp(name, "pin")) snprintf(v, sizeof v, "none");
+            else if (!strcmp(name, "gc_options")) snprintf(v, sizeof v, "\"\"");
             else if (!strncmp(name, "mmu_", 4)) snprintf(v, sizeof v, "1.0000");
             fprintf(f, "%s%s", c ? "," : "", v);
         }

@@ -18,19 +18,15 @@ NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
     w = $col["workload"]; pr = $col["params"]; gsub(/"/, "", pr); hp = $col["max_heap_bytes"]
     # Configurations a suite sweeps beyond threads and factor (args lines, heaps, pinning) get their own
     # rows: the workload options and heap that differ from the first row of the workload, and the pin policy.
-    ny = ("nursery_bytes" in col) ? $col["nursery_bytes"] " " $col["promote_age"] " " $col["initial_heap_bytes"] : ""
-    if (!(w in firstp)) { firstp[w] = pr; firsth[w] = hp; firstn[w] = ny }
+    go = ("gc_options" in col) ? $col["gc_options"] : ""; gsub(/"/, "", go)
+    if (!(w in firstp)) { firstp[w] = pr; firsth[w] = hp }
     extra = ""
     if (pr != firstp[w]) {
         n1 = split(firstp[w], a1, " "); n2 = split(pr, a2, " ")
         for (k = 1; k <= n2; k++) { same = 0; for (j = 1; j <= n1; j++) if (a1[j] == a2[k]) same = 1; if (!same) extra = extra " " a2[k] }
     }
     if (hp != firsth[w]) extra = extra sprintf(" heap=%dM", hp / 1048576)
-    if (ny != firstn[w]) {
-        split(ny, nv, " ")
-        if (nv[1] + 0) extra = extra sprintf(" nursery=%dM promote-age=%d", nv[1] / 1048576, nv[2])
-        extra = extra sprintf(" initial=%dM", nv[3] / 1048576)
-    }
+    if (go != "") extra = extra " " go
     if (("pin" in col) && $col["pin"] != "" && $col["pin"] != "none") extra = extra " pin=" $col["pin"]
     cfg = w " t=" $col["threads"] " g=" $col["gc_threads"] " f=" $col["heap_factor"] extra
     v = $col["variant"]

@@ -28,6 +28,7 @@ typedef struct run_config {
     bool dry_pin;               /* --dry-pin: print the plan and exit */
     const char *variant;        /* rows written for another variant (gclab suite); NULL: this binary's */
     const char *collector;      /* ... and its collector */
+    char gc_options[256];       /* the collector options given (results_gc_option), for runs.csv */
 } run_config;
 
 typedef struct run_result {
@@ -54,6 +55,12 @@ void results_print_summary(FILE *f, const run_config *cfg, run_result *r, unsign
  * -1 with a message. */
 int results_write(const char *dir, const run_config *cfg, const run_result *r, unsigned n, char *err, size_t errlen);
 void results_format_params(const run_config *cfg, char *buf, size_t len);
+/* The options gclab run passes to the collector rather than the workload: --verify (no value),
+ * --initial-heap, --stress-every, --mark-per-alloc, --nursery, --promote-age. results_gc_option
+ * returns -1 for any other flag, 0 for --verify, 1 for one that takes a value; when cfg is given it
+ * also appends "name[=value]" to cfg->gc_options, as written. gclab run and the suite runner's failed
+ * rows both build that column this way, in the order the options were given. */
+int results_gc_option(run_config *cfg, const char *flag, const char *value);
 size_t pauses_of_kind(const run_result *r, const char *kind);
 /* Appends the binding of this run set to <dir>/machine.txt (creating it with the topology if absent). */
 int results_write_binding(const char *dir, const run_config *cfg, const char *run_id, const gc_pinner *pn,

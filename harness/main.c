@@ -133,11 +133,16 @@ static void parse_run(int argc, char **argv, run_config *cfg) {
     for (int i = 3; i < argc; i++) {
         const char *a = argv[i];
         if (strncmp(a, "--", 2) != 0) usage_error("unexpected argument '%s'", a);
-        if (!strcmp(a, "--verify")) { cfg->verify = true; continue; }
+        if (!strcmp(a, "--verify")) {
+            cfg->verify = true;
+            results_gc_option(cfg, a, NULL);
+            continue;
+        }
         if (!strcmp(a, "--quiet")) { cfg->quiet = true; continue; }
         if (!strcmp(a, "--dry-pin")) { cfg->dry_pin = true; continue; }
         const char *v = need_value(argc, argv, i);
         i++;
+        results_gc_option(cfg, a, v);   /* records it for runs.csv when it is a collector option */
         if (!strcmp(a, "--threads")) cfg->threads = (unsigned)parse_int(a, v, 1, 4096);
         else if (!strcmp(a, "--gc-threads")) cfg->gc_threads = (unsigned)parse_int(a, v, 1, 1024);
         else if (!strcmp(a, "--heap")) cfg->max_heap = parse_size(a, v);

@@ -14,7 +14,7 @@
     "mmu_100ms,mmu_200ms,mmu_500ms,mmu_1s,allocated_bytes,alloc_rate_mb_s,peak_heap_bytes,peak_rss_bytes,"  \
     "live_bytes,ops,lat_count,lat_p50_ns,lat_p90_ns,lat_p99_ns,lat_p999_ns,lat_max_ns,error,"              \
     "ttsp_p50_ns,pin,metered_count,metered_p50_ns,metered_p90_ns,metered_p99_ns,metered_p999_ns,metered_max_ns," \
-    "degenerated,initial_heap_bytes,nursery_bytes,promote_age"
+    "degenerated,initial_heap_bytes,nursery_bytes,promote_age,gc_options"
 #define PAUSES_HEADER                                                                                    \
     "run_id,variant,workload,rep,index,cycle,kind,start_ns,end_ns,duration_ns,ttsp_ns,mark_ns,sweep_ns," \
     "heap_before_bytes,heap_after_bytes,live_bytes,gc_threads,roots_ns,drain_ns,barrier_hits,regreyed,"  \
@@ -38,6 +38,21 @@ void results_format_params(const run_config *cfg, char *buf, size_t len) {
                                (long long)cfg->param[i]);
 }
 
+int results_gc_option(run_config *cfg, const char *flag, const char *value) {
+    static const char *const valued[] = {"--initial-heap", "--stress-every", "--mark-per-alloc", "--nursery",
+                                         "--promote-age"};
+    int kind = -1;
+    if (!strcmp(flag, "--verify")) kind = 0;
+    for (size_t i = 0; i < sizeof valued / sizeof valued[0]; i++)
+        if (!strcmp(flag, valued[i])) kind = 1;
+    if (kind < 0 || !cfg) return kind;
+    size_t at = strlen(cfg->gc_options), len = sizeof cfg->gc_options;
+    if (at < len)
+        snprintf(cfg->gc_options + at, len - at, "%s%s%s%s", at ? " " : "", flag + 2, kind ? "=" : "",
+                 kind ? value : "");
+    return kind;
+}
+
 static FILE *open_csv(const char *dir, const char *name, const char *header, char *err, size_t errlen) {
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", dir, name);
@@ -52,12 +67,13 @@ static FILE *open_csv(const char *dir, const char *name, const char *header, cha
     return f;
 }
 
-/* CSV-quotes a free-text field. */
+/* CSV-quotes a free-text field. Commas become semicolons: the project's scripts (compare.sh,
+ * scaling.sh, plots) split rows on every comma, and columns after a free-text one must stay put. */
 static void put_text(FILE *f, const char *s) {
     fputc('"', f);
     for (; *s; s++) {
         if (*s == '"') fputc('"', f);
-        fputc(*s == '\n' ? ' ' : *s, f);
+        fputc(*s == '\n' ? ' ' : *s == ',' ? ';' : *s, f);
     }
     fputc('"', f);
 }
@@ -108,7 +124,7 @@ int results_write(const char *dir, const run_config *cfg, const run_result *r, u
                 (unsigned long long)(h ? gc_hist_percentile(h, 99.9) : 0), (unsigned long long)(h ? h->max : 0));
         put_text(runs, x->error);
         const gc_hist *mh = x->metered && x->metered->count ? x->metered : NULL;
-        fprintf(runs, ",%llu,%s,%llu,%llu,%llu,%llu,%llu,%llu,%zu,%llu,%llu,%u\n", (unsigned long long)x->ps.ttsp_p50_ns,
+        fprintf(runs, ",%llu,%s,%llu,%llu,%llu,%llu,%llu,%llu,%zu,%llu,%llu,%u,", (unsigned long long)x->ps.ttsp_p50_ns,
                 gc_pin_name(cfg->pin), (unsigned long long)(mh ? mh->count : 0),
                 (unsigned long long)(mh ? gc_hist_percentile(mh, 50) : 0),
                 (unsigned long long)(mh ? gc_hist_percentile(mh, 90) : 0),
@@ -116,6 +132,8 @@ int results_write(const char *dir, const run_config *cfg, const run_result *r, u
                 (unsigned long long)(mh ? gc_hist_percentile(mh, 99.9) : 0), (unsigned long long)(mh ? mh->max : 0),
                 pauses_of_kind(x, "degenerated"), (unsigned long long)x->heap.initial_heap_bytes,
                 (unsigned long long)x->heap.nursery_bytes, x->heap.promote_age);
+        put_text(runs, cfg->gc_options);
+        fputc('\n', runs);
         for (size_t i = 0; i < x->npauses; i++) {
             const gc_pause *p = &x->pauses[i];
             fprintf(pauses, "%s,%s,%s,%u,%zu,%u,%s,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%u", x->run_id,

@@ -23,10 +23,11 @@ file == 1 {
     if ($col["status"] != "ok") next
     pr = $col["params"]; gsub(/"/, "", pr)
     pin = ("pin" in col) ? $col["pin"] : "none"
-    young = ("nursery_bytes" in col) && $col["nursery_bytes"] > 0 ? sprintf(" nursery=%dM promote-age=%d initial=%dM",
-        $col["nursery_bytes"] / 1048576, $col["promote_age"], $col["initial_heap_bytes"] / 1048576) : ""
-    cfg[$col["run_id"] ":" $col["rep"]] = sprintf("%s %s %s t=%s heap=%dM f=%s pin=%s%s", $col["variant"], $col["workload"], pr,
-        $col["threads"], $col["max_heap_bytes"] / 1048576, $col["heap_factor"], pin, young)
+    go = ("gc_options" in col) ? $col["gc_options"] : ""; gsub(/"/, "", go)
+    young = ("nursery_bytes" in col) && $col["nursery_bytes"] > 0 ? sprintf(" (nursery %dM, promote age %d)",
+        $col["nursery_bytes"] / 1048576, $col["promote_age"]) : ""
+    cfg[$col["run_id"] ":" $col["rep"]] = sprintf("%s %s %s%s t=%s heap=%dM f=%s pin=%s%s", $col["variant"], $col["workload"],
+        pr, go != "" ? " " go : "", $col["threads"], $col["max_heap_bytes"] / 1048576, $col["heap_factor"], pin, young)
     gcthreads[$col["run_id"] ":" $col["rep"]] = $col["gc_threads"]
     next
 }

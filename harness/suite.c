@@ -642,6 +642,11 @@ static int write_failed_rows(const char *out, const suite *s, const suite_run *r
                       .heap_factor = strtod(run->heap_factor, NULL), .repeat = s->repeat, .pin = run->pin,
                       .variant = run->variant};
     memcpy(cfg.param, run->param, sizeof cfg.param);
+    for (unsigned i = 0; i < run->nargs; i++) {
+        int k = results_gc_option(NULL, run->args[i], NULL);
+        if (k >= 0) results_gc_option(&cfg, run->args[i], k && i + 1 < run->nargs ? run->args[i + 1] : "");
+        if (k != 0) i++;   /* the value of a collector option or of a workload option */
+    }
     char coll[128];
     size_t cl = strcspn(run->variant, "-");
     snprintf(coll, sizeof coll, "%.*s", (int)cl, run->variant);

@@ -165,6 +165,7 @@ check "suite with failing runs completes" 0 $g suite tests/suites/failing.suite 
 csv_check "failing suite: 8 rows, 4 ok, 4 failed" $H/failing 'n == 8 && ok == 4 && bad == 4'
 grep_check "failing suite: heap exhaustion recorded" ',"exit status 3: gclab: msgbuf on stw: heap exhausted' $H/failing/runs.csv
 grep_check "failing suite: timeout recorded" ',"timed out after 2 s' $H/failing/runs.csv
+grep_check "failing suite: the runner's failed row keeps gc_options, last" 'heap exhausted.*,"initial-heap=8M"$' $H/failing/runs.csv
 # A core sweep on a synthetic 16-core topology: 1..cores expands to 1 2 4 8 16; bindings to CPUs this
 # machine lacks fail, are reported, and every run still verifies.
 check "sweep on synthetic pack:2 core:8 pu:2" 0 env HWLOC_SYNTHETIC="$SYN" $g suite tests/suites/sweep.suite --out $H/sweep
@@ -192,6 +193,7 @@ case " $VARIANTS " in *" generational "*)
         check "scaling.sh input: generational msgbuf, $n GC threads" 0 build/generational/gclab run msgbuf --gc-threads $n --nursery 1M --quiet --out $H/scaling $(small msgbuf)
     done
     check "scaling.sh prints the scavenge table" 0 sh -c "harness/scaling.sh $H/scaling >$H/scaling.txt"
+    grep_check "runs.csv: gc_options as given" ',"nursery=1M"$' $H/scaling/runs.csv
     grep_check "scaling.sh: 2 GC threads against 1" '^ *2 .*p50 [0-9.]*x total [0-9.]*x (against g=1)$' $H/scaling.txt
     check_msg "scaling.sh: a kind without pauses" 1 "no remark pauses" harness/scaling.sh $H/scaling remark
     check_msg "scaling.sh: no results" 2 "no runs.csv and pauses.csv" harness/scaling.sh $H/nosuchdir ;;
