@@ -11,6 +11,7 @@
  *
  * It speaks `gclab run gcbench` so suites and make bench can run it as variant "malloc"
  * (collector/malloc.mk builds it as build/malloc/gclab): the workload options, --threads, --repeat,
+ * --first-rep N (the first repetition's number, for the suite runner's interleaved rounds),
  * --quiet and --out DIR (a runs.csv row per repetition, in the columns the folder's runs.csv already
  * has, or results.c's when it is new; GC columns 0). Collector options (--gc-threads, --heap, ...)
  * are accepted and ignored. Wall time is the run of the workload, as the harness measures it. */
@@ -310,6 +311,7 @@ static size_t split_header(char *h, char **names, size_t max) {
 /* Collector options: ignored, but recorded in the rows as given (gclab's defaults otherwise), so a
  * suite's comparison puts the baseline in the same configuration as the collectors beside it. */
 static unsigned opt_gc_threads;
+static unsigned first_rep = 1;   /* --first-rep: the number of the first repetition */
 static const char *opt_heap_factor = "2";
 static unsigned long long opt_max_heap = 1ull << 30;
 
@@ -338,7 +340,7 @@ static int write_rows(const char *dir, const int64_t *p, unsigned threads, const
              (long long)p[0], (long long)p[1], (long long)p[2], (long long)p[3]);
     for (unsigned k = 0; k < n; k++) {
         char id[64], v[512];
-        snprintf(id, sizeof id, "%llx-%d-%u", (unsigned long long)time(NULL), (int)getpid(), k + 1);
+        snprintf(id, sizeof id, "%llx-%d-%u", (unsigned long long)time(NULL), (int)getpid(), first_rep + k);
         double secs = (double)r[k].wall_ns / 1e9;
         for (size_t c = 0; c < ncols; c++) {
             const char *name = names[c];
@@ -351,7 +353,7 @@ static int write_rows(const char *dir, const int64_t *p, unsigned threads, const
             else if (!strcmp(name, "gc_threads")) snprintf(v, sizeof v, "%u", opt_gc_threads);
             else if (!strcmp(name, "heap_factor")) snprintf(v, sizeof v, "%g", atof(opt_heap_factor));
             else if (!strcmp(name, "max_heap_bytes")) snprintf(v, sizeof v, "%llu", opt_max_heap);
-            else if (!strcmp(name, "rep")) snprintf(v, sizeof v, "%u", k + 1);
+            else if (!strcmp(name, "rep")) snprintf(v, sizeof v, "%u", first_rep + k);
             else if (!strcmp(name, "status")) snprintf(v, sizeof v, "%s", r[k].status ? "failed" : "ok");
             else if (!strcmp(name, "wall_ns")) snprintf(v, sizeof v, "%" PRIu64, r[k].wall_ns);
             else if (!strcmp(name, "cpu_ns")) snprintf(v, sizeof v, "%" PRIu64, r[k].cpu_ns);
@@ -379,7 +381,7 @@ static int cmp_u64(const void *a, const void *b) {
 int main(int argc, char **argv) {
     if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "help") || !strcmp(argv[1], "-h"))) {
         long cores = sysconf(_SC_NPROCESSORS_ONLN);
-        printf("usage: gclab run gcbench [--threads N] [--repeat R] [--quiet] [--out DIR] [gcbench options]\n"
+        printf("usage: gclab run gcbench [--threads N] [--repeat R] [--first-rep N] [--quiet] [--out DIR] [gcbench options]\n"
                "This binary is the 'malloc' baseline (glibc malloc/free, no collector): gcbench only.\n"
                "  --gc-threads N     ignored (default: one per core, %ld here, from sysconf)\n"
                "  collector options (--heap, --heap-factor, --pin, ...) are accepted and ignored\n",
@@ -424,6 +426,7 @@ int main(int argc, char **argv) {
         if (skip) continue;
         if (!strcmp(a, "--threads")) threads = (unsigned)parse_int(a, v, 1, 4096);
         else if (!strcmp(a, "--repeat")) repeat = (unsigned)parse_int(a, v, 1, 1000);
+        else if (!strcmp(a, "--first-rep")) first_rep = (unsigned)parse_int(a, v, 1, 1000000);
         else if (!strcmp(a, "--out")) out = v;
         else {
             int k = 0;

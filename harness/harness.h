@@ -19,6 +19,7 @@ typedef struct run_config {
     size_t max_heap, initial_heap;
     double heap_factor;
     unsigned repeat;
+    unsigned first_rep;         /* --first-rep: the first repetition's number (the suite's interleaved rounds) */
     unsigned stress_every;
     double mark_per_alloc;
     bool verify;

@@ -49,6 +49,7 @@ static void usage(FILE *f) {
             "  --initial-heap SIZE  heap before the first collection (default 4M)\n"
             "  --heap-factor F    grow the heap to live x F after each collection (default 2.0)\n"
             "  --repeat R         repetitions; the summary shows median, min and max (default 1)\n"
+            "  --first-rep N      number the repetitions from N in the results (the suite runner's rounds)\n"
             "  --verify           run the heap verifier after every collection\n"
             "  --stress-every N   collect every N allocations per thread (at most)\n"
             "  --mark-per-alloc F incremental: bytes marked per byte allocated while marking (default: paced)\n"
@@ -129,6 +130,7 @@ static void parse_run(int argc, char **argv, run_config *cfg) {
     for (size_t k = 0; k < cfg->wl->nparams; k++) cfg->param[k] = cfg->wl->params[k].def;
     cfg->threads = 1;
     cfg->repeat = 1;
+    cfg->first_rep = 1;
     cfg->gc_threads = gc_topology_cores();
     for (int i = 3; i < argc; i++) {
         const char *a = argv[i];
@@ -149,6 +151,7 @@ static void parse_run(int argc, char **argv, run_config *cfg) {
         else if (!strcmp(a, "--initial-heap")) cfg->initial_heap = parse_size(a, v);
         else if (!strcmp(a, "--heap-factor")) cfg->heap_factor = parse_double(a, v);
         else if (!strcmp(a, "--repeat")) cfg->repeat = (unsigned)parse_int(a, v, 1, 1000);
+        else if (!strcmp(a, "--first-rep")) cfg->first_rep = (unsigned)parse_int(a, v, 1, 1000000);
         else if (!strcmp(a, "--stress-every")) cfg->stress_every = (unsigned)parse_int(a, v, 1, INT_MAX);
         else if (!strcmp(a, "--mark-per-alloc")) cfg->mark_per_alloc = parse_double(a, v);
         else if (!strcmp(a, "--nursery")) g_nursery = parse_size(a, v);
@@ -305,7 +308,7 @@ static int cmd_run(int argc, char **argv) {
     int failed = 0, rc = 0;
     char err[512];
     for (unsigned rep = 1; rep <= cfg.repeat; rep++) {
-        run_once(&cfg, rep, &r[rep - 1]);
+        run_once(&cfg, cfg.first_rep + rep - 1, &r[rep - 1]);
         if (r[rep - 1].status == WL_BAD_PARAMS) usage_error("%s: %s", cfg.wl->name, r[rep - 1].error);
         failed |= r[rep - 1].status != 0;
         /* A row per repetition as it finishes: a later crash (or a suite's timeout) keeps the earlier ones. */

@@ -203,16 +203,17 @@ static int check_args(parser *p, suite_args *a) {
     return 0;
 }
 
-enum { K_VARIANTS, K_WORKLOADS, K_THREADS, K_GC_THREADS, K_FACTOR, K_REPEAT, K_HEAP, K_PIN, K_TIMEOUT, K_ARGS, K_N };
+enum { K_VARIANTS, K_WORKLOADS, K_THREADS, K_GC_THREADS, K_FACTOR, K_REPEAT, K_HEAP, K_PIN, K_TIMEOUT, K_ARGS,
+       K_INTERLEAVE, K_N };
 static const char *const key_names[K_N] = {"variants", "workloads", "threads", "gc-threads", "heap-factor",
-                                           "repeat", "heap", "pin", "timeout", "args"};
+                                           "repeat", "heap", "pin", "timeout", "args", "interleave"};
 
 static int parse_line(parser *p, suite *s, char **tok, unsigned ntok, unsigned *seen) {
     int key = 0;
     while (key < K_N && strcmp(tok[0], key_names[key])) key++;
     if (key == K_N)
         return perr(p, "unknown key '%s' (keys: variants, workloads, threads, gc-threads, heap-factor, repeat, heap, "
-                    "pin, timeout, args)", tok[0]);
+                    "pin, timeout, interleave, args)", tok[0]);
     if (ntok < 2) return perr(p, "'%s' has no value", tok[0]);
     if (key != K_ARGS) {
         if (seen[key]) return perr(p, "'%s' is set twice (first on line %u)", tok[0], seen[key]);
@@ -273,6 +274,11 @@ static int parse_line(parser *p, suite *s, char **tok, unsigned ntok, unsigned *
                 if (s->pins[k] == pol) return perr(p, "pin policy '%s' is listed twice", v[i]);
             s->pins[s->npins++] = pol;
         }
+        break;
+    case K_INTERLEAVE:
+        if (nv != 1 || (strcmp(v[0], "yes") && strcmp(v[0], "no")))
+            return perr(p, "interleave takes yes or no");
+        s->interleave = !strcmp(v[0], "yes");
         break;
     case K_REPEAT:
     case K_TIMEOUT: {
@@ -423,6 +429,7 @@ int suite_parse(const char *path, const suite_env *env, suite *s, char *err, siz
     if (!s->npins) s->pins[s->npins++] = GC_PIN_NONE;
     if (!s->repeat) s->repeat = 5;
     if (!s->timeout_s) s->timeout_s = 1800;
+    if (!seen[K_INTERLEAVE]) s->interleave = true;
     return expand(&p, s);
 }
 
@@ -635,9 +642,9 @@ static int spawn_wait(char *const *argv, const char *errpath, unsigned timeout_s
     }
 }
 
-/* Appends failed rows for repetitions from..repeat that the child did not write. */
-static int write_failed_rows(const char *out, const suite *s, const suite_run *run, unsigned from, pid_t pid,
-                             const char *why) {
+/* Appends failed rows for repetitions from..to that the child did not write. */
+static int write_failed_rows(const char *out, const suite *s, const suite_run *run, unsigned from, unsigned to,
+                             pid_t pid, const char *why) {
     run_config cfg = {.wl = run->wl, .threads = run->threads, .gc_threads = run->gc_threads,
                       .heap_factor = strtod(run->heap_factor, NULL), .repeat = s->repeat, .pin = run->pin,
                       .variant = run->variant};
@@ -651,7 +658,7 @@ static int write_failed_rows(const char *out, const suite *s, const suite_run *r
     size_t cl = strcspn(run->variant, "-");
     snprintf(coll, sizeof coll, "%.*s", (int)cl, run->variant);
     cfg.collector = coll;
-    for (unsigned rep = from; rep <= s->repeat; rep++) {
+    for (unsigned rep = from; rep <= to; rep++) {
         run_result x;
         memset(&x, 0, sizeof x);
         x.rep = rep;
@@ -716,27 +723,39 @@ static int cmd_run_suite(suite *s, const char *root, const char *out) {
     sigaddset(&chld, SIGCHLD);
     sigprocmask(SIG_BLOCK, &chld, &old);
 
-    double *took = calloc(s->nruns ? s->nruns : 1, sizeof *took);
+    /* Interleaved (the default): round i runs repetition i of every run, each in a process of its own,
+     * so the slow drift of a shared machine (a neighbour's load, the memory bandwidth left over) falls
+     * on every configuration alike instead of on whichever ran at the time, and no repetition
+     * inherits an earlier one's process (libgc cannot be torn down: its next heap starts grown).
+     * Otherwise a run's repetitions share one process, run after run. */
+    unsigned rounds = s->interleave ? s->repeat : 1, per = s->interleave ? 1 : s->repeat;
+    size_t nspawn = s->nruns * rounds;
+    double *took = calloc(nspawn ? nspawn : 1, sizeof *took);
     uint64_t t0 = gc_now_ns();
     unsigned failed = 0, unbound = 0;
-    for (size_t k = 0; k < s->nruns; k++) {
+    for (size_t q = 0; q < nspawn; q++) {
+        size_t k = q % s->nruns;
+        unsigned first = s->interleave ? (unsigned)(q / s->nruns) + 1 : 1;
         const suite_run *r = &s->runs[k];
-        char desc[512], el[32], left[64] = "";
+        char desc[512], el[32], left[64] = "", reps[48] = "";
         suite_run_describe(r, desc, sizeof desc);
+        if (s->interleave) snprintf(reps, sizeof reps, ", repetition %u of %u", first, s->repeat);
         double elapsed = (double)(gc_now_ns() - t0) / 1e9;
         fmt_secs(el, sizeof el, elapsed);
-        if (k > 0) {
-            /* Remaining time: each remaining run as long as the mean of the finished runs of the same workload
-             * and variant, else of the same workload, else of all. */
+        if (q > 0) {
+            /* Remaining time: each remaining process as long as the mean of the finished ones of the same
+             * workload and variant, else of the same workload, else of all. */
             double all = 0, est = 0;
-            for (size_t j = 0; j < k; j++) all += took[j];
-            all /= (double)k;
-            for (size_t j = k; j < s->nruns; j++) {
+            for (size_t j = 0; j < q; j++) all += took[j];
+            all /= (double)q;
+            for (size_t j = q; j < nspawn; j++) {
+                const suite_run *rj = &s->runs[j % s->nruns];
                 double sum[2] = {0, 0};
                 unsigned n[2] = {0, 0};
-                for (size_t i = 0; i < k; i++) {
-                    if (s->runs[i].wl != s->runs[j].wl) continue;
-                    bool same = !strcmp(s->runs[i].variant, s->runs[j].variant);
+                for (size_t i = 0; i < q; i++) {
+                    const suite_run *ri = &s->runs[i % s->nruns];
+                    if (ri->wl != rj->wl) continue;
+                    bool same = !strcmp(ri->variant, rj->variant);
                     sum[0] += took[i], n[0]++;
                     if (same) sum[1] += took[i], n[1]++;
                 }
@@ -746,19 +765,21 @@ static int cmd_run_suite(suite *s, const char *root, const char *out) {
             fmt_secs(e, sizeof e, est);
             snprintf(left, sizeof left, ", about %s left", e);
         }
-        printf("[%zu/%zu] %s (%s elapsed%s)\n", k + 1, s->nruns, desc, el, left);
+        printf("[%zu/%zu] %s%s (%s elapsed%s)\n", q + 1, nspawn, desc, reps, el, left);
         fflush(stdout);
 
-        char exe[4200], th[16], gt[16], rp[16];
+        char exe[4200], th[16], gt[16], rp[16], fr[16];
         snprintf(exe, sizeof exe, "%s/build/%s/gclab", root, r->variant);
         snprintf(th, sizeof th, "%u", r->threads);
         snprintf(gt, sizeof gt, "%u", r->gc_threads);
-        snprintf(rp, sizeof rp, "%u", s->repeat);
+        snprintf(rp, sizeof rp, "%u", per);
+        snprintf(fr, sizeof fr, "%u", first);
         char *argv[40 + SUITE_MAX_ARGS];
         unsigned a = 0;
         argv[a++] = exe, argv[a++] = "run", argv[a++] = (char *)r->wl->name;
         argv[a++] = "--threads", argv[a++] = th, argv[a++] = "--gc-threads", argv[a++] = gt;
         argv[a++] = "--heap-factor", argv[a++] = (char *)r->heap_factor, argv[a++] = "--repeat", argv[a++] = rp;
+        argv[a++] = "--first-rep", argv[a++] = fr;
         if (r->heap) argv[a++] = "--heap", argv[a++] = (char *)r->heap;
         argv[a++] = "--pin", argv[a++] = (char *)gc_pin_name(r->pin);
         argv[a++] = "--quiet", argv[a++] = "--out", argv[a++] = (char *)out;
@@ -773,7 +794,7 @@ static int cmd_run_suite(suite *s, const char *root, const char *out) {
             snprintf(why, sizeof why, "cannot run %.300s: %s", exe, strerror(errno));
             o.pid = 0;
         }
-        took[k] = (double)(gc_now_ns() - start) / 1e9;
+        took[q] = (double)(gc_now_ns() - start) / 1e9;
         char lastl[400];
         last_line(errpath, lastl, sizeof lastl);
         if (file_mentions(errpath, "warning: cannot bind") && unbound++ == 0)
@@ -790,14 +811,15 @@ static int cmd_run_suite(suite *s, const char *root, const char *out) {
                 snprintf(why, sizeof why, "exit status %d%s%s", WEXITSTATUS(o.status), lastl[0] ? ": " : "", lastl);
         }
         bool bad = why[0] != 0;
-        if (written < s->repeat) {
-            if (!why[0]) snprintf(why, sizeof why, "the run wrote %zu of %u rows", written, s->repeat);
-            write_failed_rows(out, s, r, (unsigned)written + 1, o.pid, why);
+        if (written < per) {
+            if (!why[0]) snprintf(why, sizeof why, "the run wrote %zu of %u rows", written, per);
+            write_failed_rows(out, s, r, first + (unsigned)written, first + per - 1, o.pid, why);
             bad = true;
         }
-        /* errors.log: what each run said on stderr, and every failure, under the run's description. */
+        /* errors.log: what each process said on stderr, and every failure, under the run's description. */
         char hdr[1200];
-        snprintf(hdr, sizeof hdr, "== [%zu/%zu] %s%s%.500s", k + 1, s->nruns, desc, bad ? ": FAILED: " : "", bad ? why : "");
+        snprintf(hdr, sizeof hdr, "== [%zu/%zu] %s%s%s%.500s", q + 1, nspawn, desc, reps, bad ? ": FAILED: " : "",
+                 bad ? why : "");
         if (lastl[0]) append_file(errlog, errpath, hdr);
         else if (bad) {
             FILE *f = fopen(errlog, "a");
@@ -816,15 +838,16 @@ static int cmd_run_suite(suite *s, const char *root, const char *out) {
         snprintf(path, sizeof path, "%s/machine.txt", out);
         FILE *f = fopen(path, "a");
         if (f) {
-            fprintf(f, "binding failures: %u of %zu runs had threads that could not be bound (FAILED above); those "
-                       "threads ran unbound\n", unbound, s->nruns);
+            fprintf(f, "binding failures: %u of %zu processes had threads that could not be bound (FAILED above); "
+                       "those threads ran unbound\n", unbound, nspawn);
             fclose(f);
         }
     }
     char total[32];
     fmt_secs(total, sizeof total, (double)(gc_now_ns() - t0) / 1e9);
-    printf("suite %s%s: %zu run%s in %s, %u with failures; results in %s\n", s->path,
-           s->shard_n > 1 ? " (shard)" : "", s->nruns, s->nruns == 1 ? "" : "s", total, failed, out);
+    printf("suite %s%s: %zu run%s x %u repetitions (%s) in %s, %u process%s with failures; results in %s\n", s->path,
+           s->shard_n > 1 ? " (shard)" : "", s->nruns, s->nruns == 1 ? "" : "s", s->repeat,
+           s->interleave ? "interleaved" : "each run's in one process", total, failed, failed == 1 ? "" : "es", out);
     return 0;
 }
 
@@ -876,7 +899,8 @@ int suite_main(int argc, char **argv) {
                 suite_run_describe(&s.runs[k], desc, sizeof desc);
                 printf("%u %s\n", s.runs[k].index, desc);
             }
-        printf("%s: %zu run%s x %u repetitions", file, s.nruns, s.nruns == 1 ? "" : "s", s.repeat);
+        printf("%s: %zu run%s x %u repetitions%s", file, s.nruns, s.nruns == 1 ? "" : "s", s.repeat,
+               s.interleave ? " (interleaved)" : "");
         if (sn > 1) printf(" (shard %u/%u of %zu runs)", si, sn, s.total);
         if (s.skipped) printf("; %u combinations left out (threads > 1 for a single-threaded workload)", s.skipped);
         printf("; cores = %u, pus = %u (%s)\n", env.cores, env.pus, gc_topology_get()->source);

@@ -2,7 +2,9 @@
  *
  * A suite is one setting per line, a key then values; '#' starts a comment. Every combination of
  * workload (x each of its `args` lines) x variant x threads x gc-threads x heap-factor x heap x pin is
- * one run: one `gclab run` process doing `repeat` repetitions. Counts (threads, gc-threads) are
+ * one run of `repeat` repetitions: by default in rounds (`interleave yes`), round i running repetition
+ * i of every run in a process of its own; with `interleave no`, one process per run doing them all.
+ * Counts (threads, gc-threads) are
  * numbers, `cores`, `pus`, or A..B: A, 2A, 4A, ... while below B, then B (so 1..cores on 12 cores is
  * 1 2 4 8 12). Errors name the file and line.
  */
@@ -43,7 +45,8 @@ typedef struct suite_args {        /* one `args` line */
 typedef struct suite {
     char *path;
     unsigned repeat;                /* default 5 */
-    unsigned timeout_s;             /* per run (all its repetitions); default 1800 */
+    unsigned timeout_s;             /* per process (a repetition when interleaved, else all); default 1800 */
+    bool interleave;                /* rounds of one repetition of every run (default), or each run's all at once */
     char *variants[SUITE_MAX_VALUES];
     unsigned nvariants;
     const workload *workloads[SUITE_MAX_VALUES];

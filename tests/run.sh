@@ -166,6 +166,15 @@ csv_check "failing suite: 8 rows, 4 ok, 4 failed" $H/failing 'n == 8 && ok == 4 
 grep_check "failing suite: heap exhaustion recorded" ',"exit status 3: gclab: msgbuf on stw: heap exhausted' $H/failing/runs.csv
 grep_check "failing suite: timeout recorded" ',"timed out after 2 s' $H/failing/runs.csv
 grep_check "failing suite: the runner's failed row keeps gc_options, last" 'heap exhausted.*,"initial-heap=8M"$' $H/failing/runs.csv
+# Interleaved (the default): repetitions 1 and 2 of every run, each from a process of its own (the pid
+# is the run id's middle part); interleave no: one process for both.
+check "failing suite: interleaved, repetitions 1 and 2 of every run, one process each" 0 awk -F, \
+    'NR > 1 { k = $4 $5; seen[k, $10] = 1; runs[k] = 1; split($1, id, "-"); pids[id[2]]++ }
+     END { for (k in runs) if (!((k, 1) in seen) || !((k, 2) in seen)) exit 1; for (p in pids) if (pids[p] > 1) exit 1 }' \
+    $H/failing/runs.csv
+check "suite with interleave no" 0 $g suite tests/suites/oneproc.suite --out $H/oneproc
+check "interleave no: both repetitions from one process" 0 awk -F, \
+    'NR > 1 { split($1, id, "-"); pids[id[2]]++; n++ } END { for (p in pids) k++; exit !(n == 2 && k == 1) }' $H/oneproc/runs.csv
 # A core sweep on a synthetic 16-core topology: 1..cores expands to 1 2 4 8 16; bindings to CPUs this
 # machine lacks fail, are reported, and every run still verifies.
 check "sweep on synthetic pack:2 core:8 pu:2" 0 env HWLOC_SYNTHETIC="$SYN" $g suite tests/suites/sweep.suite --out $H/sweep
