@@ -19,17 +19,17 @@
  *     dirty card of an old block they clean it and record, for every live old object overlapping the
  *     card, that object's slots inside the card as one range entry in a shared array (published
  *     before the chunk counts as done). Phase A only reads the old generation: nothing is promoted
- *     yet, so no worker
- *     sweeps or carves a block (rewriting headers and block descriptors) that another is reading.
+ *     yet, so no worker sweeps or carves a block (rewriting headers and block descriptors) that
+ *     another is reading.
  *     The range entries point into live objects only, which no sweep touches. The phase ends when
  *     every claimed chunk has been scanned (a worker waking late joins phase B directly).
  *  B  copy. Worker 0 evacuates what the roots point to; the workers claim phase A's range entries
  *     from the shared array in batches that shrink as it drains; every worker drains its private
- *     stack (depth first, so a
- *     copied object lands next to its parent), publishes the oldest half to its Chase-Lev deque
- *     when that has run dry, and steals from a random victim when out of work; a
- *     worker scans a copied object (or a range) by evacuating each young target and updating the
- *     slot. Termination as in mark.c: a worker leaves the active count only with nothing in hand.
+ *     stack (depth first, so a copied object lands next to its parent; a copy without slots is not
+ *     pushed), publishes the oldest half to its Chase-Lev deque when that has run dry (checked every
+ *     32 entries and copies of work), and steals from a random victim when out of work; a worker
+ *     scans a copied object (or a range) by evacuating each young target and updating the slot.
+ *     Termination as in mark.c: a worker leaves the active count only with nothing in hand.
  *  C  flip. Eden is empty again, to-space becomes from-space. Per-worker figures go to
  *     heap->markers[i].stats (gc_get_worker_stats) and the caller's gc_scavenge_stats.
  *
@@ -345,12 +345,14 @@ static inline void copy_body(gc_obj *dst, const gc_obj *src, size_t size) {
  * header forwarded, only stores the address into a slot (and compares it with the young region's
  * bounds). The winner reads its copy in program order; a thief reads it after stealing it, and the
  * deque's release and acquire order the copy before; the mutators read it after the phase's join.
- * So the CAS can be relaxed, and it comes before the copy's stores: a locked instruction waits for
- * the worker's pending stores, which no longer include this object's copy (copy-then-install made
- * scavenging 32-byte tree nodes with the CAS about 15% slower than without; see the issue notes).
+ * So the CAS can be relaxed, and nobody ever waits for a copy in progress (an earlier protocol
+ * claimed big objects with a busy marker, and a worker meeting one spun until its owner, perhaps
+ * descheduled, published). The CAS is still what two workers pay and one does not: forced on a lone
+ * worker it costs 13% on 32-byte tree nodes, as it did when the copy came first.
  * A loser's copy is never written, so losing costs only the reservation: the PLAB top moves back
  * when the reservation is its last piece, an old cell returns to the free list, and a piece of
- * to-space cut for a big object alone is left unused (a lost race on one is rare).
+ * to-space cut for a big object alone is left unused (a lost race on one is rare; nothing walks the
+ * young generation linearly).
  * One worker alone has no race: a plain store installs the address. */
 
 /* Returns where o lives after this scavenge, copying it if nobody has. */
