@@ -34,15 +34,8 @@
 #include <time.h>
 #include <unistd.h>
 
-/* results.c's runs.csv header, used when the folder has none yet. */
-#define RUNS_HEADER                                                                                         \
-    "run_id,variant,collector,workload,params,threads,gc_threads,max_heap_bytes,heap_factor,rep,status,"   \
-    "wall_ns,cpu_ns,gc_cpu_ns,collections,pauses,pause_total_ns,pause_p50_ns,pause_p90_ns,pause_p99_ns,"     \
-    "pause_p999_ns,pause_max_ns,ttsp_p99_ns,ttsp_max_ns,mmu_1ms,mmu_2ms,mmu_5ms,mmu_10ms,mmu_20ms,mmu_50ms," \
-    "mmu_100ms,mmu_200ms,mmu_500ms,mmu_1s,allocated_bytes,alloc_rate_mb_s,peak_heap_bytes,peak_rss_bytes,"  \
-    "live_bytes,ops,lat_count,lat_p50_ns,lat_p90_ns,lat_p99_ns,lat_p999_ns,lat_max_ns,error,"              \
-    "ttsp_p50_ns,pin,metered_count,metered_p50_ns,metered_p90_ns,metered_p99_ns,metered_p999_ns,metered_max_ns," \
-    "degenerated,initial_heap_bytes,nursery_bytes,promote_age,gc_options"
+/* RUNS_HEADER: runs.csv's columns, for a folder that has no runs.csv yet. */
+#include "../harness/columns.h"
 
 enum { P_MIN_DEPTH, P_MAX_DEPTH, P_LONG_DEPTH, P_ARRAY_SIZE, P_COUNT };
 static const struct {

@@ -1,28 +1,14 @@
 /* results.c: the one-screen summary and the CSV files of a results folder (DESIGN §6).
  *
- * The CSV headers are a stable interface (README lists every column); add columns at the end only. */
+ * The CSV headers (columns.h) are a stable interface: README lists every column. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include "columns.h"
 #include "harness.h"
 
-#define RUNS_HEADER                                                                                         \
-    "run_id,variant,collector,workload,params,threads,gc_threads,max_heap_bytes,heap_factor,rep,status,"   \
-    "wall_ns,cpu_ns,gc_cpu_ns,collections,pauses,pause_total_ns,pause_p50_ns,pause_p90_ns,pause_p99_ns,"     \
-    "pause_p999_ns,pause_max_ns,ttsp_p99_ns,ttsp_max_ns,mmu_1ms,mmu_2ms,mmu_5ms,mmu_10ms,mmu_20ms,mmu_50ms," \
-    "mmu_100ms,mmu_200ms,mmu_500ms,mmu_1s,allocated_bytes,alloc_rate_mb_s,peak_heap_bytes,peak_rss_bytes,"  \
-    "live_bytes,ops,lat_count,lat_p50_ns,lat_p90_ns,lat_p99_ns,lat_p999_ns,lat_max_ns,error,"              \
-    "ttsp_p50_ns,pin,metered_count,metered_p50_ns,metered_p90_ns,metered_p99_ns,metered_p999_ns,metered_max_ns," \
-    "degenerated,initial_heap_bytes,nursery_bytes,promote_age,gc_options"
-#define PAUSES_HEADER                                                                                    \
-    "run_id,variant,workload,rep,index,cycle,kind,start_ns,end_ns,duration_ns,ttsp_ns,mark_ns,sweep_ns," \
-    "heap_before_bytes,heap_after_bytes,live_bytes,gc_threads,roots_ns,drain_ns,barrier_hits,regreyed,"  \
-    "alloc_during_mark_bytes,floating_bytes,young_bytes,copied_bytes,promoted_bytes,cards_scanned"
-#define LATENCY_HEADER "run_id,variant,workload,rep,low_ns,high_ns,count,kind"
-#define MMU_HEADER "run_id,variant,workload,rep,window_ns,mmu,bmu"
 #define MAX_CURVE 256
-#define WORKERS_HEADER "run_id,variant,workload,rep,worker,objects,bytes,steals,steal_fails,busy_ns,idle_ns"
 
 size_t pauses_of_kind(const run_result *r, const char *kind) {
     size_t n = 0;
