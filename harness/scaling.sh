@@ -69,8 +69,8 @@ function flush(   p50, total, reps, k, b, st) {
         printf "  %4s %7s %8s %8s %8s %9s %7s %7s %7s  %s\n", "g", "pauses", "p50 ms", "p99 ms", "max ms", "total ms", "MB/ms",
             "balance", "steals", "speedup"
     }
-    printf "  %4d %7.1f %8.3f %8.3f %8.3f %9.2f %7.2f", curg, n / reps, p50 / 1e6, nearest(0.99) / 1e6, d[n] / 1e6,
-        total / 1e6, bytes / 1e6 / (sum / 1e6)
+    printf "  %4d %7.1f %8.3f %8.3f %8.3f %9.2f", curg, n / reps, p50 / 1e6, nearest(0.99) / 1e6, d[n] / 1e6, total / 1e6
+    if (bytes > 0) printf " %7.2f", bytes / 1e6 / (sum / 1e6); else printf " %7s", "-"   # only scavenges copy
     if (b >= 0) printf " %7.2f %7.1f", b, st / n; else printf " %7s %7s", "-", "-"
     if (curg != baseg) printf "   p50 %.2fx total %.2fx (against g=%d)", basep50 / p50, basetotal / total, baseg
     printf "\n"
