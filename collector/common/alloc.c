@@ -69,15 +69,7 @@ static bool refill(gc_mut *mut, unsigned cls, bool after_cycle) {
     }
     if (!after_cycle && gc_should_collect(heap)) return false;
     size_t bytes = 0;
-    gc_cell *cells = gc_sweep_next(heap, cls, &bytes);
-    if (!cells) cells = gc_ready_next(heap, cls, &bytes);
-    if (!cells) cells = gc_fresh_block(heap, cls, &bytes);
-    if (!cells) {
-        /* Other classes' unswept blocks may be wholly free: sweeping them gives blocks back. */
-        gc_sweep_finish(heap);
-        cells = gc_ready_next(heap, cls, &bytes);
-        if (!cells) cells = gc_fresh_block(heap, cls, &bytes);
-    }
+    gc_cell *cells = gc_take_cells(heap, cls, &bytes);
     if (!cells) return false;
     count_allocated(mut, bytes);
     install(mut, cls, cells);

@@ -149,6 +149,11 @@ size_t gc_sweep_finish(gc_heap *heap);
 gc_cell *gc_ready_next(gc_heap *heap, unsigned cls, size_t *free_bytes);
 /* A fresh block of class c carved into a free list; NULL when the footprint limit is reached. */
 gc_cell *gc_fresh_block(gc_heap *heap, unsigned cls, size_t *free_bytes);
+/* Free cells of class c for an allocator (a mutator's slow path, a scavenger's promotion list), in
+ * the order that keeps the footprint low: the lazy sweep, blocks already swept, a fresh block, and
+ * then the rest of the sweep (other classes' blocks may be wholly free and give blocks back). NULL
+ * when the heap has none; the caller accounts *free_bytes. */
+gc_cell *gc_take_cells(gc_heap *heap, unsigned cls, size_t *free_bytes);
 
 /* alloc.c: the allocation slow path (gc_alloc_slow is declared in fastpath.h). */
 bool gc_should_collect(gc_heap *heap);

@@ -289,15 +289,7 @@ static gc_obj *alloc_survivor(sc_phase *ph, gc_scavenger *w, size_t size) {
 
 static gc_cell *refill_old(gc_heap *heap, unsigned cls) {
     size_t bytes = 0;
-    gc_cell *cells = gc_sweep_next(heap, cls, &bytes);
-    if (!cells) cells = gc_ready_next(heap, cls, &bytes);
-    if (!cells) cells = gc_fresh_block(heap, cls, &bytes);
-    if (!cells) {
-        /* Other classes' unswept blocks may be wholly free: sweeping them gives blocks back. */
-        gc_sweep_finish(heap);
-        cells = gc_ready_next(heap, cls, &bytes);
-        if (!cells) cells = gc_fresh_block(heap, cls, &bytes);
-    }
+    gc_cell *cells = gc_take_cells(heap, cls, &bytes);
     if (cells) atomic_fetch_add_explicit(&heap->allocated_since_gc, bytes, memory_order_relaxed);
     return cells;
 }

@@ -127,6 +127,18 @@ gc_cell *gc_ready_next(gc_heap *heap, unsigned cls, size_t *free_bytes) {
     return heap->block_free[e - 1];
 }
 
+gc_cell *gc_take_cells(gc_heap *heap, unsigned cls, size_t *free_bytes) {
+    gc_cell *cells = gc_sweep_next(heap, cls, free_bytes);
+    if (!cells) cells = gc_ready_next(heap, cls, free_bytes);
+    if (!cells) cells = gc_fresh_block(heap, cls, free_bytes);
+    if (!cells) {
+        gc_sweep_finish(heap);
+        cells = gc_ready_next(heap, cls, free_bytes);
+        if (!cells) cells = gc_fresh_block(heap, cls, free_bytes);
+    }
+    return cells;
+}
+
 gc_cell *gc_fresh_block(gc_heap *heap, unsigned cls, size_t *free_bytes) {
     size_t i = gc_blocks_acquire(heap, 1);
     if (i == SIZE_MAX) return NULL;
