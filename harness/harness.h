@@ -50,6 +50,10 @@ typedef struct run_result {
     uint64_t ops;
 } run_result;
 
+/* size_arg.c: a size with an optional K, M, G or T suffix (binary units, "i" and "B" allowed after
+ * it): 0 and *out set, -1 when malformed, -2 when too large. */
+int gc_parse_size(const char *s, size_t *out);
+
 /* results.c */
 void results_print_summary(FILE *f, const run_config *cfg, run_result *r, unsigned n);
 /* Appends to <dir>/runs.csv, pauses.csv, latency.csv, workers.csv (headers on creation). Returns 0 or

@@ -72,25 +72,13 @@ static int64_t parse_int(const char *flag, const char *s, int64_t min, int64_t m
     return v;
 }
 
-/* A size with an optional K, M, G or T suffix (binary units); e.g. 512M. */
+/* A size such as 512M (gc_parse_size); bad input is a usage error. */
 static size_t parse_size(const char *flag, const char *s) {
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno || end == s || v < 0) usage_error("%s expects a size like 512M or 2G, not '%s'", flag, s);
-    double unit = 1;
-    switch (*end) {
-    case 'k': case 'K': unit = 1024.0; end++; break;
-    case 'm': case 'M': unit = 1048576.0; end++; break;
-    case 'g': case 'G': unit = 1073741824.0; end++; break;
-    case 't': case 'T': unit = 1099511627776.0; end++; break;
-    }
-    if (*end == 'i' || *end == 'B') end += *end == 'i' ? 1 : 0;
-    if (*end == 'B') end++;
-    if (*end) usage_error("%s expects a size like 512M or 2G, not '%s'", flag, s);
-    double bytes = v * unit;
-    if (bytes >= 18e18) usage_error("%s %s is too large", flag, s);
-    return (size_t)bytes;
+    size_t bytes = 0;
+    int rc = gc_parse_size(s, &bytes);
+    if (rc == -1) usage_error("%s expects a size like 512M or 2G, not '%s'", flag, s);
+    if (rc == -2) usage_error("%s %s is too large", flag, s);
+    return bytes;
 }
 
 static double parse_double(const char *flag, const char *s) {

@@ -96,26 +96,6 @@ static int parse_counts(parser *p, const char *key, const char *tok, unsigned *v
     return add_count(p, key, vals, n, b);
 }
 
-/* A size with an optional K, M, G or T suffix (binary units), as gclab run takes it. */
-static int parse_size(const char *s, size_t *out) {
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno || end == s || v < 0) return -1;
-    double unit = 1;
-    switch (*end) {
-    case 'k': case 'K': unit = 1024.0; end++; break;
-    case 'm': case 'M': unit = 1048576.0; end++; break;
-    case 'g': case 'G': unit = 1073741824.0; end++; break;
-    case 't': case 'T': unit = 1099511627776.0; end++; break;
-    }
-    if (*end == 'i') end++;
-    if (*end == 'B') end++;
-    if (*end || v * unit >= 18e18) return -1;
-    *out = (size_t)(v * unit);
-    return 0;
-}
-
 static char *sdup(parser *p, const char *s) {
     char *d = strdup(s);
     if (!d) perr(p, "out of memory");
@@ -172,7 +152,7 @@ static int check_args(parser *p, suite_args *a) {
         const char *v = a->tok[++i];
         if (!strcmp(o, "--initial-heap") || !strcmp(o, "--nursery")) {
             size_t sz;
-            if (parse_size(v, &sz)) return perr(p, "args %s: %s expects a size like 64M, not '%s'", wl->name, o, v);
+            if (gc_parse_size(v, &sz)) return perr(p, "args %s: %s expects a size like 64M, not '%s'", wl->name, o, v);
             continue;
         }
         if (!strcmp(o, "--stress-every") || !strcmp(o, "--promote-age")) {
@@ -260,7 +240,7 @@ static int parse_line(parser *p, suite *s, char **tok, unsigned ntok, unsigned *
     case K_HEAP:
         for (unsigned i = 0; i < nv; i++) {
             size_t b;
-            if (parse_size(v[i], &b)) return perr(p, "bad heap size '%s' (like 512M or 2G)", v[i]);
+            if (gc_parse_size(v[i], &b)) return perr(p, "bad heap size '%s' (like 512M or 2G)", v[i]);
             if (b < ((size_t)1 << 20)) return perr(p, "heap '%s' is below the minimum (1M)", v[i]);
             s->heap_bytes[s->nheaps] = b;
             if (!(s->heaps[s->nheaps++] = sdup(p, v[i]))) return -1;
