@@ -11,6 +11,8 @@
  * - Falling behind: a mutator that finds the heap at its goal (live x heap_factor) while marking
  *   runs, or that cannot allocate at all, asks for the cycle to finish stop-the-world and waits,
  *   blocked, for it; that pause is recorded as "degenerated". Nobody waits silently or runs out.
+ * - gc_collect waits, blocked, for the next cycle to start and finish (wait_for_cycle): the one
+ *   marking when it is called began before the call, and what died since may float through it.
  *
  * A cycle, in the order it runs (all on the collector thread):
  *   1. a mutator's allocation reaches the trigger and wakes the collector thread; it finishes the
@@ -66,6 +68,7 @@ typedef struct concurrent {
     bool running;               /* the collector thread is in a cycle */
     bool degenerate;            /* finish the cycle stop-the-world */
     bool shutdown;
+    uint64_t started;           /* cycles the collector thread began */
     uint64_t completed;         /* cycles the collector thread finished */
     uint64_t headroom;          /* collector thread only: bytes of allocation a cycle's marking needs */
 } concurrent;
@@ -98,7 +101,7 @@ static void adapt_trigger(gc_heap *heap, concurrent *con, bool behind) {
 }
 
 static void run_cycle(gc_heap *heap, concurrent *con) {
-    while (!gc_begin_cycle_on(heap, NULL, atomic_load(&heap->cycles))) {}
+    gc_role_take(heap, NULL);
     gc_sweep_finish(heap);
     if (must_degenerate(con)) {
         /* Asked for memory before any marking ran: one stop-the-world cycle. */
@@ -129,6 +132,7 @@ static void *collector_main(void *arg) {
         if (con->shutdown) break;
         con->requested = false;
         con->running = true;
+        con->started++;
         pthread_mutex_unlock(&con->lock);
         run_cycle(heap, con);
         pthread_mutex_lock(&con->lock);
@@ -149,25 +153,38 @@ static void request(concurrent *con) {
     }
 }
 
-/* The caller cannot go on without a finished cycle: it asks for one (the running one, finished
- * stop-the-world) and waits for it as a blocked thread, so the collector's pauses need not wait. */
-static void wait_for_cycle(gc_mut *mut) {
+/* The caller cannot go on until a cycle has finished; it waits for it as a blocked thread, so the
+ * collector's pauses need not wait for it. Only the collector thread runs cycles and it holds the
+ * role throughout one, so what a waiter needs is a cycle number, fixed here under con->lock from
+ * what the collector thread is doing now (the rule at gc_role_take, handshake.c):
+ *   GC_WHY_EXPLICIT  the next cycle to start: the running one's initial mark came before the call,
+ *                    and objects that died since may float through it. It is requested even while
+ *                    a cycle runs, so the collector thread runs it straight after.
+ *   otherwise        the next to finish, asked to finish stop-the-world now ("degenerated"). */
+static void wait_for_cycle(gc_mut *mut, gc_collect_why why) {
     concurrent *con = mut->heap->collector;
     gc_block_enter(mut);
     pthread_mutex_lock(&con->lock);
-    uint64_t seen = con->completed;
-    con->degenerate = true;
-    atomic_store(&con->cm.abort, 1);
-    request(con);
-    while (con->completed == seen) pthread_cond_wait(&con->cv_done, &con->lock);
+    uint64_t target;
+    if (why == GC_WHY_EXPLICIT) {
+        target = con->started + 1;
+        con->requested = true;
+        pthread_cond_signal(&con->cv_work);
+    } else {
+        target = con->completed + 1;
+        con->degenerate = true;
+        atomic_store(&con->cm.abort, 1);
+        request(con);
+    }
+    while (con->completed < target) pthread_cond_wait(&con->cv_done, &con->lock);
     pthread_mutex_unlock(&con->lock);
     gc_block_leave(mut);
 }
 
-void gc_collector_collect(gc_mut *mut, bool forced) {
+void gc_collector_collect(gc_mut *mut, gc_collect_why why) {
     concurrent *con = mut->heap->collector;
-    if (forced) {
-        wait_for_cycle(mut);
+    if (why != GC_WHY_DUE) {
+        wait_for_cycle(mut, why);
         return;
     }
     pthread_mutex_lock(&con->lock);
@@ -192,7 +209,7 @@ static void alloc_hook(gc_mut *mut) {
     if (!gc_cmark_active(&con->cm)) return;
     uint64_t used = gc_heap_used(heap), goal = atomic_load_explicit(&heap->goal_bytes, memory_order_relaxed);
     if (used >= goal) {
-        wait_for_cycle(mut);
+        wait_for_cycle(mut, GC_WHY_NEEDED);
         return;
     }
     uint64_t trigger = atomic_load_explicit(&heap->trigger_bytes, memory_order_relaxed);
@@ -206,7 +223,7 @@ static void alloc_hook(gc_mut *mut) {
 
 /* --stress-every: every N allocations a cycle is asked for, so cycles run back to back and the
  * barriers work under marking nearly all the time. */
-static void stress(gc_mut *mut) { gc_collector_collect(mut, false); }
+static void stress(gc_mut *mut) { gc_collector_collect(mut, GC_WHY_DUE); }
 
 int gc_collector_init(gc_heap *heap, char *err, size_t errlen) {
     concurrent *con = calloc(1, sizeof *con);

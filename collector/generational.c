@@ -87,6 +87,7 @@ typedef struct gen_state {
     size_t tlab_bytes;
     char *prewake_at;                   /* TLABs carved past this eden address wake the GC workers (or NULL) */
     _Atomic uint64_t stress_count;
+    _Atomic uint64_t fulls;             /* full cycles completed (changes only in a pause, like heap->cycles) */
 } gen_state;
 
 enum { GEN_SCAVENGE, GEN_FULL, GEN_YOUNG_ONLY /* tests: a scavenge whatever the policy says */ };
@@ -279,13 +280,24 @@ static void gen_pause_body(gc_heap *heap, gc_pause *rec, void *arg) {
     rec->cards_scanned = st->cards_scanned;
     if (heap->opts.verify) gc_verify_or_die(heap);
     rec->cycle = gc_count_cycle(heap);
+    if (gp->full) atomic_fetch_add(&g->fulls, 1);
 }
 
+/* seen: what the caller read before it decided it needed this collection: g->fulls for a full
+ * cycle (a scavenge frees nothing old), heap->cycles otherwise (any cycle empties eden). A cycle of
+ * that kind completing while the caller waited for the role satisfies it, gc_collect included: the
+ * caller was running when it asked, so that cycle's stop came after. Which pause runs is decided
+ * here, under the role, from the heap as it is now (the rule at gc_role_take, handshake.c). */
 static void gen_collect(gc_mut *mut, int kind, uint64_t seen) {
     gc_heap *heap = mut->heap;
     gen_state *g = heap->collector;
     gc_young *y = &g->young;
-    if (!gc_begin_cycle(mut, seen)) return;   /* another thread's cycle ran meanwhile */
+    gc_role_take(heap, mut);
+    uint64_t now = kind == GEN_FULL ? atomic_load(&g->fulls) : atomic_load(&heap->cycles);
+    if (now != seen) {
+        gc_end_cycle(heap);   /* another thread's cycle of the kind we needed ran meanwhile */
+        return;
+    }
     gen_pause gp = {.full = kind == GEN_FULL ||
                             (kind == GEN_SCAVENGE && (gc_should_collect(heap) || !room_for_promotion(heap, y)))};
     if (gp.full) gc_sweep_finish(heap);
@@ -304,15 +316,17 @@ static void gen_collect(gc_mut *mut, int kind, uint64_t seen) {
 static void gen_stress(gc_mut *mut) {
     gen_state *g = mut->heap->collector;
     uint64_t k = atomic_fetch_add_explicit(&g->stress_count, 1, memory_order_relaxed) + 1;
-    gen_collect(mut, k % STRESS_FULL_EVERY == 0 ? GEN_FULL : GEN_SCAVENGE,
-                atomic_load_explicit(&mut->heap->cycles, memory_order_acquire));
+    bool full = k % STRESS_FULL_EVERY == 0;
+    gen_collect(mut, full ? GEN_FULL : GEN_SCAVENGE, full ? atomic_load(&g->fulls) : atomic_load(&mut->heap->cycles));
 }
 
-/* From gc_collect (forced) and from the old generation's allocation path (its trigger is reached, or
- * it has no block left): both need the old generation collected, so both get a full cycle. */
-void gc_collector_collect(gc_mut *mut, bool forced) {
-    (void)forced;
-    gen_collect(mut, GEN_FULL, atomic_load_explicit(&mut->heap->cycles, memory_order_acquire));
+/* From the old generation's allocation path (its trigger is reached, or it has no block left) and
+ * from gc_collect: both need the old generation collected, so both get a full cycle; a scavenge that
+ * ran while the caller waited does not count. */
+void gc_collector_collect(gc_mut *mut, gc_collect_why why) {
+    gen_state *g = mut->heap->collector;
+    (void)why;
+    gen_collect(mut, GEN_FULL, atomic_load(&g->fulls));
 }
 
 /* For tests (declared weak there, so they link in other variants too): a scavenge now, never a full

@@ -20,7 +20,10 @@
  *      left;
  *   3. the increment that finds the pool empty stops the world for the remark: barrier buffers
  *      flushed, roots rescanned if the barrier needs it, the rest drained on --gc-threads workers,
- *      colour flipped, sweeping queued (lazy, by the mutators, as in stw). */
+ *      colour flipped, sweeping queued (lazy, by the mutators, as in stw).
+ * gc_collect, which promises that everything unreachable at the call is found dead, finishes a
+ * cycle still marking (its initial mark came before the call) and then runs a full one. Which of
+ * these a thread runs is decided by advance(), under the collector role. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,75 +46,101 @@ typedef struct incremental {
 
 const char *gc_collector_name(void) { return "incremental"; }
 
+/* What a thread asks of the collector. What it gets is decided in advance(), under the role, from
+ * the phase the collector is in then (the rule at gc_role_take in handshake.c): while the caller
+ * waited for the role, another thread may have started marking (an initial mark completes no
+ * cycle, so gc_begin_cycle's count does not see it) or finished it. A full mark in the middle of
+ * an incremental cycle would find the cycle's grey objects already carrying its colour, skip them,
+ * and sweep their white children while they are reachable. */
+typedef enum {
+    ASK_START,      /* the trigger is reached: start marking, unless a cycle is marking already */
+    ASK_REMARK,     /* the grey pool looked empty: finish the marking cycle */
+    ASK_MEMORY,     /* the heap reached its goal, or an allocation failed: finish the marking cycle
+                     * stop-the-world ("degenerated"), or collect fully if none is marking */
+    ASK_FULL,       /* gc_collect: finish any marking cycle, then a full one, whose marking begins
+                     * after the call (the cycle that was marking began before it) */
+} ask;
+
 /* 1. The initial mark. */
-static void start_cycle(gc_mut *mut) {
+static void initial_mark(gc_mut *mut) {
     gc_heap *heap = mut->heap;
     incremental *inc = heap->collector;
-    if (!gc_begin_cycle(mut, atomic_load(&heap->cycles))) return;
-    if (!gc_cmark_active(&inc->cm)) {
-        gc_sweep_finish(heap);
-        uint64_t used = gc_heap_used(heap), goal = atomic_load(&heap->goal_bytes);
-        uint64_t headroom = goal > used + MIN_HEADROOM ? goal - used : MIN_HEADROOM;
-        inc->ratio = heap->opts.mark_per_alloc > 0 ? heap->opts.mark_per_alloc
-                                                   : SAFETY * (double)heap->live_after_gc / (double)headroom;
-        gc_pause_run(heap, mut, &(gc_pause){.kind = "initial-mark", .gc_threads = 1}, gc_cmark_start_body, NULL);
+    gc_sweep_finish(heap);
+    uint64_t used = gc_heap_used(heap), goal = atomic_load(&heap->goal_bytes);
+    uint64_t headroom = goal > used + MIN_HEADROOM ? goal - used : MIN_HEADROOM;
+    inc->ratio = heap->opts.mark_per_alloc > 0 ? heap->opts.mark_per_alloc
+                                               : SAFETY * (double)heap->live_after_gc / (double)headroom;
+    gc_pause_run(heap, mut, &(gc_pause){.kind = "initial-mark", .gc_threads = 1}, gc_cmark_start_body, NULL);
+}
+
+/* 3. The remark (or, when the cycle fell behind, its stop-the-world finish). */
+static void remark(gc_mut *mut, const char *kind) {
+    gc_heap *heap = mut->heap;
+    gc_pause_run(heap, mut, &(gc_pause){.kind = kind, .gc_threads = heap->opts.gc_threads}, gc_cmark_finish_body, NULL);
+}
+
+/* A full stop-the-world cycle, with no cycle marking. */
+static void full(gc_mut *mut) {
+    gc_heap *heap = mut->heap;
+    gc_sweep_finish(heap);
+    gc_pause_run(heap, mut, &(gc_pause){.kind = "full", .gc_threads = heap->opts.gc_threads}, gc_full_cycle_body, NULL);
+}
+
+/* seen: heap->cycles read before the caller decided (ASK_FULL ignores it). */
+static void advance(gc_mut *mut, ask a, uint64_t seen) {
+    gc_heap *heap = mut->heap;
+    incremental *inc = heap->collector;
+    if (a == ASK_FULL) gc_role_take(heap, mut);
+    else if (!gc_begin_cycle(mut, seen)) return;   /* a cycle completed meanwhile: the reason is gone */
+    bool marking = gc_cmark_active(&inc->cm);       /* read under the role: the phase we act on */
+    switch (a) {
+    case ASK_START:
+        if (!marking) initial_mark(mut);
+        break;
+    case ASK_REMARK:
+        if (marking) remark(mut, "remark");
+        break;
+    case ASK_MEMORY:
+        if (marking) remark(mut, "degenerated");
+        else full(mut);
+        break;
+    case ASK_FULL:
+        if (marking) remark(mut, "remark");
+        full(mut);
+        break;
     }
     gc_end_cycle(heap);
 }
 
-/* 3. The remark (or, when the cycle fell behind, its stop-the-world finish). */
-static void finish_cycle(gc_mut *mut, const char *kind) {
-    gc_heap *heap = mut->heap;
-    incremental *inc = heap->collector;
-    if (!gc_begin_cycle(mut, atomic_load(&heap->cycles))) return;
-    if (gc_cmark_active(&inc->cm))
-        gc_pause_run(heap, mut, &(gc_pause){.kind = kind, .gc_threads = heap->opts.gc_threads}, gc_cmark_finish_body,
-                     NULL);
-    gc_end_cycle(heap);
-}
-
-/* A full stop-the-world cycle, when one is needed and none is marking. */
-static void full_cycle(gc_mut *mut) {
-    gc_heap *heap = mut->heap;
-    if (!gc_begin_cycle(mut, atomic_load(&heap->cycles))) return;
-    gc_sweep_finish(heap);
-    gc_pause_run(heap, mut, &(gc_pause){.kind = "full", .gc_threads = heap->opts.gc_threads}, gc_full_cycle_body, NULL);
-    gc_end_cycle(heap);
-}
-
-/* 2. An increment: this thread pays for what it allocated since its last slow path. */
+/* 2. An increment: this thread pays for what it allocated since its last slow path. It has not
+ * polled since gc_alloc_slow's safepoint, so no pause can begin or end while it looks. */
 static void alloc_hook(gc_mut *mut) {
     gc_heap *heap = mut->heap;
     incremental *inc = heap->collector;
+    uint64_t seen = atomic_load(&heap->cycles);
     uint64_t debt = mut->allocated_bytes - mut->paced_bytes;
     mut->paced_bytes = mut->allocated_bytes;
     if (!gc_cmark_active(&inc->cm)) return;
     if (gc_heap_used(heap) >= atomic_load_explicit(&heap->goal_bytes, memory_order_relaxed)) {
-        finish_cycle(mut, "degenerated");
+        advance(mut, ASK_MEMORY, seen);
         return;
     }
     uint64_t budget = (uint64_t)((double)debt * inc->ratio);
     if (budget == 0) return;
     gc_cmark_assist(mut, budget, "increment");
-    if (gc_greypool_looks_empty(&inc->cm.pool)) finish_cycle(mut, "remark");
+    if (gc_greypool_looks_empty(&inc->cm.pool)) advance(mut, ASK_REMARK, seen);
 }
 
-void gc_collector_collect(gc_mut *mut, bool forced) {
-    incremental *inc = mut->heap->collector;
-    if (gc_cmark_active(&inc->cm)) {
-        if (forced) finish_cycle(mut, "degenerated");
-    } else if (forced) {
-        full_cycle(mut);
-    } else {
-        start_cycle(mut);
-    }
+void gc_collector_collect(gc_mut *mut, gc_collect_why why) {
+    uint64_t seen = atomic_load(&mut->heap->cycles);
+    advance(mut, why == GC_WHY_EXPLICIT ? ASK_FULL : why == GC_WHY_NEEDED ? ASK_MEMORY : ASK_START, seen);
 }
 
 /* --stress-every: every N allocations, the cycle moves on a phase (start, or finish). */
 static void stress(gc_mut *mut) {
     incremental *inc = mut->heap->collector;
-    if (gc_cmark_active(&inc->cm)) finish_cycle(mut, "remark");
-    else start_cycle(mut);
+    uint64_t seen = atomic_load(&mut->heap->cycles);
+    advance(mut, gc_cmark_active(&inc->cm) ? ASK_REMARK : ASK_START, seen);
 }
 
 int gc_collector_init(gc_heap *heap, char *err, size_t errlen) {

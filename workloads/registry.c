@@ -7,12 +7,14 @@ extern const workload wl_gcbench;
 extern const workload wl_binarytrees;
 extern const workload wl_msgbuf;
 extern const workload wl_graphchurn;
+extern const workload wl_collectrace;
 
 static const workload *const all[] = {
     &wl_gcbench,
     &wl_binarytrees,
     &wl_msgbuf,
     &wl_graphchurn,
+    &wl_collectrace,
 };
 
 const workload *wl_find(const char *name) {

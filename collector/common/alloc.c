@@ -94,7 +94,7 @@ static void stress_tick(gc_mut *mut) {
     }
     if (mut->stress_left) return;
     if (heap->stress) heap->stress(mut);
-    else gc_collector_collect(mut, true);
+    else gc_collector_collect(mut, GC_WHY_NEEDED);
     mut->stress_left = heap->opts.stress_every;
 }
 
@@ -113,7 +113,7 @@ static gc_obj *alloc_large(gc_mut *mut, gc_type type, uint32_t nptrs, size_t nby
     }
     size_t first = SIZE_MAX;
     for (int attempt = 0; attempt < 2 && first == SIZE_MAX; attempt++) {
-        if (attempt > 0 || gc_should_collect(heap)) gc_collector_collect(mut, false);
+        if (attempt > 0 || gc_should_collect(heap)) gc_collector_collect(mut, attempt > 0 ? GC_WHY_NEEDED : GC_WHY_DUE);
         first = gc_blocks_acquire(heap, n);
         if (first == SIZE_MAX && gc_sweep_finish(heap) > 0) first = gc_blocks_acquire(heap, n);
     }
@@ -140,12 +140,12 @@ gc_obj *gc_alloc_slow(gc_mut *mut, gc_type type, uint32_t nptrs, size_t nbytes) 
     if (!mut->fl[cls]) {
         bool ok = refill(mut, cls, false);
         if (!ok) {
-            gc_collector_collect(mut, false);
+            gc_collector_collect(mut, GC_WHY_DUE);
             ok = refill(mut, cls, true);
         }
         if (!ok) {
             /* One more cycle: the first may have been another thread's, started before our need. */
-            gc_collector_collect(mut, true);
+            gc_collector_collect(mut, GC_WHY_NEEDED);
             ok = refill(mut, cls, true);
         }
         if (!ok) exhausted(mut, size);

@@ -69,7 +69,20 @@ void gc_block_leave(gc_mut *mut) {
 
 bool gc_begin_cycle(gc_mut *self, uint64_t seen_cycles) { return gc_begin_cycle_on(self->heap, self, seen_cycles); }
 
-bool gc_begin_cycle_on(gc_heap *heap, gc_mut *self, uint64_t seen_cycles) {
+/* The collector role, and the rule that keeps its decisions sound.
+ *
+ * One thread at a time holds the role: it alone may stop the world, change the collector's phase
+ * (start marking, remark, scavenge, collect fully) or read collector state halfway through a cycle.
+ * A thread decides that it needs a phase from what it saw before it asked for the role; while it
+ * waited, the holder may have moved the collector on: a cycle may have completed, or (an initial
+ * mark completes nothing) one may have started marking. So:
+ *   - heap->cycles changes only inside a pause, so a mutator that has neither polled nor blocked
+ *     since it looked reads the count its decision rests on, and gc_begin_cycle refuses the role
+ *     when a cycle completed since (the reason to collect is stale: retry the allocation);
+ *   - every other fact a decision rests on (is marking in progress? which phase is next?) is read
+ *     again by the holder after taking the role, and the phase it runs is chosen from that, never
+ *     from what the caller saw. Each collector's entry point states how (incremental.c: advance). */
+void gc_role_take(gc_heap *heap, gc_mut *self) {
     pthread_mutex_lock(&heap->lock);
     if (heap->collecting) {
         /* Another thread collects: wait for it as a blocked thread, so its stop need not wait for us. */
@@ -80,11 +93,17 @@ bool gc_begin_cycle_on(gc_heap *heap, gc_mut *self, uint64_t seen_cycles) {
         while (heap->collecting) pthread_cond_wait(&heap->cv_cycle, &heap->lock);
         if (self) wait_for_resume(heap, self, GC_MUT_BLOCKED);
     }
-    bool mine = atomic_load_explicit(&heap->cycles, memory_order_relaxed) == seen_cycles;
-    if (mine) heap->collecting = true;
+    heap->collecting = true;
     pthread_mutex_unlock(&heap->lock);
-    if (mine) heap->role_cpu0 = gc_thread_cpu_ns();
-    return mine;
+    heap->role_cpu0 = gc_thread_cpu_ns();
+    if (heap->test_hook) heap->test_hook(heap, self, "role");
+}
+
+bool gc_begin_cycle_on(gc_heap *heap, gc_mut *self, uint64_t seen_cycles) {
+    gc_role_take(heap, self);
+    if (atomic_load_explicit(&heap->cycles, memory_order_relaxed) == seen_cycles) return true;
+    gc_end_cycle(heap);
+    return false;
 }
 
 void gc_end_cycle(gc_heap *heap) {

@@ -188,12 +188,12 @@ void gc_detach(gc_mut *mut) {
     free(mut);
 }
 
-void gc_collect(gc_mut *mut) { gc_collector_collect(mut, true); }
+void gc_collect(gc_mut *mut) { gc_collector_collect(mut, GC_WHY_EXPLICIT); }
 
 /* With the collector role, so a cycle that a collector thread is still running is not read halfway. */
 static void hold_role(gc_heap *heap) {
     gc_mut *self = current_mut && current_mut->heap == heap ? current_mut : NULL;
-    while (!gc_begin_cycle_on(heap, self, atomic_load(&heap->cycles))) {}
+    gc_role_take(heap, self);
 }
 
 void gc_get_stats(gc_heap *heap, gc_heap_stats *out) {
@@ -242,10 +242,10 @@ size_t gc_verify_now(gc_mut *mut, char *msg, size_t msglen) {
     /* Take the collector role so no cycle runs under the walk; a cycle that just ran is fine too. A
      * cycle still marking has reachable white objects by design: finish it first. */
     for (;;) {
-        while (!gc_begin_cycle(mut, atomic_load(&heap->cycles))) {}
+        gc_role_take(heap, mut);
         if (!heap->cmark || !atomic_load(&heap->cmark->marking)) break;
         gc_end_cycle(heap);
-        gc_collector_collect(mut, true);
+        gc_collector_collect(mut, GC_WHY_NEEDED);
     }
     gc_stop_world(heap, mut);
     size_t problems = gc_verify_heap(heap, msg, msglen);

@@ -94,6 +94,11 @@ struct gc_heap {
     unsigned attached;              /* attaches so far (the on_thread_start index), under lock */
     _Atomic int stop_requested;
     bool collecting;                /* somebody holds the collector role, under lock */
+    /* Tests only: called by the role holder (self: its mutator, NULL for a collector thread) just
+     * after it takes the role (event "role") and after each of its pauses, the world running again
+     * (event: the pause's kind), so a test can hold it there and drive an interleaving step by step. */
+    void (*test_hook)(struct gc_heap *heap, struct gc_mut *self, const char *event);
+    void *test_ctx;
     _Atomic uint64_t cycles;        /* completed cycles */
 
     /* Global roots, under roots_lock; read only with the world stopped. */
@@ -164,14 +169,17 @@ static inline uint64_t gc_heap_used(gc_heap *heap) {
     return heap->live_after_gc + atomic_load_explicit(&heap->allocated_since_gc, memory_order_relaxed);
 }
 
-/* handshake.c: stop the world, for any number of mutators. */
-/* Takes the collector role. Returns false if a cycle completed (or is running) since `seen_cycles`;
- * the caller then waited for it and should retry its allocation instead of collecting. */
-/* The role holder's CPU time between gc_begin_cycle and gc_end_cycle counts as GC CPU time. */
+/* handshake.c: the collector role, and stopping the world for any number of mutators. */
+/* Takes the collector role, waiting (as a blocked thread) while another thread holds it. self is
+ * the calling mutator, or NULL for a collector's own thread. What the holder runs is decided from
+ * state it reads after this returns (the rule is stated at gc_role_take in handshake.c). The role
+ * holder's CPU time until gc_end_cycle counts as GC CPU time. */
+void gc_role_take(gc_heap *heap, gc_mut *self);
+/* Takes the role unless a cycle completed since `seen_cycles` (read before the caller decided it
+ * needed one); then returns false, not holding it, and the caller retries its allocation. */
 bool gc_begin_cycle(gc_mut *self, uint64_t seen_cycles);
-/* The same for any thread: self is the calling mutator, or NULL for a collector's own thread. */
 bool gc_begin_cycle_on(gc_heap *heap, gc_mut *self, uint64_t seen_cycles);
-void gc_end_cycle(gc_heap *heap);
+void gc_end_cycle(gc_heap *heap);   /* gives the role back */
 /* Stops every mutator but `self` (which may be NULL); returns the time to safepoint in ns. */
 uint64_t gc_stop_world(gc_heap *heap, gc_mut *self);
 void gc_start_world(gc_heap *heap);
@@ -219,10 +227,17 @@ void gc_pause_record(gc_heap *heap, const gc_pause *rec);
 /* Counts a completed cycle; returns its number (from 1). In a pause. */
 uint32_t gc_count_cycle(gc_heap *heap);
 
-/* Each collector defines this: one full collection, from an allocation slow path or gc_collect.
- * forced: the caller cannot go on without the cycle's result (a full or finished cycle); otherwise a
- * cycle is merely due, and a collector that marks concurrently may only start one. */
-void gc_collector_collect(gc_mut *mut, bool forced);
+/* Why a collection is asked for. Each collector's gc_collector_collect says what it runs for each,
+ * decided under the collector role (handshake.c). */
+typedef enum gc_collect_why {
+    GC_WHY_DUE,         /* the heap reached its trigger: a cycle should run (a concurrent or incremental
+                         * collector may only start one) */
+    GC_WHY_NEEDED,      /* an allocation cannot go on without a finished cycle (one that completed
+                         * while the caller waited will do) */
+    GC_WHY_EXPLICIT,    /* gc_collect: when it returns, every object that was unreachable when it was
+                         * called has been found dead (a cycle whose marking began earlier does not do) */
+} gc_collect_why;
+void gc_collector_collect(gc_mut *mut, gc_collect_why why);
 /* A collector with state of its own defines these (heap.c has empty defaults): set up after the
  * common heap exists, torn down before it goes, and a mutator about to detach. */
 int gc_collector_init(gc_heap *heap, char *err, size_t errlen);
