@@ -12,7 +12,7 @@
  */
 #include "bdw_heap.h"
 
-#include "common/clock.h"
+#include "clock.h"
 
 gc_heap *gc_bdw_heap;
 
