@@ -77,7 +77,8 @@ unsigned gc_bdw_init_libgc(unsigned markers, size_t max_heap);
 /* bdw_stats.c: CPU time of libgc's helper marker threads; false if none could be found. */
 bool gc_bdw_marker_cpu_ns(uint64_t *out);
 
-/* bdw.c: a big object's true counts, in the last two words of its libgc allocation (bdw.h). */
+/* A big object's true counts live in the last two words of its libgc allocation (bdw.h): bdw.c
+ * writes them, the verifier checks them. */
 static inline const uint64_t *gc_bdw_big_tail(const gc_obj *obj) {
     return (const uint64_t *)((const char *)obj + GC_size((void *)obj) - 2 * sizeof(uint64_t));
 }
