@@ -14,7 +14,9 @@ CC ?= cc
 CXX ?= c++
 OPT ?= -O2
 WARN := -Wall -Wextra -Werror
-CPPFLAGS := -D_GNU_SOURCE -Iinclude -DGCLAB_COLLECTOR_$(call UPPER,$(COLLECTOR)) \
+# include/ (the API) and util/ (neutral helpers) are on the include path: every layer may include
+# them (tools/layers.sh).
+CPPFLAGS := -D_GNU_SOURCE -Iinclude -Iutil -DGCLAB_COLLECTOR_$(call UPPER,$(COLLECTOR)) \
             $(if $(BARRIER),-DGCLAB_BARRIER_$(call UPPER,$(BARRIER))) -DGCLAB_VARIANT='"$(VARIANT)"'
 CFLAGS := -std=c11 $(OPT) -g $(WARN) -pthread -fno-omit-frame-pointer
 LDLIBS := -pthread -lm
@@ -38,8 +40,9 @@ endif
 include collector/$(COLLECTOR).mk
 LDLIBS += $(COLLECTOR_LIBS)
 
+UTIL_SRCS := $(wildcard util/*.c)
 HARNESS_SRCS := $(filter-out harness/main.c,$(wildcard harness/*.c)) $(wildcard workloads/*.c)
-LIB_SRCS := $(COLLECTOR_SRCS) $(HARNESS_SRCS)
+LIB_SRCS := $(COLLECTOR_SRCS) $(UTIL_SRCS) $(HARNESS_SRCS)
 LIB_OBJS := $(patsubst %.c,$(OUT)/obj/%.o,$(LIB_SRCS))
 # Unit tests are per collector (COLLECTOR_TESTS in its .mk): most test the common heap, which bdw lacks.
 TEST_BINS := $(patsubst tests/unit/%.c,$(OUT)/%,$(COLLECTOR_TESTS))

@@ -35,7 +35,9 @@
 #include <unistd.h>
 
 /* RUNS_HEADER: runs.csv's columns, for a folder that has no runs.csv yet. */
-#include "../harness/columns.h"
+#include "columns.h"
+
+#include "clock.h"
 
 enum { P_MIN_DEPTH, P_MAX_DEPTH, P_LONG_DEPTH, P_ARRAY_SIZE, P_COUNT };
 static const struct {
@@ -174,12 +176,6 @@ static void *worker_main(void *arg) {
     return NULL;
 }
 
-static uint64_t now_ns(clockid_t clk) {
-    struct timespec ts;
-    clock_gettime(clk, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 typedef struct result {
     int status;
     char err[256];
@@ -199,7 +195,7 @@ static void run(const int64_t *p, unsigned nthreads, result *res) {
         if (write(fd, "5", 1) < 0) {}
         close(fd);
     }
-    uint64_t t0 = now_ns(CLOCK_MONOTONIC), c0 = now_ns(CLOCK_PROCESS_CPUTIME_ID);
+    uint64_t t0 = gc_now_ns(), c0 = gc_process_cpu_ns();
 
     node *stretch = make_tree(sh.stretch_depth, 1, &bytes);
     res->status = verify_tree(stretch, sh.stretch_depth, "stretch tree", res->err, sizeof res->err, NULL);
@@ -261,8 +257,8 @@ static void run(const int64_t *p, unsigned nthreads, result *res) {
         }
     free_tree(long_lived);
     if (array) free((uint64_t *)array - 1);
-    res->wall_ns = now_ns(CLOCK_MONOTONIC) - t0;
-    res->cpu_ns = now_ns(CLOCK_PROCESS_CPUTIME_ID) - c0;
+    res->wall_ns = gc_now_ns() - t0;
+    res->cpu_ns = gc_process_cpu_ns() - c0;
     res->ops = trees;
     res->bytes = bytes;
     FILE *f = fopen("/proc/self/status", "r");

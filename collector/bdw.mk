@@ -1,4 +1,6 @@
 # COLLECTOR=bdw: Boehm-Demers-Weiser libgc as a peer behind the same API.
-COLLECTOR_SRCS := collector/bdw.c collector/common/clock.c collector/common/pauselog.c
+# It links the common pieces that need no block heap: options, types, global roots, fatal errors.
+COLLECTOR_SRCS := $(wildcard collector/bdw*.c) \
+                  $(addprefix collector/common/,pauselog.c options.c types.c root_table.c fatal.c)
 COLLECTOR_LIBS := $(shell pkg-config --libs bdw-gc 2>/dev/null || echo -lgc)
 COLLECTOR_TESTS :=

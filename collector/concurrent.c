@@ -40,7 +40,7 @@
 #include <unistd.h>
 #include "common/heap.h"
 #include "common/cmark.h"
-#include "common/clock.h"
+#include "clock.h"
 
 #if !defined(GCLAB_BARRIER_DIJKSTRA) && !defined(GCLAB_BARRIER_STEELE) && !defined(GCLAB_BARRIER_YUASA) && \
     !defined(GCLAB_BARRIER_NONE)

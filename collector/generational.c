@@ -70,7 +70,7 @@
 #include <string.h>
 #include "common/heap.h"
 #include "common/scavenge.h"
-#include "common/clock.h"
+#include "clock.h"
 
 #define DEFAULT_NURSERY ((size_t)16 << 20)     /* measured: README, "generational" */
 #define MIN_NURSERY ((size_t)2 << GC_BLOCK_SHIFT)

@@ -21,7 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "harness.h"
-#include "../collector/common/clock.h"
+#include "clock.h"
 
 _Noreturn static void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void usage_error(const char *fmt, ...) {

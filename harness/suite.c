@@ -17,7 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "suite.h"
-#include "../collector/common/clock.h"
+#include "clock.h"
 
 /* ---- parsing ---- */
 

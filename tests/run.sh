@@ -66,6 +66,9 @@ SMALL_graphchurn="--nodes 5000 --ops 100000 --check-every 20000"
 WORKLOADS="gcbench binarytrees msgbuf graphchurn"
 small() { eval echo "\$SMALL_$1"; }
 
+echo "# layers"
+check "layering: includes point down" 0 tools/layers.sh
+
 echo "# unit tests"
 for v in $VARIANTS; do
     for t in $(unit_tests build/$v); do

@@ -9,7 +9,7 @@
  * Metered mode (--rate R, pushes per second in total, split evenly across the threads): each thread
  * gives its pushes evenly spaced intended start times and waits (in a blocking region, then polling
  * safepoints) until each one is due; besides the simple latency it records the metered latency,
- * completion - intended start, into ctx->metered (harness/meter.h), so a stall delays the pushes
+ * completion - intended start, into ctx->metered (util/meter.h), so a stall delays the pushes
  * scheduled behind it instead of hiding them (coordinated omission).
  *
  * Checks: before a push replaces a message, that message's stamp and first and last bytes must be those
@@ -26,7 +26,8 @@
 #include <time.h>
 
 #include "workload.h"
-#include "../harness/meter.h"
+#include "clock.h"
+#include "meter.h"
 
 enum { P_WINDOW, P_MSG_SIZE, P_PUSHES, P_RATE, P_COUNT };
 
@@ -39,12 +40,6 @@ static const wl_param params[] = {
 };
 
 static uint64_t obj_size(uint64_t nptrs, uint64_t nbytes) { return (8 + 8 * nptrs + nbytes + 15) & ~(uint64_t)15; }
-
-static inline uint64_t now_ns(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 /* Share of thread t when `total` is split across n threads. */
 static uint64_t share(uint64_t total, unsigned n, unsigned t) { return total / n + (t < total % n); }
@@ -75,7 +70,7 @@ typedef struct worker {
  * need not wait for this thread (the sleep ends 100 us early to absorb timer slack); the rest spins
  * polling safepoints. */
 static void wait_until(gc_mut *mut, uint64_t when) {
-    uint64_t now = now_ns();
+    uint64_t now = gc_now_ns();
     if (now >= when) return;
     if (when - now > 200000) {
         uint64_t wake = when - 100000;
@@ -84,7 +79,7 @@ static void wait_until(gc_mut *mut, uint64_t when) {
         while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR) {}
         gc_block_leave(mut);
     }
-    while (now_ns() < when) gc_safepoint(mut);
+    while (gc_now_ns() < when) gc_safepoint(mut);
 }
 
 static void fill(uint8_t *p, size_t size, uint64_t i) {
@@ -126,7 +121,7 @@ static void *worker_main(void *arg) {
     size_t base = gc_scope_open(mut);
     gc_obj **win = gc_push(mut, gc_alloc(mut, sh->t_window, (uint32_t)wsize, 0));
     gc_meter meter;
-    gc_meter_init(&meter, now_ns(), sh->rate);
+    gc_meter_init(&meter, gc_now_ns(), sh->rate);
 
     for (uint64_t i = 0; i < pushes; i++) {
         uint64_t slot = i % wsize;
@@ -145,11 +140,11 @@ static void *worker_main(void *arg) {
             intended = gc_meter_intended(&meter, i);
             wait_until(mut, intended);
         }
-        uint64_t t0 = now_ns();
+        uint64_t t0 = gc_now_ns();
         gc_obj *m = gc_alloc(mut, sh->t_msg, 0, size);
         fill(gc_raw(m), size, i);
         gc_write(mut, *win, slot, m);
-        uint64_t t1 = now_ns();
+        uint64_t t1 = gc_now_ns();
         if (sh->rate > 0) gc_meter_record(hist, mhist, intended, t0, t1);
         else if (hist) gc_hist_record(hist, t1 - t0);
         w->done++;

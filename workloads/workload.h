@@ -9,7 +9,7 @@
 #define GCLAB_WORKLOAD_H
 
 #include "gclab.h"
-#include "../harness/histogram.h"
+#include "histogram.h"
 
 typedef struct wl_param {
     const char *name;   /* command-line flag without the leading "--" */
@@ -27,7 +27,7 @@ typedef struct wl_ctx {
     gc_hist *latency;               /* one histogram per mutator thread, or NULL if not recorded */
     uint64_t ops;                   /* operations done, set by the workload (for throughput) */
     gc_hist *metered;               /* one per mutator thread: latency against an evenly spaced schedule
-                                     * (harness/meter.h), for workloads run at a fixed rate; or NULL */
+                                     * (util/meter.h), for workloads run at a fixed rate; or NULL */
 } wl_ctx;
 
 typedef struct workload {

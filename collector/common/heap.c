@@ -1,71 +1,20 @@
-/* heap.c: creating a heap from options, types, attaching threads, and what the harness reads. */
-#include <stdarg.h>
+/* heap.c: creating a heap from options, attaching threads, and what the harness reads. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include "heap.h"
 #include "mark.h"
+#include "options.h"
 #include "cmark.h"
 #include "clock.h"
 #include "scavenge.h"
-
-#define DEFAULT_MAX_HEAP ((size_t)1 << 30)
-#define DEFAULT_INITIAL_HEAP ((size_t)4 << 20)
-#define MIN_HEAP ((size_t)1 << 20)
-#define MAX_GC_THREADS 1024
 
 /* The calling thread's mutator, if it is attached: a thread that waits for the collector role must
  * wait as a stopped mutator, or a collector stopping the world would wait for it in turn. */
 static _Thread_local gc_mut *current_mut;
 
-_Noreturn void gc_fatal(gc_heap *heap, const char *fmt, ...) {
-    char msg[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    if (heap && heap->opts.on_fatal) heap->opts.on_fatal(heap->opts.ctx, msg);
-    fprintf(stderr, "gclab: fatal: %s\n", msg);
-    exit(3);
-}
-
-static int check_options(gc_options *o, char *err, size_t errlen) {
-    if (o->max_heap == 0) o->max_heap = DEFAULT_MAX_HEAP;
-    if (o->max_heap < MIN_HEAP) {
-        snprintf(err, errlen, "heap of %zu bytes is too small (the minimum is 1 MiB)", o->max_heap);
-        return -1;
-    }
-    if (o->max_heap > ((size_t)1 << 44)) {
-        snprintf(err, errlen, "heap of %zu GiB is larger than gclab supports (16 TiB)", o->max_heap >> 30);
-        return -1;
-    }
-    if (o->initial_heap == 0) o->initial_heap = o->max_heap < DEFAULT_INITIAL_HEAP ? o->max_heap : DEFAULT_INITIAL_HEAP;
-    if (o->initial_heap > o->max_heap) {
-        snprintf(err, errlen, "initial heap (%zu MiB) exceeds the maximum heap (%zu MiB)", o->initial_heap >> 20,
-                 o->max_heap >> 20);
-        return -1;
-    }
-    if (o->heap_factor == 0) o->heap_factor = 2.0;
-    if (!(o->heap_factor > 1.0 && o->heap_factor <= 100.0)) {
-        snprintf(err, errlen, "heap factor %g is out of range (more than 1, at most 100)", o->heap_factor);
-        return -1;
-    }
-    if (o->gc_threads == 0) {
-        long n = sysconf(_SC_NPROCESSORS_ONLN);
-        o->gc_threads = n > 0 ? (unsigned)n : 1;
-    }
-    if (o->gc_threads > MAX_GC_THREADS) {
-        snprintf(err, errlen, "%u GC threads is more than gclab supports (%d)", o->gc_threads, MAX_GC_THREADS);
-        return -1;
-    }
-    if (o->root_capacity == 0) o->root_capacity = (size_t)1 << 20;
-    if (o->mark_per_alloc < 0 || o->mark_per_alloc > 1000) {
-        snprintf(err, errlen, "mark per alloc %g is out of range (0 for paced, up to 1000)", o->mark_per_alloc);
-        return -1;
-    }
-    return 0;
-}
+const gc_options *gc_heap_options(gc_heap *heap) { return &heap->opts; }
+gc_type_table *gc_heap_types(gc_heap *heap) { return &heap->types; }
 
 __attribute__((weak)) int gc_collector_init(gc_heap *heap, char *err, size_t errlen) {
     (void)heap, (void)err, (void)errlen;
@@ -81,7 +30,7 @@ static void gc_worker_started(void *ctx, unsigned index) {
 
 gc_heap *gc_heap_create(const gc_options *opts, char *err, size_t errlen) {
     gc_options o = opts ? *opts : (gc_options){0};
-    if (check_options(&o, err, errlen)) return NULL;
+    if (gc_options_check(&o, err, errlen)) return NULL;
     gc_size_classes_init();
     gc_heap *heap = calloc(1, sizeof *heap);
     if (!heap) {
@@ -96,8 +45,7 @@ gc_heap *gc_heap_create(const gc_options *opts, char *err, size_t errlen) {
     pthread_cond_init(&heap->cv_cycle, NULL);
     pthread_mutex_init(&heap->roots_lock, NULL);
     pthread_mutex_init(&heap->pauses_lock, NULL);
-    pthread_mutex_init(&heap->types.lock, NULL);
-    atomic_init(&heap->types.count, 1);
+    gc_type_table_init(&heap->types);
     heap->colour = heap->mut_colour = 0;
     heap->start_fraction = 1.0;
     gc_set_trigger(heap, 0);
@@ -125,41 +73,15 @@ void gc_heap_destroy(gc_heap *heap) {
     gc_markers_free(heap);
     gc_blocks_free(heap);
     gc_pauselog_free(&heap->pauses);
-    for (uint32_t i = 1; i < atomic_load(&heap->types.count); i++) free(heap->types.name[i]);
-    free(heap->globals);
+    gc_type_table_free(&heap->types);
+    gc_root_table_free(&heap->globals);
     pthread_mutex_destroy(&heap->lock);
     pthread_cond_destroy(&heap->cv_stopped);
     pthread_cond_destroy(&heap->cv_resume);
     pthread_cond_destroy(&heap->cv_cycle);
     pthread_mutex_destroy(&heap->roots_lock);
     pthread_mutex_destroy(&heap->pauses_lock);
-    pthread_mutex_destroy(&heap->types.lock);
     free(heap);
-}
-
-gc_type gc_register_type(gc_heap *heap, const char *name) {
-    gc_type_table *t = &heap->types;
-    pthread_mutex_lock(&t->lock);
-    uint32_t n = atomic_load_explicit(&t->count, memory_order_relaxed);
-    for (uint32_t i = 1; i < n; i++)
-        if (strcmp(t->name[i], name) == 0) {
-            pthread_mutex_unlock(&t->lock);
-            return (gc_type)i;
-        }
-    if (n > UINT16_MAX) {
-        pthread_mutex_unlock(&t->lock);
-        gc_fatal(heap, "too many types (at most %u)", UINT16_MAX);
-    }
-    t->name[n] = strdup(name);
-    if (!t->name[n]) gc_fatal(heap, "out of memory registering type %s", name);
-    atomic_store_explicit(&t->count, n + 1, memory_order_release);
-    pthread_mutex_unlock(&t->lock);
-    return (gc_type)n;
-}
-
-const char *gc_type_name(gc_heap *heap, gc_type type) {
-    if (type == 0 || type >= atomic_load_explicit(&heap->types.count, memory_order_acquire)) return "?";
-    return heap->types.name[type];
 }
 
 gc_mut *gc_attach(gc_heap *heap) {

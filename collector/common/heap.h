@@ -18,7 +18,10 @@
 #include "gclab.h"
 #include "layout.h"
 #include "mutator.h"
+#include "fatal.h"
 #include "pauselog.h"
+#include "root_table.h"
+#include "types.h"
 #include "workers.h"
 
 enum { GC_BLK_FREE, GC_BLK_SMALL, GC_BLK_LARGE, GC_BLK_LARGE_TAIL,
@@ -33,12 +36,6 @@ typedef struct gc_block {
     uint32_t ncells;                /* GC_BLK_SMALL: cells in the block */
     uint32_t run;                   /* GC_BLK_LARGE: blocks in the run; _TAIL: index of the head */
 } gc_block;
-
-typedef struct gc_type_table {
-    pthread_mutex_t lock;
-    char *name[1u << 16];
-    _Atomic uint32_t count;         /* ids 1..count-1 are registered */
-} gc_type_table;
 
 struct gc_heap {
     gc_options opts;
@@ -103,8 +100,7 @@ struct gc_heap {
 
     /* Global roots, under roots_lock; read only with the world stopped. */
     pthread_mutex_t roots_lock;
-    gc_obj ***globals;
-    size_t nglobals, globals_cap;
+    gc_root_table globals;
 
     gc_type_table types;
     gc_workers workers;
@@ -119,7 +115,6 @@ struct gc_heap {
 };
 
 /* heap.c */
-_Noreturn void gc_fatal(gc_heap *heap, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static inline size_t gc_heap_footprint(gc_heap *heap) {
     return atomic_load_explicit(&heap->blocks_in_use, memory_order_relaxed) * GC_BLOCK_SIZE;
 }

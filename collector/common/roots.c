@@ -26,27 +26,14 @@ _Noreturn void gc_shadow_stack_overflow(gc_mut *mut) {
 
 void gc_add_root(gc_heap *heap, gc_obj **slot) {
     pthread_mutex_lock(&heap->roots_lock);
-    if (heap->nglobals == heap->globals_cap) {
-        size_t cap = heap->globals_cap ? heap->globals_cap * 2 : 64;
-        gc_obj ***g = realloc(heap->globals, cap * sizeof *g);
-        if (!g) {
-            pthread_mutex_unlock(&heap->roots_lock);
-            gc_fatal(heap, "out of memory registering a global root");
-        }
-        heap->globals = g;
-        heap->globals_cap = cap;
-    }
-    heap->globals[heap->nglobals++] = slot;
+    int rc = gc_root_table_add(&heap->globals, slot);
     pthread_mutex_unlock(&heap->roots_lock);
+    if (rc) gc_fatal(heap, "out of memory registering a global root");
 }
 
 void gc_remove_root(gc_heap *heap, gc_obj **slot) {
     pthread_mutex_lock(&heap->roots_lock);
-    for (size_t i = 0; i < heap->nglobals; i++)
-        if (heap->globals[i] == slot) {
-            heap->globals[i] = heap->globals[--heap->nglobals];
-            break;
-        }
+    gc_root_table_remove(&heap->globals, slot);
     pthread_mutex_unlock(&heap->roots_lock);
 }
 
@@ -54,6 +41,6 @@ void gc_visit_roots(gc_heap *heap, gc_root_visitor visit, void *arg) {
     for (gc_mut *m = heap->muts; m; m = m->next)
         for (gc_obj **s = m->sp_base; s < m->sp; s++) visit(s, arg);
     pthread_mutex_lock(&heap->roots_lock);
-    for (size_t i = 0; i < heap->nglobals; i++) visit(heap->globals[i], arg);
+    for (size_t i = 0; i < heap->globals.n; i++) visit(heap->globals.slot[i], arg);
     pthread_mutex_unlock(&heap->roots_lock);
 }

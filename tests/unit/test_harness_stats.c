@@ -1,6 +1,6 @@
 /* test_harness_stats.c: the statistics the harness added for issue 5, against hand-worked examples:
  * the BMU curve of a known pause list, the MMU/BMU window grid, time-to-safepoint p50, and metered
- * latency of a known schedule with a known stall (harness/meter.h).
+ * latency of a known schedule with a known stall (util/meter.h).
  *
  * Prints "ok - name" or "FAIL - name: detail" per check, then "test_harness_stats: N checks, M failed";
  * exits 1 if any failed.
@@ -10,8 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../../harness/histogram.h"
-#include "../../harness/meter.h"
+#include "../../util/histogram.h"
+#include "../../util/meter.h"
 #include "../../harness/stats.h"
 
 #include "check.h"

@@ -1,4 +1,4 @@
-/* test_stats.c: the statistics of harness/stats.c and harness/histogram.c against examples worked out
+/* test_stats.c: the statistics of harness/stats.c and util/histogram.c against examples worked out
  * by hand (in the comments), and against brute force where hand work would not scale.
  *
  * Prints one line per check, "ok - name" or "FAIL - name: detail", then
@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../harness/histogram.h"
+#include "../../util/histogram.h"
 #include "../../harness/stats.h"
 
 #include "check.h"

@@ -1,0 +1,28 @@
+/* types.h: the registered type names of a heap, shared by every collector (bdw included): ids are
+ * dense from 1 and a name is never moved or freed while the heap lives, so readers need no lock. */
+#ifndef GCLAB_TYPES_H
+#define GCLAB_TYPES_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include "gclab.h"
+
+typedef struct gc_type_table {
+    pthread_mutex_t lock;
+    char *name[1u << 16];
+    _Atomic uint32_t count;         /* ids 1..count-1 are registered */
+} gc_type_table;
+
+void gc_type_table_init(gc_type_table *t);
+void gc_type_table_free(gc_type_table *t);
+static inline bool gc_type_registered(gc_type_table *t, unsigned type) {
+    return type != 0 && type < atomic_load_explicit(&t->count, memory_order_acquire);
+}
+
+/* The heap's table. Each heap defines it (common/heap.c, bdw.c), so that gc_register_type and
+ * gc_type_name are written once, in types.c. */
+gc_type_table *gc_heap_types(gc_heap *heap);
+
+#endif
