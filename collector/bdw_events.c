@@ -56,7 +56,7 @@ static void GC_CALLBACK on_event(GC_EventType ev) {
         h->cur->start_ns = now;
         h->cur->heap_before = heap;
         h->cur->gc_threads = h->markers;
-        h->cur->kind = "full";
+        h->cur->kind = GC_PAUSE_FULL;
         break;
     }
     case GC_EVENT_POST_STOP_WORLD:

@@ -83,7 +83,7 @@ static bool must_degenerate(concurrent *con) {
 }
 
 /* A pause of the collector thread (no mutator of its own) on --gc-threads workers. */
-static void stop_and_run(gc_heap *heap, const char *kind, void (*body)(gc_heap *, gc_pause *, void *)) {
+static void stop_and_run(gc_heap *heap, gc_pause_kind kind, void (*body)(gc_heap *, gc_pause *, void *)) {
     gc_pause_run(heap, NULL, &(gc_pause){.kind = kind, .gc_threads = heap->opts.gc_threads}, body, NULL);
 }
 
@@ -105,9 +105,9 @@ static void run_cycle(gc_heap *heap, concurrent *con) {
     gc_sweep_finish(heap);
     if (must_degenerate(con)) {
         /* Asked for memory before any marking ran: one stop-the-world cycle. */
-        stop_and_run(heap, "degenerated", gc_full_cycle_body);
+        stop_and_run(heap, GC_PAUSE_DEGENERATED, gc_full_cycle_body);
     } else {
-        stop_and_run(heap, "initial-mark", gc_cmark_start_body);
+        stop_and_run(heap, GC_PAUSE_INITIAL_MARK, gc_cmark_start_body);
         if (must_degenerate(con)) atomic_store(&con->cm.abort, 1);
         /* Until the pool stays empty: mutators' barriers refill it while the workers drain. */
         while (!atomic_load(&con->cm.abort)) {
@@ -115,7 +115,7 @@ static void run_cycle(gc_heap *heap, concurrent *con) {
             if (gc_greypool_looks_empty(&con->cm.pool)) break;
         }
         bool behind = must_degenerate(con);
-        stop_and_run(heap, behind ? "degenerated" : "remark", gc_cmark_finish_body);
+        stop_and_run(heap, behind ? GC_PAUSE_DEGENERATED : GC_PAUSE_REMARK, gc_cmark_finish_body);
         adapt_trigger(heap, con, behind);
     }
     gc_sweep_finish(heap);   /* 5. */
@@ -218,7 +218,7 @@ static void alloc_hook(gc_mut *mut) {
     if (marked >= expected) return;
     double ratio = ASSIST_SAFETY * (double)(expected - marked) / (double)(goal - used);
     uint64_t budget = (uint64_t)((double)debt * ratio);
-    if (budget) gc_cmark_assist(mut, budget, "assist");
+    if (budget) gc_cmark_assist(mut, budget, GC_PAUSE_ASSIST);
 }
 
 /* --stress-every: every N allocations a cycle is asked for, so cycles run back to back and the

@@ -301,7 +301,7 @@ static void gen_collect(gc_mut *mut, int kind, uint64_t seen) {
     gen_pause gp = {.full = kind == GEN_FULL ||
                             (kind == GEN_SCAVENGE && (gc_should_collect(heap) || !room_for_promotion(heap, y)))};
     if (gp.full) gc_sweep_finish(heap);
-    gc_pause_run(heap, mut, &(gc_pause){.kind = gp.full ? "full" : "scavenge", .gc_threads = heap->opts.gc_threads},
+    gc_pause_run(heap, mut, &(gc_pause){.kind = gp.full ? GC_PAUSE_FULL : GC_PAUSE_SCAVENGE, .gc_threads = heap->opts.gc_threads},
                  gen_pause_body, &gp);
     /* With the world running again: fault in the blocks the next scavenge's promotions will take
      * (a little more than this one promoted), so its pause copies instead of taking page faults. */

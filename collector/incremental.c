@@ -70,11 +70,11 @@ static void initial_mark(gc_mut *mut) {
     uint64_t headroom = goal > used + MIN_HEADROOM ? goal - used : MIN_HEADROOM;
     inc->ratio = heap->opts.mark_per_alloc > 0 ? heap->opts.mark_per_alloc
                                                : SAFETY * (double)heap->live_after_gc / (double)headroom;
-    gc_pause_run(heap, mut, &(gc_pause){.kind = "initial-mark", .gc_threads = 1}, gc_cmark_start_body, NULL);
+    gc_pause_run(heap, mut, &(gc_pause){.kind = GC_PAUSE_INITIAL_MARK, .gc_threads = 1}, gc_cmark_start_body, NULL);
 }
 
 /* 3. The remark (or, when the cycle fell behind, its stop-the-world finish). */
-static void remark(gc_mut *mut, const char *kind) {
+static void remark(gc_mut *mut, gc_pause_kind kind) {
     gc_heap *heap = mut->heap;
     gc_pause_run(heap, mut, &(gc_pause){.kind = kind, .gc_threads = heap->opts.gc_threads}, gc_cmark_finish_body, NULL);
 }
@@ -83,7 +83,7 @@ static void remark(gc_mut *mut, const char *kind) {
 static void full(gc_mut *mut) {
     gc_heap *heap = mut->heap;
     gc_sweep_finish(heap);
-    gc_pause_run(heap, mut, &(gc_pause){.kind = "full", .gc_threads = heap->opts.gc_threads}, gc_full_cycle_body, NULL);
+    gc_pause_run(heap, mut, &(gc_pause){.kind = GC_PAUSE_FULL, .gc_threads = heap->opts.gc_threads}, gc_full_cycle_body, NULL);
 }
 
 /* seen: heap->cycles read before the caller decided (ASK_FULL ignores it). */
@@ -98,14 +98,14 @@ static void advance(gc_mut *mut, ask a, uint64_t seen) {
         if (!marking) initial_mark(mut);
         break;
     case ASK_REMARK:
-        if (marking) remark(mut, "remark");
+        if (marking) remark(mut, GC_PAUSE_REMARK);
         break;
     case ASK_MEMORY:
-        if (marking) remark(mut, "degenerated");
+        if (marking) remark(mut, GC_PAUSE_DEGENERATED);
         else full(mut);
         break;
     case ASK_FULL:
-        if (marking) remark(mut, "remark");
+        if (marking) remark(mut, GC_PAUSE_REMARK);
         full(mut);
         break;
     }
@@ -127,7 +127,7 @@ static void alloc_hook(gc_mut *mut) {
     }
     uint64_t budget = (uint64_t)((double)debt * inc->ratio);
     if (budget == 0) return;
-    gc_cmark_assist(mut, budget, "increment");
+    gc_cmark_assist(mut, budget, GC_PAUSE_INCREMENT);
     if (gc_greypool_looks_empty(&inc->cm.pool)) advance(mut, ASK_REMARK, seen);
 }
 

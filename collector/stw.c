@@ -35,6 +35,6 @@ void gc_collector_collect(gc_mut *mut, gc_collect_why why) {
     (void)why;
     if (!gc_begin_cycle(mut, atomic_load(&heap->cycles))) return;   /* another thread's cycle ran meanwhile */
     gc_sweep_finish(heap);
-    gc_pause_run(heap, mut, &(gc_pause){.kind = "full", .gc_threads = heap->opts.gc_threads}, gc_full_cycle_body, NULL);
+    gc_pause_run(heap, mut, &(gc_pause){.kind = GC_PAUSE_FULL, .gc_threads = heap->opts.gc_threads}, gc_full_cycle_body, NULL);
     gc_end_cycle(heap);
 }

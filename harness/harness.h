@@ -66,7 +66,7 @@ void results_format_params(const run_config *cfg, char *buf, size_t len);
  * also appends "name[=value]" to cfg->gc_options, as written. gclab run and the suite runner's failed
  * rows both build that column this way, in the order the options were given. */
 int results_gc_option(run_config *cfg, const char *flag, const char *value);
-size_t pauses_of_kind(const run_result *r, const char *kind);
+size_t pauses_of_kind(const run_result *r, gc_pause_kind kind);
 /* Appends the binding of this run set to <dir>/machine.txt (creating it with the topology if absent). */
 int results_write_binding(const char *dir, const run_config *cfg, const char *run_id, const gc_pinner *pn,
                           char *err, size_t errlen);

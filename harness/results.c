@@ -10,9 +10,12 @@
 
 #define MAX_CURVE 256
 
-size_t pauses_of_kind(const run_result *r, const char *kind) {
+#define FIGURE_COLUMN(type, field, column) "," column
+#define PAUSES_HEADER PAUSES_HEADER_LEAD GC_PAUSE_FIGURES(FIGURE_COLUMN)
+
+size_t pauses_of_kind(const run_result *r, gc_pause_kind kind) {
     size_t n = 0;
-    for (size_t i = 0; i < r->npauses; i++) n += r->pauses[i].kind && !strcmp(r->pauses[i].kind, kind);
+    for (size_t i = 0; i < r->npauses; i++) n += r->pauses[i].kind == kind;
     return n;
 }
 
@@ -116,22 +119,18 @@ int results_write(const char *dir, const run_config *cfg, const run_result *r, u
                 (unsigned long long)(mh ? gc_hist_percentile(mh, 90) : 0),
                 (unsigned long long)(mh ? gc_hist_percentile(mh, 99) : 0),
                 (unsigned long long)(mh ? gc_hist_percentile(mh, 99.9) : 0), (unsigned long long)(mh ? mh->max : 0),
-                pauses_of_kind(x, "degenerated"), (unsigned long long)x->heap.initial_heap_bytes,
+                pauses_of_kind(x, GC_PAUSE_DEGENERATED), (unsigned long long)x->heap.initial_heap_bytes,
                 (unsigned long long)x->heap.nursery_bytes, x->heap.promote_age);
         put_text(runs, cfg->gc_options);
         fputc('\n', runs);
         for (size_t i = 0; i < x->npauses; i++) {
             const gc_pause *p = &x->pauses[i];
-            fprintf(pauses, "%s,%s,%s,%u,%zu,%u,%s,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%u", x->run_id,
-                    variant, wl, x->rep, i, p->cycle, p->kind, (unsigned long long)(p->start_ns - x->start_ns),
-                    (unsigned long long)(p->end_ns - x->start_ns), (unsigned long long)(p->end_ns - p->start_ns),
-                    (unsigned long long)p->ttsp_ns, (unsigned long long)p->mark_ns, (unsigned long long)p->sweep_ns,
-                    (unsigned long long)p->heap_before, (unsigned long long)p->heap_after,
-                    (unsigned long long)p->live_bytes, p->gc_threads);
-            const uint64_t extra[] = {p->roots_ns, p->drain_ns, p->barrier_hits, p->regreyed, p->alloc_during_mark,
-                                      p->floating_bytes, p->young_bytes, p->copied_bytes, p->promoted_bytes,
-                                      p->cards_scanned};
-            for (size_t e = 0; e < sizeof extra / sizeof *extra; e++) fprintf(pauses, ",%llu", (unsigned long long)extra[e]);
+            fprintf(pauses, "%s,%s,%s,%u,%zu,%u,%s,%llu,%llu,%llu", x->run_id, variant, wl, x->rep, i, p->cycle,
+                    gc_pause_kind_name(p->kind), (unsigned long long)(p->start_ns - x->start_ns),
+                    (unsigned long long)(p->end_ns - x->start_ns), (unsigned long long)(p->end_ns - p->start_ns));
+#define PUT_FIGURE(type, field, column) fprintf(pauses, ",%llu", (unsigned long long)p->field);
+            GC_PAUSE_FIGURES(PUT_FIGURE)
+#undef PUT_FIGURE
             fputc('\n', pauses);
         }
         for (int kind = 0; kind < 2; kind++) {
@@ -247,13 +246,12 @@ void results_print_summary(FILE *f, const run_config *cfg, run_result *r, unsign
     spread c = spread_of(r, n, g_count);
     /* Pauses by kind, in the first repetition: which pauses a collector has, and how often marking fell
      * behind (degenerated cycles). */
-    static const char *const kinds[] = {"full", "initial-mark", "increment", "assist", "remark", "scavenge", "degenerated"};
     char bykind[256] = "";
     size_t at = 0;
-    for (size_t k = 0; k < sizeof kinds / sizeof *kinds && at < sizeof bykind; k++) {
-        size_t n = pauses_of_kind(&r[0], kinds[k]);
-        if (n || !strcmp(kinds[k], "degenerated"))
-            at += (size_t)snprintf(bykind + at, sizeof bykind - at, "%s%s %zu", at ? ", " : "", kinds[k], n);
+    for (gc_pause_kind k = 0; k < GC_PAUSE_NKINDS && at < sizeof bykind; k++) {
+        size_t n = pauses_of_kind(&r[0], k);
+        if (n || k == GC_PAUSE_DEGENERATED)
+            at += (size_t)snprintf(bykind + at, sizeof bykind - at, "%s%s %zu", at ? ", " : "", gc_pause_kind_name(k), n);
     }
     fprintf(f, "  %-22s %s\n", "pauses by kind (run 1)", bykind);
     fprintf(f, "  %-22s %12llu %12llu %12llu\n", "pauses", (unsigned long long)c.med, (unsigned long long)c.min,

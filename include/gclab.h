@@ -26,31 +26,63 @@ typedef struct gc_mut gc_mut;   /* one per attached mutator thread */
 typedef struct gc_obj gc_obj;   /* opaque: points at the object's header word */
 typedef uint16_t gc_type;       /* a registered type id, >= 1 */
 
-/* One pause: a span during which at least one mutator is held by the collector (DESIGN §4). */
+/* What a pause did. The kinds, each with the name pauses.csv and the summary give it. */
+#define GC_PAUSE_KINDS(X)                                                                               \
+    X(GC_PAUSE_FULL, "full")                 /* a whole stop-the-world cycle */                        \
+    X(GC_PAUSE_INITIAL_MARK, "initial-mark") /* marking starts: barrier on, roots shaded */            \
+    X(GC_PAUSE_INCREMENT, "increment")       /* incremental: one thread marks its share, alone */      \
+    X(GC_PAUSE_ASSIST, "assist")             /* concurrent: a mutator helps marking, alone */          \
+    X(GC_PAUSE_REMARK, "remark")             /* marking ends: barrier buffers, roots, the rest */      \
+    X(GC_PAUSE_SCAVENGE, "scavenge")         /* the young generation copied */                         \
+    X(GC_PAUSE_DEGENERATED, "degenerated")   /* marking fell behind and finished stop-the-world */
+typedef enum gc_pause_kind {
+#define GC_PAUSE_KIND_ENUM(id, name) id,
+    GC_PAUSE_KINDS(GC_PAUSE_KIND_ENUM)
+#undef GC_PAUSE_KIND_ENUM
+    GC_PAUSE_NKINDS
+} gc_pause_kind;
+
+static inline const char *gc_pause_kind_name(gc_pause_kind k) {
+    static const char *const names[] = {
+#define GC_PAUSE_KIND_NAME(id, name) name,
+        GC_PAUSE_KINDS(GC_PAUSE_KIND_NAME)
+#undef GC_PAUSE_KIND_NAME
+    };
+    return (unsigned)k < GC_PAUSE_NKINDS ? names[k] : "?";
+}
+
+/* A pause's figures after its kind and times, in pauses.csv's column order: (C type, field,
+ * column). The struct, pauses.csv's header and its writer all come from this list, so a new figure is
+ * one line here (at the end: the CSV's columns only grow). Collector-specific figures are 0 where
+ * they do not apply. */
+#define GC_PAUSE_FIGURES(X)                                                                              \
+    X(uint64_t, ttsp_ns, "ttsp_ns")          /* time to safepoint: stop requested -> all stopped */      \
+    X(uint64_t, mark_ns, "mark_ns")          /* marking (or copying) inside the pause */                 \
+    X(uint64_t, sweep_ns, "sweep_ns")        /* sweeping or other reclamation inside the pause */        \
+    X(uint64_t, heap_before, "heap_before_bytes") /* heap footprint when the pause began */             \
+    X(uint64_t, heap_after, "heap_after_bytes")   /* ... and when it ended */                           \
+    X(uint64_t, live_bytes, "live_bytes")    /* found live by this cycle's marking (0: it did not mark) */\
+    X(uint32_t, gc_threads, "gc_threads")    /* GC threads that worked in this pause */                  \
+    X(uint64_t, roots_ns, "roots_ns")        /* scanning roots inside the pause (initial mark, remark) */\
+    X(uint64_t, drain_ns, "drain_ns")        /* remark: tracing what the barrier left grey */            \
+    X(uint64_t, barrier_hits, "barrier_hits") /* cycle ending here: write-barrier slow paths taken */    \
+    X(uint64_t, regreyed, "regreyed")        /* cycle ending here: black objects grey again (Steele) */  \
+    X(uint64_t, alloc_during_mark, "alloc_during_mark_bytes") /* cycle ending here: allocated while marking */ \
+    X(uint64_t, floating_bytes, "floating_bytes") /* cycle ending here: dead at its start yet kept (--verify) */ \
+    X(uint64_t, young_bytes, "young_bytes")  /* scavenge: young bytes in use when it began */            \
+    X(uint64_t, copied_bytes, "copied_bytes") /* scavenge: bytes copied within the young generation */   \
+    X(uint64_t, promoted_bytes, "promoted_bytes") /* scavenge: bytes copied into the old generation */  \
+    X(uint64_t, cards_scanned, "cards_scanned") /* scavenge: dirty cards scanned */
+
+/* One pause: a span during which at least one mutator is held by the collector (docs/DESIGN.md). */
 typedef struct gc_pause {
     uint64_t start_ns;      /* stop requested (CLOCK_MONOTONIC) */
     uint64_t end_ns;        /* mutators released */
-    uint64_t ttsp_ns;       /* time to safepoint: stop requested -> every mutator stopped */
-    uint64_t mark_ns;       /* marking (or copying) inside the pause */
-    uint64_t sweep_ns;      /* sweeping or other reclamation inside the pause */
-    uint64_t heap_before;   /* heap footprint in bytes when the pause began */
-    uint64_t heap_after;    /* ... and when it ended */
-    uint64_t live_bytes;    /* bytes found live by this cycle's marking (0 if it did not mark) */
-    uint32_t gc_threads;    /* GC threads that worked in this pause */
     uint32_t cycle;         /* collection cycle number, from 1 */
-    const char *kind;       /* "full", "initial-mark", "remark", "increment", "scavenge", "degenerated" */
-
-    /* Collector-specific figures; 0 where they do not apply. */
-    uint64_t roots_ns;          /* scanning roots inside the pause (initial mark, remark) */
-    uint64_t drain_ns;          /* remark: tracing what the barrier left grey */
-    uint64_t barrier_hits;      /* cycle ending here: write-barrier slow paths taken */
-    uint64_t regreyed;          /* cycle ending here: black objects turned grey again (Steele) */
-    uint64_t alloc_during_mark; /* cycle ending here: bytes allocated while marking ran */
-    uint64_t floating_bytes;    /* cycle ending here: dead at its start yet kept (diagnostic mode) */
-    uint64_t young_bytes;       /* scavenge: young-generation bytes in use when it began */
-    uint64_t copied_bytes;      /* scavenge: bytes copied within the young generation */
-    uint64_t promoted_bytes;    /* scavenge: bytes copied into the old generation */
-    uint64_t cards_scanned;     /* scavenge: dirty cards (or remembered-set entries) scanned */
+    gc_pause_kind kind;
+#define GC_PAUSE_FIELD(type, field, column) type field;
+    GC_PAUSE_FIGURES(GC_PAUSE_FIELD)
+#undef GC_PAUSE_FIELD
 } gc_pause;
 
 /* Cumulative statistics of one GC worker (work-stealing makes load balance visible here). */

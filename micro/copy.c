@@ -87,7 +87,7 @@ static void scav_run(void *p, long arg, micro_run *r) {
             if (n - seen > sizeof recs / sizeof *recs) n = seen + sizeof recs / sizeof *recs;
             for (size_t i = 0; i < n - seen; i++) {
                 const gc_pause *pz = &recs[i];
-                if (!pz->kind || strcmp(pz->kind, "scavenge") != 0) continue;
+                if (pz->kind != GC_PAUSE_SCAVENGE) continue;
                 uint64_t t = pz->mark_ns ? pz->mark_ns : pz->end_ns - pz->start_ns - pz->ttsp_ns;
                 r->manual_ns += (double)t;
                 r->bytes += (double)(pz->copied_bytes + pz->promoted_bytes);

@@ -141,6 +141,7 @@ void gc_cmark_finish(gc_heap *heap, gc_cmark *cm, unsigned nthreads, gc_pause *r
     /* Little left to trace (the common case after concurrent marking): waking the other workers
      * would cost more of the pause than the work. */
     if (atomic_load(&cm->pool.nfull) < 2) nthreads = 1;
+    rec->gc_threads = nthreads;   /* the threads that worked, not the ones configured */
     uint64_t marked = atomic_load(&cm->marked) + gc_mark_drain(heap, &cm->pool, cm->colour, nthreads, NULL, NULL);
     uint64_t t2 = gc_now_ns();
     uint64_t allocated = atomic_load(&heap->allocated_total) - cm->alloc_at_start;
@@ -177,7 +178,7 @@ void gc_cmark_finish_body(gc_heap *heap, gc_pause *rec, void *arg) {
     rec->cycle = gc_count_cycle(heap);
 }
 
-uint64_t gc_cmark_assist(gc_mut *mut, uint64_t budget, const char *kind) {
+uint64_t gc_cmark_assist(gc_mut *mut, uint64_t budget, gc_pause_kind kind) {
     gc_heap *heap = mut->heap;
     gc_cmark *cm = heap->cmark;
     if (!mut->marker) {

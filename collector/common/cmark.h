@@ -54,9 +54,9 @@ void gc_cmark_finish_body(gc_heap *heap, gc_pause *rec, void *arg);
 
 /* Marking on a mutator's own thread, paying for its allocation: about `budget` bytes taken from the
  * grey pool (with what its own barrier shaded), recorded as a pause of that thread alone, of the
- * given kind ("increment" for the incremental collector, "assist" for the concurrent one). Returns
+ * given kind (GC_PAUSE_INCREMENT for the incremental collector, GC_PAUSE_ASSIST for the concurrent one). Returns
  * the bytes marked. */
-uint64_t gc_cmark_assist(gc_mut *mut, uint64_t budget, const char *kind);
+uint64_t gc_cmark_assist(gc_mut *mut, uint64_t budget, gc_pause_kind kind);
 
 /* A mutator leaving: its barrier buffer goes to the pool. */
 void gc_cmark_detach(gc_mut *mut);

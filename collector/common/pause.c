@@ -23,7 +23,7 @@ void gc_pause_run(gc_heap *heap, gc_mut *self, gc_pause *rec, void (*body)(gc_he
     gc_start_world(heap);
     rec->end_ns = gc_now_ns();
     gc_pause_record(heap, rec);
-    if (heap->test_hook) heap->test_hook(heap, self, rec->kind);
+    if (heap->test_hook) heap->test_hook(heap, self, gc_pause_kind_name(rec->kind));
 }
 
 uint32_t gc_count_cycle(gc_heap *heap) { return (uint32_t)atomic_fetch_add(&heap->cycles, 1) + 1; }

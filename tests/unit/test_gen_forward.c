@@ -174,11 +174,11 @@ static void run(unsigned workers, size_t padding) {
         for (uint64_t i = 0; i < N; i++) young &= gc_young_contains(heap->young, addr[i]);
         if (bad == 0 && young) all_ok++;
         else if (!first[0]) snprintf(first, sizeof first, "scavenge %d: %zu problems (%s)%s", rep + 1, bad, why, young ? "" : "; a node left the young generation");
-        if (p && !strcmp(p->kind, "scavenge") && copied == N && p->copied_bytes + p->promoted_bytes == N * node_size())
+        if (p && p->kind == GC_PAUSE_SCAVENGE && copied == N && p->copied_bytes + p->promoted_bytes == N * node_size())
             counts_ok++;
         else if (!first[0])
             snprintf(first, sizeof first, "scavenge %d: %s pause, %" PRIu64 " objects copied (want %d), %" PRIu64 " bytes (want %zu)",
-                     rep + 1, p ? p->kind : "no", copied, N, p ? p->copied_bytes + p->promoted_bytes : 0, N * node_size());
+                     rep + 1, p ? gc_pause_kind_name(p->kind) : "no", copied, N, p ? p->copied_bytes + p->promoted_bytes : 0, N * node_size());
     }
     snprintf(name, sizeof name, "%s: after each of %d scavenges every node has one address, and the graph is intact", what, REPS);
     CHECK(all_ok == REPS, name, "%s", first);

@@ -181,14 +181,14 @@ static void test_stats(void) {
     const gc_pause *log = gc_pause_log(h, &np);
     size_t scav = 0, full = 0, sane = 0;
     for (size_t i = 0; i < np; i++) {
-        if (!strcmp(log[i].kind, "scavenge")) scav++;
-        else if (!strcmp(log[i].kind, "full")) full++;
+        if (log[i].kind == GC_PAUSE_SCAVENGE) scav++;
+        else if (log[i].kind == GC_PAUSE_FULL) full++;
         sane += log[i].copied_bytes + log[i].promoted_bytes <= log[i].young_bytes;
     }
     CHECK(scav >= 5000 / 50 * 7 / 8 - 1, "stress mode (every 50 allocations) forces scavenges",
           "%zu scavenges, %zu full, for 5000 allocations", scav, full);
-    CHECK(full >= 1 && !strcmp(log[np - 1].kind, "full"), "gc_collect is a full cycle; stress mode makes some too",
-          "%zu full, last %s", full, log[np - 1].kind);
+    CHECK(full >= 1 && log[np - 1].kind == GC_PAUSE_FULL, "gc_collect is a full cycle; stress mode makes some too",
+          "%zu full, last %s", full, gc_pause_kind_name(log[np - 1].kind));
     CHECK(sane == np, "copied + promoted bytes never exceed the young bytes (survival rate <= 1)", "%zu of %zu", sane, np);
     uint64_t objects = 0;
     for (unsigned w = 0; w < gc_worker_count(h); w++) {

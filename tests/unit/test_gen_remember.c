@@ -166,8 +166,8 @@ static void test_small(void) {
     gc_write(mut, *parent, 1, new_node(mut, 6));
     gc_collect(mut);
     const gc_pause *p = last_pause(h);
-    CHECK(p && !strcmp(p->kind, "full") && node_ok(gc_read(*old, 0), 5) && node_ok(gc_read(*parent, 1), 6),
-          "(d) old-to-young pointers survive a full cycle", "%s pause", p ? p->kind : "no");
+    CHECK(p && p->kind == GC_PAUSE_FULL && node_ok(gc_read(*old, 0), 5) && node_ok(gc_read(*parent, 1), 6),
+          "(d) old-to-young pointers survive a full cycle", "%s pause", p ? gc_pause_kind_name(p->kind) : "no");
     gc_gen_scavenge(mut);
     CHECK(node_ok(gc_read(*old, 0), 5) && node_ok(gc_read(*parent, 1), 6) && node_ok(gc_read(*old, 1), 4) &&
               node_ok(gc_read(*parent, 0), 2),

@@ -405,7 +405,7 @@ int main(void) {
         else if (p[i].ttsp_ns > p[i].end_ns - p[i].start_ns ||
                  p[i].mark_ns + p[i].sweep_ns > p[i].end_ns - p[i].start_ns)
             ttsp++;
-        if (!p[i].kind || strcmp(p[i].kind, "full") != 0 || p[i].gc_threads != 2) kind++;
+        if (p[i].kind != GC_PAUSE_FULL || p[i].gc_threads != 2) kind++;
         if (p[i].heap_before > s.max_heap_bytes || p[i].heap_after > s.max_heap_bytes) heap_sz++;
         if (i && p[i].start_ns < p[i - 1].end_ns) order++;
     }

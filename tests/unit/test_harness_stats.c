@@ -26,7 +26,7 @@
 #define MS 1000000ull
 
 static gc_pause pause_at(uint64_t start, uint64_t end, uint64_t ttsp) {
-    return (gc_pause){.start_ns = start, .end_ns = end, .ttsp_ns = ttsp, .kind = "full"};
+    return (gc_pause){.start_ns = start, .end_ns = end, .ttsp_ns = ttsp, .kind = GC_PAUSE_FULL};
 }
 
 /* A run [0, 100 ms] with pauses [10, 20] and [30, 40] ms:

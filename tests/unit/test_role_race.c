@@ -95,8 +95,8 @@ static void pause_kinds(char *buf, size_t len) {
     const gc_pause *log = gc_pause_log(W.heap, &n);
     buf[0] = 0;
     for (size_t i = 0; i < n && at < len; i++)
-        if (strcmp(log[i].kind, "increment"))
-            at += (size_t)snprintf(buf + at, len - at, "%s%s", at ? " " : "", log[i].kind);
+        if (log[i].kind != GC_PAUSE_INCREMENT)
+            at += (size_t)snprintf(buf + at, len - at, "%s%s", at ? " " : "", gc_pause_kind_name(log[i].kind));
 }
 
 /* ---- schedule 1: the role race ---- */

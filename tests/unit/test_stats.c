@@ -36,7 +36,7 @@ static uint64_t rng(void) {
 }
 
 static gc_pause pause_at(uint64_t start, uint64_t end) {
-    return (gc_pause){.start_ns = start, .end_ns = end, .kind = "full"};
+    return (gc_pause){.start_ns = start, .end_ns = end, .kind = GC_PAUSE_FULL};
 }
 
 /* ---- exact percentiles ---- */
