@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "options.h"
 #include "suite.h"
 #include "../collector/common/clock.h"
 
@@ -130,42 +131,24 @@ static int check_variant(parser *p, const char *v) {
     return 0;
 }
 
-/* Harness options an `args` line may carry besides the workload's own: --verify, --initial-heap,
- * --stress-every and the collector tuning flags (--mark-per-alloc, --nursery, --promote-age; gclab run
- * checks their ranges). The others are suite keys or the runner's. */
+/* An `args` line may carry the workload's options and the collector options no suite key sets
+ * (options.c: the table says which), each checked as gclab run would check it. */
 static int check_args(parser *p, suite_args *a) {
     const workload *wl = a->wl;
     for (size_t k = 0; k < wl->nparams; k++) a->param[k] = wl->params[k].def;
     for (unsigned i = 0; i < a->ntok; i++) {
         const char *o = a->tok[i];
         if (strncmp(o, "--", 2) != 0) return perr(p, "args %s: expected an option, not '%s'", wl->name, o);
-        if (!strcmp(o, "--verify")) continue;
-        static const char *const keyed[][2] = {{"--threads", "threads"}, {"--gc-threads", "gc-threads"},
-                                               {"--heap", "heap"}, {"--heap-factor", "heap-factor"},
-                                               {"--repeat", "repeat"}, {"--pin", "pin"}};
-        for (size_t k = 0; k < sizeof keyed / sizeof keyed[0]; k++)
-            if (!strcmp(o, keyed[k][0]))
-                return perr(p, "args %s: %s is set by the suite's '%s' key, not in args", wl->name, o, keyed[k][1]);
-        if (!strcmp(o, "--out") || !strcmp(o, "--quiet") || !strcmp(o, "--dry-pin"))
-            return perr(p, "args %s: %s is the suite runner's to set", wl->name, o);
+        const gclab_option *opt = opt_find(o);
+        if (opt && opt->suite_key)
+            return perr(p, "args %s: %s is set by the suite's '%s' key, not in args", wl->name, o, opt->suite_key);
+        if (opt && opt->runner_sets) return perr(p, "args %s: %s is the suite runner's to set", wl->name, o);
+        if (opt && opt->kind == OPT_FLAG) continue;
         if (i + 1 >= a->ntok) return perr(p, "args %s: %s needs a value", wl->name, o);
         const char *v = a->tok[++i];
-        if (!strcmp(o, "--initial-heap") || !strcmp(o, "--nursery")) {
-            size_t sz;
-            if (gc_parse_size(v, &sz)) return perr(p, "args %s: %s expects a size like 64M, not '%s'", wl->name, o, v);
-            continue;
-        }
-        if (!strcmp(o, "--stress-every") || !strcmp(o, "--promote-age")) {
-            unsigned long long x;
-            if (parse_uint(v, 2147483647ull, &x) || x < 1)
-                return perr(p, "args %s: %s expects a whole number from 1, not '%s'", wl->name, o, v);
-            continue;
-        }
-        if (!strcmp(o, "--mark-per-alloc")) {
-            char *end;
-            double x = strtod(v, &end);
-            if (end == v || *end || !(x >= 0))
-                return perr(p, "args %s: %s expects a number, not '%s'", wl->name, o, v);
+        if (opt) {
+            char why[256];
+            if (opt_parse_value(opt, o, v, NULL, why, sizeof why)) return perr(p, "args %s: %s", wl->name, why);
             continue;
         }
         size_t k = 0;

@@ -109,10 +109,17 @@ for v in $VARIANTS; do
     check_msg "$v missing value" 2 "needs a value" $g run msgbuf --pushes
     check_msg "$v params that do not go together" 2 "greater than --max-depth" $g run gcbench --min-depth 9 --max-depth 5
     check_msg "$v unknown command" 2 "unknown command" $g frobnicate
+    check_msg "$v bad promote age" 2 "promote-age 16 is out of range" $g run msgbuf --promote-age 16
     # 1048-byte messages take 1152-byte cells: the live set passes the up-front check but not the heap.
     check_msg "$v heap exhausted" 3 "heap exhausted" \
         $g run msgbuf --heap 44M --window 40000 --msg-size 1040 --pushes 100000
 done
+
+echo "# README's option table is harness/options.c's"
+v1=${VARIANTS%% *}
+sed -n '/^<!-- options: generated/,/^<!-- end of options -->/p' README.md | sed '1d;$d' >"$LOGS/readme-options.md"
+build/$v1/gclab options --markdown >"$LOGS/gclab-options.md" 2>&1
+check "README's option table equals gclab options --markdown" 0 diff "$LOGS/readme-options.md" "$LOGS/gclab-options.md"
 
 echo "# sanitizers: TSan where collection runs beside mutators, ASan+UBSan for the rest"
 for vs in $(for v in $TSAN_VARIANTS; do echo $v-tsan; done) $(for v in $ASAN_VARIANTS; do echo $v-asan; done); do
