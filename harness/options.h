@@ -6,6 +6,7 @@
 #ifndef GCLAB_OPTIONS_H
 #define GCLAB_OPTIONS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -33,9 +34,9 @@ typedef struct gclab_option {
                                  * NULL for the harness's own options */
     /* A collector option recorded as given in runs.csv's gc_options column. --heap, --heap-factor and
      * --gc-threads reach the collector too but have runs.csv columns of their own. */
-    int gc_options_column;
+    bool gc_options_column;
     const char *suite_key;      /* the suite key that sets it (so an `args` line may not); NULL if none */
-    int runner_sets;            /* the suite runner passes it itself: not for `args` lines either */
+    bool runner_sets;           /* the suite runner passes it itself: not for `args` lines either */
     size_t offset;              /* where the value goes: offsetof(run_config, ...) */
     const char *help;           /* one line, for usage and README */
     const char *more;           /* README only: what does not fit on a usage line; NULL if nothing */

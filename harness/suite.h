@@ -1,4 +1,4 @@
-/* suite.h: suite files (README, "Suites"): parsing, expansion into runs, sharding.
+/* suite.h: suite files (README, "Suites"): parsing, expansion into runs, sharding, running.
  *
  * A suite is one setting per line, a key then values; '#' starts a comment. Every combination of
  * workload (x each of its `args` lines) x variant x threads x gc-threads x heap-factor x heap x pin is
