@@ -82,6 +82,7 @@ static void parse_run(int argc, char **argv, run_config *cfg) {
     cfg->wl = wl_find(argv[2]);
     if (!cfg->wl) usage_error("unknown workload '%s' (gclab list shows them)", argv[2]);
     for (size_t k = 0; k < cfg->wl->nparams; k++) cfg->param[k] = cfg->wl->params[k].def;
+    /* The defaults options.c documents; 0 for the rest means the collector's own default. */
     cfg->threads = 1;
     cfg->repeat = 1;
     cfg->first_rep = 1;
@@ -94,7 +95,7 @@ static void parse_run(int argc, char **argv, run_config *cfg) {
         const char *v = NULL;
         if (!o || o->kind != OPT_FLAG) v = need_value(argc, argv, i++);
         results_gc_option(cfg, a, v);   /* records it for runs.csv when it is a collector option */
-        char err[256];
+        char err[4200];   /* the value is quoted whole, however long */
         if (o) {
             if (opt_parse_value(o, a, v, cfg, err, sizeof err)) usage_error("%s", err);
             continue;
