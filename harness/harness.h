@@ -22,6 +22,8 @@ typedef struct run_config {
     unsigned first_rep;         /* --first-rep: the first repetition's number (the suite's interleaved rounds) */
     unsigned stress_every;
     double mark_per_alloc;
+    size_t nursery;             /* generational (0: the collector's default; others ignore it) */
+    unsigned promote_age;       /* generational (0: the collector's default) */
     bool verify;
     bool quiet;
     const char *out;            /* results folder, or NULL */
@@ -60,11 +62,10 @@ void results_print_summary(FILE *f, const run_config *cfg, run_result *r, unsign
  * -1 with a message. */
 int results_write(const char *dir, const run_config *cfg, const run_result *r, unsigned n, char *err, size_t errlen);
 void results_format_params(const run_config *cfg, char *buf, size_t len);
-/* The options gclab run passes to the collector rather than the workload: --verify (no value),
- * --initial-heap, --stress-every, --mark-per-alloc, --nursery, --promote-age. results_gc_option
- * returns -1 for any other flag, 0 for --verify, 1 for one that takes a value; when cfg is given it
- * also appends "name[=value]" to cfg->gc_options, as written. gclab run and the suite runner's failed
- * rows both build that column this way, in the order the options were given. */
+/* The options recorded in runs.csv's gc_options column (options.c: gc_options_column). results_gc_option
+ * returns -1 for any other flag, 0 for a flag without a value (--verify), 1 for one that takes a value;
+ * when cfg is given it also appends "name[=value]" to cfg->gc_options, as written. gclab run and the
+ * suite runner's failed rows both build that column this way, in the order the options were given. */
 int results_gc_option(run_config *cfg, const char *flag, const char *value);
 size_t pauses_of_kind(const run_result *r, gc_pause_kind kind);
 /* Appends the binding of this run set to <dir>/machine.txt (creating it with the topology if absent). */

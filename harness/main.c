@@ -5,6 +5,7 @@
  *   gclab topology [--pin P] [--threads N] [--gc-threads N]   the topology and a pinning plan
  *   gclab suite FILE [--out DIR] [--shard I/N] [--check] [--list]   (suite.c)
  *   gclab merge OUT DIR...                                  (merge.c)
+ *   gclab options [--markdown]     gclab run's options (options.c), as usage lines or README's table
  *
  * Bad input (an unknown command, flag or workload, a malformed or impossible number) ends with one
  * line on stderr and exit status 2; a run whose workload fails its own check exits 1; heap exhaustion
@@ -12,7 +13,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "harness.h"
+#include "options.h"
 #include "clock.h"
 
 _Noreturn static void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -41,51 +42,21 @@ static void usage(FILE *f) {
             "       gclab topology [--pin P] [--threads N] [--gc-threads N]   topology and pinning plan\n"
             "       gclab suite FILE [--out DIR] [--shard I/N] [--check] [--list]   run a suite (README)\n"
             "       gclab merge OUT DIR...   combine result folders (e.g. the shards of a suite)\n"
+            "       gclab options [--markdown]   the options below, or README's table of them\n"
             "This binary is the '%s' variant (collector %s).\n"
-            "options:\n"
-            "  --threads N        mutator threads (default 1)\n"
-            "  --gc-threads N     parallel GC workers (default: one per core, %u here, from %s)\n"
-            "  --heap SIZE        maximum heap, e.g. 512M, 2G (default 1G)\n"
-            "  --initial-heap SIZE  heap before the first collection (default 4M)\n"
-            "  --heap-factor F    grow the heap to live x F after each collection (default 2.0)\n"
-            "  --repeat R         repetitions; the summary shows median, min and max (default 1)\n"
-            "  --first-rep N      number the repetitions from N in the results (the suite runner's rounds)\n"
-            "  --verify           run the heap verifier after every collection\n"
-            "  --stress-every N   collect every N allocations per thread (at most)\n"
-            "  --mark-per-alloc F incremental: bytes marked per byte allocated while marking (default: paced)\n"
-            "  --nursery SIZE     generational: young generation, part of --heap (default 16M, at most heap/4)\n"
-            "  --promote-age N    generational: scavenges survived young before promotion, 1..15 (default 2)\n"
-            "  --out DIR          append runs.csv, pauses.csv, latency.csv, workers.csv, mmu.csv to DIR\n"
-            "  --pin POLICY       bind mutator and GC threads: compact, scatter or none (default none)\n"
-            "  --dry-pin          print the topology and the pinning plan, run nothing\n"
-            "  --quiet            no summary\n",
-            GCLAB_VARIANT, gc_collector_name(), gc_topology_cores(), gc_topology_source());
+            "options:\n",
+            GCLAB_VARIANT, gc_collector_name());
+    opt_print_usage(f);
+    fprintf(f, "  (--gc-threads defaults to %u here, from %s)\n", gc_topology_cores(), gc_topology_source());
 }
 
-/* A whole number in [min, max]. */
+/* A workload parameter: a whole number in [min, max]. */
 static int64_t parse_int(const char *flag, const char *s, int64_t min, int64_t max) {
     char *end;
     errno = 0;
     long long v = strtoll(s, &end, 10);
     if (errno || end == s || *end) usage_error("%s expects a whole number, not '%s'", flag, s);
     if (v < min || v > max) usage_error("%s %lld is out of range [%lld, %lld]", flag, v, (long long)min, (long long)max);
-    return v;
-}
-
-/* A size such as 512M (gc_parse_size); bad input is a usage error. */
-static size_t parse_size(const char *flag, const char *s) {
-    size_t bytes = 0;
-    int rc = gc_parse_size(s, &bytes);
-    if (rc == -1) usage_error("%s expects a size like 512M or 2G, not '%s'", flag, s);
-    if (rc == -2) usage_error("%s %s is too large", flag, s);
-    return bytes;
-}
-
-static double parse_double(const char *flag, const char *s) {
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno || end == s || *end) usage_error("%s expects a number, not '%s'", flag, s);
     return v;
 }
 
@@ -106,61 +77,36 @@ static const char *need_value(int argc, char **argv, int i) {
     return argv[i + 1];
 }
 
-/* --nursery and --promote-age (generational; 0: the collector's default, ignored by collectors
- * without a nursery). Kept here rather than in run_config: they only pass through to gc_options. */
-static size_t g_nursery;
-static unsigned g_promote_age;
-
 static void parse_run(int argc, char **argv, run_config *cfg) {
     if (argc < 3) usage_error("run needs a workload (gclab list shows them)");
     cfg->wl = wl_find(argv[2]);
     if (!cfg->wl) usage_error("unknown workload '%s' (gclab list shows them)", argv[2]);
     for (size_t k = 0; k < cfg->wl->nparams; k++) cfg->param[k] = cfg->wl->params[k].def;
+    /* The defaults options.c documents; 0 for the rest means the collector's own default. */
     cfg->threads = 1;
     cfg->repeat = 1;
     cfg->first_rep = 1;
     cfg->gc_threads = gc_topology_cores();
+    cfg->heap_factor = 2.0;
     for (int i = 3; i < argc; i++) {
         const char *a = argv[i];
         if (strncmp(a, "--", 2) != 0) usage_error("unexpected argument '%s'", a);
-        if (!strcmp(a, "--verify")) {
-            cfg->verify = true;
-            results_gc_option(cfg, a, NULL);
+        const gclab_option *o = opt_find(a);
+        const char *v = NULL;
+        if (!o || o->kind != OPT_FLAG) v = need_value(argc, argv, i++);
+        results_gc_option(cfg, a, v);   /* records it for runs.csv when it is a collector option */
+        char err[4200];   /* the value is quoted whole, however long */
+        if (o) {
+            if (opt_parse_value(o, a, v, cfg, err, sizeof err)) usage_error("%s", err);
             continue;
         }
-        if (!strcmp(a, "--quiet")) { cfg->quiet = true; continue; }
-        if (!strcmp(a, "--dry-pin")) { cfg->dry_pin = true; continue; }
-        const char *v = need_value(argc, argv, i);
-        i++;
-        results_gc_option(cfg, a, v);   /* records it for runs.csv when it is a collector option */
-        if (!strcmp(a, "--threads")) cfg->threads = (unsigned)parse_int(a, v, 1, 4096);
-        else if (!strcmp(a, "--gc-threads")) cfg->gc_threads = (unsigned)parse_int(a, v, 1, 1024);
-        else if (!strcmp(a, "--heap")) cfg->max_heap = parse_size(a, v);
-        else if (!strcmp(a, "--initial-heap")) cfg->initial_heap = parse_size(a, v);
-        else if (!strcmp(a, "--heap-factor")) cfg->heap_factor = parse_double(a, v);
-        else if (!strcmp(a, "--repeat")) cfg->repeat = (unsigned)parse_int(a, v, 1, 1000);
-        else if (!strcmp(a, "--first-rep")) cfg->first_rep = (unsigned)parse_int(a, v, 1, 1000000);
-        else if (!strcmp(a, "--stress-every")) cfg->stress_every = (unsigned)parse_int(a, v, 1, INT_MAX);
-        else if (!strcmp(a, "--mark-per-alloc")) cfg->mark_per_alloc = parse_double(a, v);
-        else if (!strcmp(a, "--nursery")) g_nursery = parse_size(a, v);
-        else if (!strcmp(a, "--promote-age")) g_promote_age = (unsigned)parse_int(a, v, 1, 15);
-        else if (!strcmp(a, "--out")) cfg->out = v;
-        else if (!strcmp(a, "--pin")) {
-            if (gc_pin_parse(v, &cfg->pin)) usage_error("--pin expects compact, scatter or none, not '%s'", v);
-        }
-        else {
-            size_t k = 0;
-            while (k < cfg->wl->nparams && strcmp(a + 2, cfg->wl->params[k].name)) k++;
-            if (k == cfg->wl->nparams) usage_error("unknown option %s for workload %s", a, cfg->wl->name);
-            cfg->param[k] = parse_int(a, v, cfg->wl->params[k].min, cfg->wl->params[k].max);
-        }
+        size_t k = 0;
+        while (k < cfg->wl->nparams && strcmp(a + 2, cfg->wl->params[k].name)) k++;
+        if (k == cfg->wl->nparams) usage_error("unknown option %s for workload %s", a, cfg->wl->name);
+        cfg->param[k] = parse_int(a, v, cfg->wl->params[k].min, cfg->wl->params[k].max);
     }
     if (cfg->threads > 1 && !cfg->wl->multithreaded)
         usage_error("workload %s runs on one thread; --threads %u is not supported", cfg->wl->name, cfg->threads);
-    if (cfg->heap_factor == 0) cfg->heap_factor = 2.0;
-    /* Checked here as well as by the collectors, so every variant refuses the same input the same way. */
-    if (!(cfg->heap_factor > 1.0 && cfg->heap_factor <= 100.0))
-        usage_error("--heap-factor %g is out of range (more than 1, at most 100)", cfg->heap_factor);
     if (cfg->max_heap && cfg->max_heap < ((size_t)1 << 20))
         usage_error("--heap %zu KiB is too small (the minimum is 1 MiB)", cfg->max_heap >> 10);
     if (cfg->initial_heap > (cfg->max_heap ? cfg->max_heap : (size_t)1 << 30))
@@ -217,7 +163,7 @@ static void run_once(run_config *cfg, unsigned rep, run_result *r) {
     snprintf(r->run_id, sizeof r->run_id, "%llx-%d-%u", (unsigned long long)time(NULL), (int)getpid(), rep);
     gc_options o = {.max_heap = cfg->max_heap, .initial_heap = cfg->initial_heap, .heap_factor = cfg->heap_factor,
                     .gc_threads = cfg->gc_threads, .stress_every = cfg->stress_every, .verify = cfg->verify,
-                    .mark_per_alloc = cfg->mark_per_alloc, .nursery = g_nursery, .promote_age = g_promote_age,
+                    .mark_per_alloc = cfg->mark_per_alloc, .nursery = cfg->nursery, .promote_age = cfg->promote_age,
                     .on_fatal = on_fatal, .on_thread_start = g_pinner ? on_thread_start : NULL, .ctx = cfg};
     char err[256];
     gc_heap *heap = gc_heap_create(&o, err, sizeof err);
@@ -324,21 +270,28 @@ static int cmd_run(int argc, char **argv) {
     return rc;
 }
 
+/* Takes --pin, --threads and --gc-threads as gclab run does, through the same table entries. */
 static int cmd_topology(int argc, char **argv) {
-    gc_pin_policy pin = GC_PIN_COMPACT;
-    unsigned threads = 1, gc_threads = gc_topology_cores();
+    run_config plan = {.pin = GC_PIN_COMPACT, .threads = 1, .gc_threads = gc_topology_cores()};
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i];
         const char *v = need_value(argc, argv, i);
         i++;
-        if (!strcmp(a, "--pin")) {
-            if (gc_pin_parse(v, &pin)) usage_error("--pin expects compact, scatter or none, not '%s'", v);
-        } else if (!strcmp(a, "--threads")) threads = (unsigned)parse_int(a, v, 1, 4096);
-        else if (!strcmp(a, "--gc-threads")) gc_threads = (unsigned)parse_int(a, v, 1, 1024);
-        else usage_error("unknown option %s for topology", a);
+        const gclab_option *o = opt_find(a);
+        if (!o || (strcmp(o->name, "pin") && strcmp(o->name, "threads") && strcmp(o->name, "gc-threads")))
+            usage_error("unknown option %s for topology", a);
+        char err[256];
+        if (opt_parse_value(o, a, v, &plan, err, sizeof err)) usage_error("%s", err);
     }
     gc_topology_describe(gc_topology_get(), stdout, "");
-    gc_pin_print_plan(gc_topology_get(), pin, threads, gc_threads, stdout);
+    gc_pin_print_plan(gc_topology_get(), plan.pin, plan.threads, plan.gc_threads, stdout);
+    return 0;
+}
+
+static int cmd_options(int argc, char **argv) {
+    if (argc > 3 || (argc == 3 && strcmp(argv[2], "--markdown"))) usage_error("options takes only --markdown");
+    if (argc == 3) opt_print_markdown(stdout);
+    else opt_print_usage(stdout);
     return 0;
 }
 
@@ -356,5 +309,6 @@ int main(int argc, char **argv) {
     if (!strcmp(argv[1], "topology")) return cmd_topology(argc, argv);
     if (!strcmp(argv[1], "suite")) return suite_main(argc, argv);
     if (!strcmp(argv[1], "merge")) return merge_main(argc, argv);
+    if (!strcmp(argv[1], "options")) return cmd_options(argc, argv);
     usage_error("unknown command '%s'", argv[1]);
 }

@@ -143,40 +143,35 @@ static unsigned warn_duplicate_ids(char *const *dirs, int ndirs) {
     return dups;
 }
 
-int results_merge(const char *out, char *const *dirs, int ndirs, char *err, size_t errlen) {
-    if (ndirs < 1) {
-        snprintf(err, errlen, "merge needs at least one results folder");
-        return -1;
-    }
+/* Resolves each folder into reals[d], refusing one without runs.csv or given twice. */
+static int resolve_dirs(char *const *dirs, int ndirs, char **reals, char *err, size_t errlen) {
     char path[PATH_MAX + 64], real[PATH_MAX];
-    char **reals = calloc((size_t)ndirs, sizeof *reals);
-    if (!reals) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
-    int rc = -1;
     for (int d = 0; d < ndirs; d++) {
         snprintf(path, sizeof path, "%s/runs.csv", dirs[d]);
         if (!exists(path)) {
             snprintf(err, errlen, "%s is not a results folder (no runs.csv)", dirs[d]);
-            goto done;
+            return -1;
         }
         if (!realpath(dirs[d], real) || !(reals[d] = strdup(real))) {
             snprintf(err, errlen, "cannot resolve %s: %s", dirs[d], strerror(errno));
-            goto done;
+            return -1;
         }
         for (int e = 0; e < d; e++)
             if (!strcmp(reals[e], reals[d])) {
                 snprintf(err, errlen, "%s is given twice (as %s and %s): its rows would be merged twice", reals[d],
                          dirs[e], dirs[d]);
-                goto done;
+                return -1;
             }
     }
-    /* Headers first, so a mismatch writes nothing. */
-    char *headers[NCSV] = {0};
-    int from[NCSV];
+    return 0;
+}
+
+/* Each CSV file's header, from the first folder that has the file; every other folder's must be the
+ * same. Read before anything is written, so a mismatch writes nothing. */
+static int read_headers(char *const *dirs, int ndirs, char **headers, char *err, size_t errlen) {
+    char path[PATH_MAX + 64];
     for (size_t c = 0; c < NCSV; c++) {
-        from[c] = -1;
+        int from = -1;
         for (int d = 0; d < ndirs; d++) {
             snprintf(path, sizeof path, "%s/%s", dirs[d], csv_names[c]);
             if (!exists(path)) continue;
@@ -184,48 +179,55 @@ int results_merge(const char *out, char *const *dirs, int ndirs, char *err, size
             if (!h) continue;
             if (!headers[c]) {
                 headers[c] = h;
-                from[c] = d;
+                from = d;
                 continue;
             }
             if (strcmp(h, headers[c])) {
                 char diff[300];
                 header_diff(headers[c], h, diff, sizeof diff);
                 snprintf(err, errlen, "%s/%s: header differs from %s/%s (%s): folders written by different gclab "
-                         "versions cannot be merged", dirs[d], csv_names[c], dirs[from[c]], csv_names[c], diff);
+                         "versions cannot be merged", dirs[d], csv_names[c], dirs[from], csv_names[c], diff);
                 free(h);
-                for (size_t k = 0; k < NCSV; k++) free(headers[k]);
-                goto done;
+                return -1;
             }
             free(h);
         }
     }
+    return 0;
+}
+
+/* Creates out, which must hold no results yet and be none of the folders being merged. */
+static int prepare_out(const char *out, char **reals, int ndirs, char *err, size_t errlen) {
+    char path[PATH_MAX + 64], real[PATH_MAX];
     if (mkdir(out, 0777) != 0 && errno != EEXIST) {
         snprintf(err, errlen, "cannot create %s: %s", out, strerror(errno));
-        for (size_t k = 0; k < NCSV; k++) free(headers[k]);
-        goto done;
+        return -1;
     }
     snprintf(path, sizeof path, "%s/runs.csv", out);
     if (exists(path)) {
         snprintf(err, errlen, "%s already holds results (runs.csv): merge into a new folder", out);
-        for (size_t k = 0; k < NCSV; k++) free(headers[k]);
-        goto done;
+        return -1;
     }
     for (int d = 0; d < ndirs; d++)
         if (realpath(out, real) && !strcmp(real, reals[d])) {
             snprintf(err, errlen, "%s is one of the folders being merged", out);
-            for (size_t k = 0; k < NCSV; k++) free(headers[k]);
-            goto done;
+            return -1;
         }
-    bool bad = false;
+    return 0;
+}
+
+/* Each CSV file once, with its header, then the rows of every folder in the order given. */
+static int write_csvs(const char *out, char *const *dirs, int ndirs, char **headers, char *err, size_t errlen) {
+    char path[PATH_MAX + 64];
     for (size_t c = 0; c < NCSV; c++) {
         if (!headers[c]) continue;
         snprintf(path, sizeof path, "%s/%s", out, csv_names[c]);
         FILE *f = fopen(path, "w");
         if (!f) {
             snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
-            bad = true;
-            break;
+            return -1;
         }
+        bool bad = false;
         fprintf(f, "%s\n", headers[c]);
         for (int d = 0; d < ndirs; d++) {
             char src[PATH_MAX + 64];
@@ -239,10 +241,15 @@ int results_merge(const char *out, char *const *dirs, int ndirs, char *err, size
             snprintf(err, errlen, "error writing %s", path);
             bad = true;
         }
-        if (bad) break;
+        if (bad) return -1;
     }
-    for (size_t k = 0; k < NCSV; k++) free(headers[k]);
-    if (bad) goto done;
+    return 0;
+}
+
+/* machine.txt listing the folders, each one's own as machine-<k>.txt, errors.log concatenated under
+ * the folder it came from, and the first suite.txt. */
+static void copy_side_files(const char *out, char *const *dirs, char **reals, int ndirs) {
+    char path[PATH_MAX + 64];
     snprintf(path, sizeof path, "%s/machine.txt", out);
     FILE *m = fopen(path, "w");
     if (m) fprintf(m, "merged: %d results folders (gclab merge); each one's machine.txt is machine-<k>.txt\n", ndirs);
@@ -263,9 +270,28 @@ int results_merge(const char *out, char *const *dirs, int ndirs, char *err, size
         if (!have_suite && exists(src)) have_suite = copy_file(dst, src, "w", NULL) == 0;
     }
     if (m) fclose(m);
-    warn_duplicate_ids(dirs, ndirs);
-    rc = 0;
-done:
+}
+
+int results_merge(const char *out, char *const *dirs, int ndirs, char *err, size_t errlen) {
+    if (ndirs < 1) {
+        snprintf(err, errlen, "merge needs at least one results folder");
+        return -1;
+    }
+    char **reals = calloc((size_t)ndirs, sizeof *reals);
+    if (!reals) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    char *headers[NCSV] = {0};
+    int rc = resolve_dirs(dirs, ndirs, reals, err, errlen);
+    if (!rc) rc = read_headers(dirs, ndirs, headers, err, errlen);
+    if (!rc) rc = prepare_out(out, reals, ndirs, err, errlen);
+    if (!rc) rc = write_csvs(out, dirs, ndirs, headers, err, errlen);
+    if (!rc) {
+        copy_side_files(out, dirs, reals, ndirs);
+        warn_duplicate_ids(dirs, ndirs);
+    }
+    for (size_t k = 0; k < NCSV; k++) free(headers[k]);
     for (int d = 0; d < ndirs; d++) free(reals[d]);
     free(reals);
     return rc;

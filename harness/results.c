@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include "columns.h"
 #include "harness.h"
+#include "options.h"
 
 #define MAX_CURVE 256
 
@@ -28,13 +29,10 @@ void results_format_params(const run_config *cfg, char *buf, size_t len) {
 }
 
 int results_gc_option(run_config *cfg, const char *flag, const char *value) {
-    static const char *const valued[] = {"--initial-heap", "--stress-every", "--mark-per-alloc", "--nursery",
-                                         "--promote-age"};
-    int kind = -1;
-    if (!strcmp(flag, "--verify")) kind = 0;
-    for (size_t i = 0; i < sizeof valued / sizeof valued[0]; i++)
-        if (!strcmp(flag, valued[i])) kind = 1;
-    if (kind < 0 || !cfg) return kind;
+    const gclab_option *o = opt_find(flag);
+    if (!o || !o->gc_options_column) return -1;
+    int kind = o->kind != OPT_FLAG;
+    if (!cfg) return kind;
     size_t at = strlen(cfg->gc_options), len = sizeof cfg->gc_options;
     if (at < len)
         snprintf(cfg->gc_options + at, len - at, "%s%s%s%s", at ? " " : "", flag + 2, kind ? "=" : "",

@@ -1,4 +1,4 @@
-/* suite.h: suite files (README, "Suites"): parsing, expansion into runs, sharding.
+/* suite.h: suite files (README, "Suites"): parsing, expansion into runs, sharding, running.
  *
  * A suite is one setting per line, a key then values; '#' starts a comment. Every combination of
  * workload (x each of its `args` lines) x variant x threads x gc-threads x heap-factor x heap x pin is
@@ -86,5 +86,8 @@ void suite_shard(suite *s, unsigned i, unsigned n);
 void suite_free(suite *s);
 /* One line describing a run, for progress and listings: "msgbuf on stw: 2 threads, ...". */
 void suite_run_describe(const suite_run *r, char *buf, size_t len);
+/* Runs the suite's runs (suite_run.c) into out, a failed row for every repetition a process did not
+ * write; 0, or 2 when out cannot be created. Failed runs do not make it fail: the suite goes on. */
+int suite_run_all(const suite *s, const char *root, const char *out);
 
 #endif

@@ -1,0 +1,21 @@
+# Bad input to gclab run: one clear stderr line and the documented exit status.
+echo "# bad input: one clear line, non-zero exit"
+for v in $VARIANTS; do
+    g=build/$v/gclab
+    check_msg "$v unknown workload" 2 "unknown workload" $g run nosuch
+    check_msg "$v unknown flag" 2 "unknown option --frobnicate" $g run gcbench --frobnicate 3
+    check_msg "$v non-numeric threads" 2 "expects a whole number" $g run binarytrees --threads many
+    check_msg "$v zero threads" 2 "out of range" $g run binarytrees --threads 0
+    check_msg "$v bad heap size" 2 "expects a size" $g run gcbench --heap 12Q
+    check_msg "$v heap below minimum" 2 "too small" $g run gcbench --heap 100K $(small gcbench)
+    check_msg "$v heap below live set" 2 "smaller than what msgbuf keeps live" $g run msgbuf --heap 64M
+    check_msg "$v heap factor" 2 "heap-factor 0.5 is out of range" $g run gcbench --heap-factor 0.5 $(small gcbench)
+    check_msg "$v workload param range" 2 "out of range" $g run msgbuf --window 0
+    check_msg "$v missing value" 2 "needs a value" $g run msgbuf --pushes
+    check_msg "$v params that do not go together" 2 "greater than --max-depth" $g run gcbench --min-depth 9 --max-depth 5
+    check_msg "$v unknown command" 2 "unknown command" $g frobnicate
+    check_msg "$v bad promote age" 2 "promote-age 16 is out of range" $g run msgbuf --promote-age 16
+    # 1048-byte messages take 1152-byte cells: the live set passes the up-front check but not the heap.
+    check_msg "$v heap exhausted" 3 "heap exhausted" \
+        $g run msgbuf --heap 44M --window 40000 --msg-size 1040 --pushes 100000
+done
