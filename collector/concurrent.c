@@ -33,6 +33,7 @@
  * take the cores the mutators leave idle, not time slices from a mutator (on a machine with fewer
  * cores than threads, a mutator descheduled for a slice is a latency spike no pause record shows). In
  * a pause the mutators are parked, so the lower priority costs the pauses nothing. */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,8 +73,7 @@ typedef struct concurrent {
     uint64_t completed;         /* cycles the collector thread finished */
     uint64_t headroom;          /* collector thread only: bytes of allocation a cycle's marking needs */
 } concurrent;
-
-const char *gc_collector_name(void) { return "concurrent"; }
+_Static_assert(offsetof(concurrent, cm) == 0, "cmark.c finds the gc_cmark at heap->collector");
 
 static bool must_degenerate(concurrent *con) {
     pthread_mutex_lock(&con->lock);
@@ -181,7 +181,7 @@ static void wait_for_cycle(gc_mut *mut, gc_collect_why why) {
     gc_block_leave(mut);
 }
 
-void gc_collector_collect(gc_mut *mut, gc_collect_why why) {
+static void collect(gc_mut *mut, gc_collect_why why) {
     concurrent *con = mut->heap->collector;
     if (why != GC_WHY_DUE) {
         wait_for_cycle(mut, why);
@@ -204,8 +204,8 @@ void gc_collector_collect(gc_mut *mut, gc_collect_why why) {
 static void alloc_hook(gc_mut *mut) {
     gc_heap *heap = mut->heap;
     concurrent *con = heap->collector;
-    uint64_t debt = mut->allocated_bytes - mut->paced_bytes;
-    mut->paced_bytes = mut->allocated_bytes;
+    uint64_t debt = mut->allocated_bytes - mut->c.paced_bytes;
+    mut->c.paced_bytes = mut->allocated_bytes;
     if (!gc_cmark_active(&con->cm)) return;
     uint64_t used = gc_heap_used(heap), goal = atomic_load_explicit(&heap->goal_bytes, memory_order_relaxed);
     if (used >= goal) {
@@ -223,11 +223,11 @@ static void alloc_hook(gc_mut *mut) {
 
 /* --stress-every: every N allocations a cycle is asked for, so cycles run back to back and the
  * barriers work under marking nearly all the time. */
-static void stress(gc_mut *mut) { gc_collector_collect(mut, GC_WHY_DUE); }
+static void stress(gc_mut *mut) { collect(mut, GC_WHY_DUE); }
 
-int gc_collector_init(gc_heap *heap, char *err, size_t errlen) {
+static int init(gc_heap *heap, char *err, size_t errlen) {
     concurrent *con = calloc(1, sizeof *con);
-    if (!con || gc_cmark_init(heap, &con->cm)) {
+    if (!con || gc_cmark_init(&con->cm)) {
         free(con);
         snprintf(err, errlen, "out of memory for the concurrent collector");
         return -1;
@@ -236,10 +236,6 @@ int gc_collector_init(gc_heap *heap, char *err, size_t errlen) {
     pthread_cond_init(&con->cv_work, NULL);
     pthread_cond_init(&con->cv_done, NULL);
     heap->collector = con;
-    heap->alloc_hook = alloc_hook;
-    heap->stress = stress;
-    heap->start_fraction = 0.5;
-    gc_set_trigger(heap, 0);
     gc_workers_run(&heap->workers, heap->workers.n, lower_worker_priority, NULL);
     if (pthread_create(&con->thread, NULL, collector_main, heap)) {
         snprintf(err, errlen, "cannot start the collector thread");
@@ -251,7 +247,7 @@ int gc_collector_init(gc_heap *heap, char *err, size_t errlen) {
     return 0;
 }
 
-void gc_collector_free(gc_heap *heap) {
+static void fini(gc_heap *heap) {
     concurrent *con = heap->collector;
     if (!con) return;
     pthread_mutex_lock(&con->lock);
@@ -265,7 +261,17 @@ void gc_collector_free(gc_heap *heap) {
     pthread_cond_destroy(&con->cv_done);
     free(con);
     heap->collector = NULL;
-    heap->cmark = NULL;
 }
 
-void gc_collector_detach(gc_mut *mut) { gc_cmark_detach(mut); }
+const gc_collector_ops gc_collector = {
+    .name = "concurrent",
+    .start_fraction = 0.5,   /* the first cycle's; adapt_trigger moves it after each cycle */
+    .init = init,
+    .free = fini,
+    .detach = gc_cmark_detach,
+    .collect = collect,
+    .alloc_hook = alloc_hook,
+    .stress = stress,
+    .marking = gc_cmark_marking,
+    .test_marking = gc_cmark_test_marking,
+};

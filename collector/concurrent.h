@@ -3,6 +3,7 @@
 #ifndef GCLAB_CONCURRENT_H
 #define GCLAB_CONCURRENT_H
 
+#include "common/cmark_mut.h"
 #include "common/fastpath.h"
 #include "common/freelist_alloc.h"
 #include "common/barrier.h"

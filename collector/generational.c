@@ -94,15 +94,8 @@ enum { GEN_SCAVENGE, GEN_FULL, GEN_YOUNG_ONLY /* tests: a scavenge whatever the 
 
 static void gen_stress(gc_mut *mut);
 
-const char *gc_collector_name(void) { return "generational"; }
 
-/* Card marking does not depend on any collector state: there is nothing to switch on. */
-bool gc_test_marking(gc_mut *mut, bool on) {
-    (void)mut, (void)on;
-    return false;
-}
-
-int gc_collector_init(gc_heap *heap, char *err, size_t errlen) {
+static int init(gc_heap *heap, char *err, size_t errlen) {
     gc_options *o = &heap->opts;
     if (o->promote_age == 0) o->promote_age = 2;
     if (o->promote_age > GC_AGE_MAX) {
@@ -145,35 +138,32 @@ int gc_collector_init(gc_heap *heap, char *err, size_t errlen) {
     if (heap->workers.n > 1 && heap->workers.n <= cpus) g->prewake_at = g->young.eden_hi - eden / 16;
     atomic_init(&g->stress_count, 0);
     heap->collector = g;
-    heap->young = &g->young;
-    heap->stress = gen_stress;
     return 0;
 }
 
-void gc_collector_free(gc_heap *heap) {
+static void fini(gc_heap *heap) {
     gen_state *g = heap->collector;
     if (!g) return;
     gc_young_free(heap, &g->young);
     free(g);
     heap->collector = NULL;
-    heap->young = NULL;
 }
 
 /* ---- the mutator side ---- */
 
 static void mut_init(gc_mut *mut) {
-    gc_young *y = mut->heap->young;
-    mut->young_lo = (uintptr_t)y->lo;
-    mut->young_span = gc_young_region_bytes(y);
-    mut->young_span_inv = ~mut->young_span;
-    mut->card_bias = y->card_bias;
+    gc_young *y = &((gen_state *)mut->heap->collector)->young;
+    mut->c.young_lo = (uintptr_t)y->lo;
+    mut->c.young_span = gc_young_region_bytes(y);
+    mut->c.young_span_inv = ~mut->c.young_span;
+    mut->c.card_bias = y->card_bias;
 }
 
 void gc_gen_barrier_init(gc_mut *mut, gc_obj *obj, gc_slot *slot, gc_obj *val) {
     mut_init(mut);
-    gc_young *y = mut->heap->young;
+    gc_young *y = &((gen_state *)mut->heap->collector)->young;
     if (gc_young_contains(y, val) && !gc_young_contains(y, obj))
-        atomic_store_explicit((_Atomic uint8_t *)(mut->card_bias + ((uintptr_t)slot >> GC_CARD_SHIFT)), 1,
+        atomic_store_explicit((_Atomic uint8_t *)(mut->c.card_bias + ((uintptr_t)slot >> GC_CARD_SHIFT)), 1,
                               memory_order_relaxed);
 }
 
@@ -194,7 +184,7 @@ gc_obj *gc_gen_alloc_slow(gc_mut *mut, gc_type type, uint32_t nptrs, size_t nbyt
     gc_heap *heap = mut->heap;
     /* An allocation slow path is a safepoint. */
     gc_safepoint(mut);
-    if (__builtin_expect(mut->card_bias == 0, 0)) mut_init(mut);
+    if (__builtin_expect(mut->c.card_bias == 0, 0)) mut_init(mut);
     size_t size = (gc_object_bytes(nptrs, nbytes) + GC_GRANULE - 1) & ~(size_t)(GC_GRANULE - 1);
     if (size > GC_GEN_YOUNG_MAX) return gc_alloc_slow(mut, type, nptrs, nbytes);   /* old generation */
     gen_state *g = heap->collector;
@@ -211,7 +201,7 @@ gc_obj *gc_gen_alloc_slow(gc_mut *mut, gc_type type, uint32_t nptrs, size_t nbyt
     for (;;) {
         uint64_t seen = atomic_load_explicit(&heap->cycles, memory_order_acquire);
         char *lo, *hi;
-        if (stress || (size_t)(mut->tlab_end - mut->tlab_top) > g->tlab_bytes / 16) {
+        if (stress || (size_t)(mut->c.tlab_end - mut->c.tlab_top) > g->tlab_bytes / 16) {
             /* Keep a TLAB that still has room for smaller objects; place this one beside it. */
             if (gc_young_carve(y, size, size, &lo, &hi)) {
                 if (hi >= g->prewake_at && g->prewake_at) gc_workers_prewake(&heap->workers);
@@ -223,8 +213,8 @@ gc_obj *gc_gen_alloc_slow(gc_mut *mut, gc_type type, uint32_t nptrs, size_t nbyt
             memset(lo, 0, size);
             mut->allocated_bytes += bytes;
             atomic_fetch_add_explicit(&heap->allocated_total, bytes, memory_order_relaxed);
-            mut->tlab_top = lo + size;
-            mut->tlab_end = hi;
+            mut->c.tlab_top = lo + size;
+            mut->c.tlab_end = hi;
             gc_obj *obj = (gc_obj *)lo;
             atomic_store_explicit(&obj->header, gc_make_header(type, nptrs, nbytes, mut->colour),
                                   memory_order_relaxed);
@@ -257,7 +247,7 @@ static void gen_pause_body(gc_heap *heap, gc_pause *rec, void *arg) {
     gen_state *g = heap->collector;
     gc_young *y = &g->young;
     unsigned n = heap->opts.gc_threads;
-    for (gc_mut *m = heap->muts; m; m = m->next) m->tlab_top = m->tlab_end = NULL;
+    for (gc_mut *m = heap->muts; m; m = m->next) m->c.tlab_top = m->c.tlab_end = NULL;
     uint64_t live = 0;
     if (gp->full) {
         gc_young_drop_lists(y);
@@ -265,7 +255,7 @@ static void gen_pause_body(gc_heap *heap, gc_pause *rec, void *arg) {
     }
     gc_scavenge_stats *st = &gp->st;
     uint64_t t0 = gc_now_ns();
-    gc_scavenge(heap, n, st);
+    gc_scavenge(heap, y, n, st);
     rec->mark_ns += gc_now_ns() - t0;
     if (gp->full) {
         /* What the mark found live, less what stayed young, is the old generation's live size. */
@@ -323,7 +313,7 @@ static void gen_stress(gc_mut *mut) {
 /* From the old generation's allocation path (its trigger is reached, or it has no block left) and
  * from gc_collect: both need the old generation collected, so both get a full cycle; a scavenge that
  * ran while the caller waited does not count. */
-void gc_collector_collect(gc_mut *mut, gc_collect_why why) {
+static void collect(gc_mut *mut, gc_collect_why why) {
     gen_state *g = mut->heap->collector;
     (void)why;
     gen_collect(mut, GEN_FULL, atomic_load(&g->fulls));
@@ -334,3 +324,36 @@ void gc_collector_collect(gc_mut *mut, gc_collect_why why) {
 void gc_gen_scavenge(gc_mut *mut) {
     gen_collect(mut, GEN_YOUNG_ONLY, atomic_load_explicit(&mut->heap->cycles, memory_order_acquire));
 }
+
+/* ---- the seam (collector.h) ---- */
+
+static void stats(gc_heap *heap, gc_heap_stats *out) {
+    gen_state *g = heap->collector;
+    out->nursery_bytes = gc_young_region_bytes(&g->young);
+    out->promote_age = g->young.promote_age;
+}
+
+static size_t verify_room(gc_heap *heap, const void *p) { return gc_young_room(&((gen_state *)heap->collector)->young, p); }
+
+static const char *verify_slot(gc_heap *heap, const gc_obj *o, const void *slot, const gc_obj *p) {
+    return gc_young_unremembered(&((gen_state *)heap->collector)->young, o, slot, p)
+               ? "old-to-young pointer on a clean card (the remembered set lost it)"
+               : NULL;
+}
+
+/* For tests (declared weak there): the young generation. */
+gc_young *gc_gen_young(gc_heap *heap) { return &((gen_state *)heap->collector)->young; }
+
+/* Card marking does not depend on any collector state: test_marking is NULL, there is nothing to
+ * switch on. The old generation is paced like stw's heap (a full cycle at the trigger). */
+const gc_collector_ops gc_collector = {
+    .name = "generational",
+    .start_fraction = 1.0,
+    .init = init,
+    .free = fini,
+    .collect = collect,
+    .stress = gen_stress,
+    .stats = stats,
+    .verify_room = verify_room,
+    .verify_slot = verify_slot,
+};

@@ -3,7 +3,7 @@
  * It is the block heap's free-list path, common/alloc.c, unchanged: an object too big to be young
  * (GC_GEN_YOUNG_MAX) takes a cell from the thread's size-class free list (refilled from the lazy
  * sweep, ready lists or a fresh block) or a run of blocks; gc_should_collect and gc_set_trigger pace
- * the old generation, and --stress-every goes through heap->stress. alloc.c ends its slow path in the
+ * the old generation, and --stress-every goes through gc_collector.stress. alloc.c ends its slow path in the
  * free-list fast path gc_alloc (freelist_alloc.h), and this variant's gclab.h defines gc_alloc as the
  * nursery bump (generational.h): the two cannot share a translation unit. So generational.mk leaves
  * alloc.c out of the common sources and it is compiled here against the free-list fast path, the one

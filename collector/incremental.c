@@ -24,6 +24,7 @@
  * gc_collect, which promises that everything unreachable at the call is found dead, finishes a
  * cycle still marking (its initial mark came before the call) and then runs a full one. Which of
  * these a thread runs is decided by advance(), under the collector role. */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,8 +44,7 @@ typedef struct incremental {
     gc_cmark cm;
     double ratio;               /* this cycle's bytes marked per byte allocated */
 } incremental;
-
-const char *gc_collector_name(void) { return "incremental"; }
+_Static_assert(offsetof(incremental, cm) == 0, "cmark.c finds the gc_cmark at heap->collector");
 
 /* What a thread asks of the collector. What it gets is decided in advance(), under the role, from
  * the phase the collector is in then (the rule at gc_role_take in handshake.c): while the caller
@@ -118,8 +118,8 @@ static void alloc_hook(gc_mut *mut) {
     gc_heap *heap = mut->heap;
     incremental *inc = heap->collector;
     uint64_t seen = atomic_load(&heap->cycles);
-    uint64_t debt = mut->allocated_bytes - mut->paced_bytes;
-    mut->paced_bytes = mut->allocated_bytes;
+    uint64_t debt = mut->allocated_bytes - mut->c.paced_bytes;
+    mut->c.paced_bytes = mut->allocated_bytes;
     if (!gc_cmark_active(&inc->cm)) return;
     if (gc_heap_used(heap) >= atomic_load_explicit(&heap->goal_bytes, memory_order_relaxed)) {
         advance(mut, ASK_MEMORY, seen);
@@ -131,7 +131,7 @@ static void alloc_hook(gc_mut *mut) {
     if (gc_greypool_looks_empty(&inc->cm.pool)) advance(mut, ASK_REMARK, seen);
 }
 
-void gc_collector_collect(gc_mut *mut, gc_collect_why why) {
+static void collect(gc_mut *mut, gc_collect_why why) {
     uint64_t seen = atomic_load(&mut->heap->cycles);
     advance(mut, why == GC_WHY_EXPLICIT ? ASK_FULL : why == GC_WHY_NEEDED ? ASK_MEMORY : ASK_START, seen);
 }
@@ -143,28 +143,34 @@ static void stress(gc_mut *mut) {
     advance(mut, gc_cmark_active(&inc->cm) ? ASK_REMARK : ASK_START, seen);
 }
 
-int gc_collector_init(gc_heap *heap, char *err, size_t errlen) {
+static int init(gc_heap *heap, char *err, size_t errlen) {
     incremental *inc = calloc(1, sizeof *inc);
-    if (!inc || gc_cmark_init(heap, &inc->cm)) {
+    if (!inc || gc_cmark_init(&inc->cm)) {
         free(inc);
         snprintf(err, errlen, "out of memory for the incremental collector");
         return -1;
     }
     heap->collector = inc;
-    heap->alloc_hook = alloc_hook;
-    heap->stress = stress;
-    heap->start_fraction = 0.5;
-    gc_set_trigger(heap, 0);
     return 0;
 }
 
-void gc_collector_free(gc_heap *heap) {
+static void fini(gc_heap *heap) {
     incremental *inc = heap->collector;
     if (!inc) return;
     gc_cmark_free(&inc->cm);
     free(inc);
     heap->collector = NULL;
-    heap->cmark = NULL;
 }
 
-void gc_collector_detach(gc_mut *mut) { gc_cmark_detach(mut); }
+const gc_collector_ops gc_collector = {
+    .name = "incremental",
+    .start_fraction = 0.5,   /* halfway from live to the goal: room to mark while the mutators allocate */
+    .init = init,
+    .free = fini,
+    .detach = gc_cmark_detach,
+    .collect = collect,
+    .alloc_hook = alloc_hook,
+    .stress = stress,
+    .marking = gc_cmark_marking,
+    .test_marking = gc_cmark_test_marking,
+};

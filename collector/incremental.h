@@ -3,6 +3,7 @@
 #ifndef GCLAB_INCREMENTAL_H
 #define GCLAB_INCREMENTAL_H
 
+#include "common/cmark_mut.h"
 #include "common/fastpath.h"
 #include "common/freelist_alloc.h"
 #include "common/barrier.h"

@@ -19,18 +19,11 @@
  *   6. restart the world and record the pause. */
 #include "common/heap.h"
 
-const char *gc_collector_name(void) { return "stw"; }
-
-/* Marking happens only inside the pause: the barrier has no other state. */
-bool gc_test_marking(gc_mut *mut, bool on) {
-    (void)mut, (void)on;
-    return false;
-}
 
 /* Every reason gets a full cycle, and a cycle that completed while the caller waited for the role
  * satisfies every reason, gc_collect's too: the caller was running when it asked, so that cycle's
  * stop, and its marking, came after the call. Nothing else is read before the role is taken. */
-void gc_collector_collect(gc_mut *mut, gc_collect_why why) {
+static void collect(gc_mut *mut, gc_collect_why why) {
     gc_heap *heap = mut->heap;
     (void)why;
     if (!gc_begin_cycle(mut, atomic_load(&heap->cycles))) return;   /* another thread's cycle ran meanwhile */
@@ -38,3 +31,20 @@ void gc_collector_collect(gc_mut *mut, gc_collect_why why) {
     gc_pause_run(heap, mut, &(gc_pause){.kind = GC_PAUSE_FULL, .gc_threads = heap->opts.gc_threads}, gc_full_cycle_body, NULL);
     gc_end_cycle(heap);
 }
+
+static int init(gc_heap *heap, char *err, size_t errlen) {
+    (void)heap, (void)err, (void)errlen;
+    return 0;
+}
+
+static void fini(gc_heap *heap) { (void)heap; }
+
+/* No state of its own, no pacing work, no marking between pauses (the barrier is the store itself,
+ * so test_marking is NULL). */
+const gc_collector_ops gc_collector = {
+    .name = "stw",
+    .start_fraction = 1.0,
+    .init = init,
+    .free = fini,
+    .collect = collect,
+};

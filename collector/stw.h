@@ -3,6 +3,11 @@
 #ifndef GCLAB_STW_H
 #define GCLAB_STW_H
 
+/* stw keeps nothing of its own per thread. */
+struct gc_mut_collector {
+    char unused;
+};
+
 #include "common/fastpath.h"
 #include "common/freelist_alloc.h"
 

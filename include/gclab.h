@@ -148,7 +148,8 @@ const char *gc_collector_name(void);  /* e.g. "stw", "bdw" */
 gc_type gc_register_type(gc_heap *heap, const char *name);
 const char *gc_type_name(gc_heap *heap, gc_type type);
 
-/* Each mutator thread attaches before it allocates and detaches before it exits. */
+/* Each mutator thread attaches itself before it allocates and detaches itself before it exits (the
+ * heap keeps the calling thread's gc_mut, to wait for the collector role as that mutator). */
 gc_mut *gc_attach(gc_heap *heap);
 void gc_detach(gc_mut *mut);
 

@@ -88,7 +88,7 @@ static inline __attribute__((always_inline)) void alloc_fast_loop(alloc_state *s
     size_t size = (gc_object_bytes(0, raw) + GC_GRANULE - 1) & ~(size_t)(GC_GRANULE - 1);
     uint64_t left = r->iters, ns = 0, refills = 0;
     while (left) {
-        uint64_t n = (uint64_t)(mut->tlab_end - mut->tlab_top) / size;
+        uint64_t n = (uint64_t)(mut->c.tlab_end - mut->c.tlab_top) / size;
         if (n == 0) {                   /* a new TLAB through the slow path, untimed */
             MICRO_KEEP(gc_alloc(mut, t, 0, raw));
             refills++;

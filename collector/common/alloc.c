@@ -19,8 +19,8 @@ void gc_set_trigger(gc_heap *heap, uint64_t live_bytes) {
     uint64_t goal = g > (double)max ? max : (uint64_t)g;
     if (goal < heap->opts.initial_heap) goal = heap->opts.initial_heap;
     uint64_t trigger = goal;
-    if (heap->start_fraction < 1.0 && goal > live_bytes)
-        trigger = live_bytes + (uint64_t)((double)(goal - live_bytes) * heap->start_fraction);
+    if (gc_collector.start_fraction < 1.0 && goal > live_bytes)
+        trigger = live_bytes + (uint64_t)((double)(goal - live_bytes) * gc_collector.start_fraction);
     heap->live_after_gc = live_bytes;
     atomic_store_explicit(&heap->allocated_since_gc, 0, memory_order_relaxed);
     atomic_store_explicit(&heap->goal_bytes, goal, memory_order_relaxed);
@@ -93,8 +93,8 @@ static void stress_tick(gc_mut *mut) {
         mut->stress_left += n;
     }
     if (mut->stress_left) return;
-    if (heap->stress) heap->stress(mut);
-    else gc_collector_collect(mut, GC_WHY_NEEDED);
+    if (gc_collector.stress) gc_collector.stress(mut);
+    else gc_collector.collect(mut, GC_WHY_NEEDED);
     mut->stress_left = heap->opts.stress_every;
 }
 
@@ -113,7 +113,7 @@ static gc_obj *alloc_large(gc_mut *mut, gc_type type, uint32_t nptrs, size_t nby
     }
     size_t first = SIZE_MAX;
     for (int attempt = 0; attempt < 2 && first == SIZE_MAX; attempt++) {
-        if (attempt > 0 || gc_should_collect(heap)) gc_collector_collect(mut, attempt > 0 ? GC_WHY_NEEDED : GC_WHY_DUE);
+        if (attempt > 0 || gc_should_collect(heap)) gc_collector.collect(mut, attempt > 0 ? GC_WHY_NEEDED : GC_WHY_DUE);
         first = gc_blocks_acquire(heap, n);
         if (first == SIZE_MAX && gc_sweep_finish(heap) > 0) first = gc_blocks_acquire(heap, n);
     }
@@ -132,7 +132,7 @@ gc_obj *gc_alloc_slow(gc_mut *mut, gc_type type, uint32_t nptrs, size_t nbytes) 
     /* An allocation slow path is a safepoint, and where collectors pace their work: the thread holds
      * no cell it has not handed out, so a cycle may start or end here. */
     gc_safepoint(mut);
-    if (mut->heap->alloc_hook) mut->heap->alloc_hook(mut);
+    if (gc_collector.alloc_hook) gc_collector.alloc_hook(mut);
     size_t size = gc_object_bytes(nptrs, nbytes);
     if (size > GC_SMALL_MAX) return alloc_large(mut, type, nptrs, nbytes, size);
     unsigned cls = gc_class_of_granules[(size + GC_GRANULE - 1) >> GC_GRANULE_SHIFT];
@@ -140,12 +140,12 @@ gc_obj *gc_alloc_slow(gc_mut *mut, gc_type type, uint32_t nptrs, size_t nbytes) 
     if (!mut->fl[cls]) {
         bool ok = refill(mut, cls, false);
         if (!ok) {
-            gc_collector_collect(mut, GC_WHY_DUE);
+            gc_collector.collect(mut, GC_WHY_DUE);
             ok = refill(mut, cls, true);
         }
         if (!ok) {
             /* One more cycle: the first may have been another thread's, started before our need. */
-            gc_collector_collect(mut, GC_WHY_NEEDED);
+            gc_collector.collect(mut, GC_WHY_NEEDED);
             ok = refill(mut, cls, true);
         }
         if (!ok) exhausted(mut, size);

@@ -14,12 +14,13 @@
 #define RESCAN_ROOTS 0      /* yuasa: the snapshot includes the roots; none: loses objects on purpose */
 #endif
 
-int gc_cmark_init(gc_heap *heap, gc_cmark *cm) {
+int gc_cmark_init(gc_cmark *cm) {
     memset(cm, 0, sizeof *cm);
     if (gc_greypool_init(&cm->pool) || gc_marker_init(&cm->step, 0)) return -1;
-    heap->cmark = cm;
     return 0;
 }
+
+bool gc_cmark_marking(gc_heap *heap) { return gc_cmark_active(gc_cmark_of(heap)); }
 
 void gc_cmark_free(gc_cmark *cm) {
     gc_greypool_free(&cm->pool);
@@ -64,7 +65,7 @@ static void note_existing(gc_heap *heap, gc_obj *o, size_t bytes, void *arg) {
 }
 
 static void count_floating(gc_heap *heap, gc_obj *o, size_t bytes, void *arg) {
-    gc_cmark *cm = heap->cmark;
+    gc_cmark *cm = gc_cmark_of(heap);
     size_t g = granule_of(heap, o);
     if (gc_is_marked(o, cm->colour) && get_bit(cm->existed, g) && !get_bit(cm->reached, g)) *(uint64_t *)arg += bytes;
 }
@@ -110,25 +111,25 @@ void gc_cmark_start(gc_heap *heap, gc_cmark *cm, gc_pause *rec) {
 }
 
 static void flush_barrier_buffer(gc_cmark *cm, gc_mut *m, gc_pause *rec) {
-    if (m->barrier_buf) {
-        gc_greypool_put(&cm->pool, m->barrier_buf);
-        m->barrier_buf = NULL;
+    if (m->c.barrier_buf) {
+        gc_greypool_put(&cm->pool, m->c.barrier_buf);
+        m->c.barrier_buf = NULL;
     }
-    rec->barrier_hits += m->barrier_hits;
-    rec->regreyed += m->regreyed;
-    m->barrier_hits = m->regreyed = 0;
+    rec->barrier_hits += m->c.barrier_hits;
+    rec->regreyed += m->c.regreyed;
+    m->c.barrier_hits = m->c.regreyed = 0;
 }
 
 void gc_cmark_detach(gc_mut *mut) {
-    gc_cmark *cm = mut->heap->cmark;
-    if (mut->barrier_buf) {
-        gc_greypool_put(&cm->pool, mut->barrier_buf);
-        mut->barrier_buf = NULL;
+    gc_cmark *cm = gc_cmark_of(mut->heap);
+    if (mut->c.barrier_buf) {
+        gc_greypool_put(&cm->pool, mut->c.barrier_buf);
+        mut->c.barrier_buf = NULL;
     }
-    if (mut->marker) {
-        gc_marker_free(mut->marker);
-        free(mut->marker);
-        mut->marker = NULL;
+    if (mut->c.marker) {
+        gc_marker_free(mut->c.marker);
+        free(mut->c.marker);
+        mut->c.marker = NULL;
     }
 }
 
@@ -168,32 +169,32 @@ void gc_cmark_finish(gc_heap *heap, gc_cmark *cm, unsigned nthreads, gc_pause *r
 
 void gc_cmark_start_body(gc_heap *heap, gc_pause *rec, void *arg) {
     (void)arg;
-    gc_cmark_start(heap, heap->cmark, rec);
+    gc_cmark_start(heap, gc_cmark_of(heap), rec);
     rec->cycle = (uint32_t)atomic_load(&heap->cycles) + 1;
 }
 
 void gc_cmark_finish_body(gc_heap *heap, gc_pause *rec, void *arg) {
     (void)arg;
-    gc_cmark_finish(heap, heap->cmark, heap->opts.gc_threads, rec);
+    gc_cmark_finish(heap, gc_cmark_of(heap), heap->opts.gc_threads, rec);
     rec->cycle = gc_count_cycle(heap);
 }
 
 uint64_t gc_cmark_assist(gc_mut *mut, uint64_t budget, gc_pause_kind kind) {
     gc_heap *heap = mut->heap;
-    gc_cmark *cm = heap->cmark;
-    if (!mut->marker) {
-        mut->marker = malloc(sizeof *mut->marker);
-        if (!mut->marker || gc_marker_init(mut->marker, 1000)) gc_fatal(heap, "out of memory for a marker");
+    gc_cmark *cm = gc_cmark_of(heap);
+    if (!mut->c.marker) {
+        mut->c.marker = malloc(sizeof *mut->c.marker);
+        if (!mut->c.marker || gc_marker_init(mut->c.marker, 1000)) gc_fatal(heap, "out of memory for a marker");
     }
     /* What this thread's barrier shaded is work too, and the pool is where assists find work. */
-    if (mut->barrier_buf && mut->barrier_buf->n) {
-        gc_greypool_put(&cm->pool, mut->barrier_buf);
-        mut->barrier_buf = NULL;
+    if (mut->c.barrier_buf && mut->c.barrier_buf->n) {
+        gc_greypool_put(&cm->pool, mut->c.barrier_buf);
+        mut->c.barrier_buf = NULL;
     }
     uint64_t cpu0 = gc_thread_cpu_ns();
     gc_pause rec = {.kind = kind, .gc_threads = 1, .start_ns = gc_now_ns(), .heap_before = gc_heap_footprint(heap),
                     .cycle = (uint32_t)atomic_load(&heap->cycles) + 1};
-    uint64_t done = gc_mark_increment(heap, mut->marker, &cm->pool, cm->colour, budget);
+    uint64_t done = gc_mark_increment(heap, mut->c.marker, &cm->pool, cm->colour, budget);
     atomic_fetch_add(&cm->marked, done);
     rec.end_ns = gc_now_ns();
     rec.mark_ns = rec.end_ns - rec.start_ns;
@@ -208,11 +209,11 @@ uint64_t gc_cmark_assist(gc_mut *mut, uint64_t budget, gc_pause_kind kind) {
 
 /* Queues a grey object in the thread's barrier buffer; a full buffer goes to the pool. */
 __attribute__((unused)) static void grey(gc_mut *mut, gc_obj *o) {
-    gc_packet *p = mut->barrier_buf;
+    gc_packet *p = mut->c.barrier_buf;
     if (__builtin_expect(!p || p->n == GC_PACKET_ITEMS, 0)) {
-        gc_cmark *cm = mut->heap->cmark;
+        gc_cmark *cm = gc_cmark_of(mut->heap);
         if (p) gc_greypool_put(&cm->pool, p);
-        p = mut->barrier_buf = gc_greypool_spare(&cm->pool);
+        p = mut->c.barrier_buf = gc_greypool_spare(&cm->pool);
         if (!p) gc_fatal(mut->heap, "out of memory for the write barrier's buffer");
     }
     p->item[p->n++] = (uintptr_t)o;
@@ -220,7 +221,7 @@ __attribute__((unused)) static void grey(gc_mut *mut, gc_obj *o) {
 
 void gc_barrier_slow(gc_mut *mut, gc_obj *obj, size_t i, gc_obj *val) {
     uint64_t colour = mut->colour;   /* the cycle's colour while marking: marked means grey or black */
-    mut->barrier_hits++;
+    mut->c.barrier_hits++;
 #if defined(GCLAB_BARRIER_DIJKSTRA)
     /* The strong invariant is kept here: the new target is grey before any black object can hold it. */
     if (val && gc_mark_claim(val, colour)) grey(mut, val);
@@ -235,7 +236,7 @@ void gc_barrier_slow(gc_mut *mut, gc_obj *obj, size_t i, gc_obj *val) {
     if (val && !gc_is_marked(val, colour) &&
         (atomic_load_explicit(&obj->header, memory_order_seq_cst) & GC_HDR_MARK) == colour) {
         grey(mut, obj);
-        mut->regreyed++;
+        mut->c.regreyed++;
     }
 #elif defined(GCLAB_BARRIER_YUASA)
     /* The weak invariant is kept here: the value being overwritten was perhaps reachable at the
@@ -266,13 +267,13 @@ void gc_test_cycle_start(gc_mut *mut) {
     gc_sweep_finish(heap);
     stop_quiet(mut);
     gc_pause rec = {0};
-    gc_cmark_start(heap, heap->cmark, &rec);
+    gc_cmark_start(heap, gc_cmark_of(heap), &rec);
     resume_quiet(heap);
 }
 
 size_t gc_test_mark_steps(gc_mut *mut, size_t n) {
     gc_heap *heap = mut->heap;
-    gc_cmark *cm = heap->cmark;
+    gc_cmark *cm = gc_cmark_of(heap);
     size_t done = 0;
     while (done < n && gc_mark_step(heap, &cm->step, &cm->pool, cm->colour)) done++;
     atomic_fetch_add(&cm->marked, cm->step.live_bytes);
@@ -280,9 +281,9 @@ size_t gc_test_mark_steps(gc_mut *mut, size_t n) {
     return done;
 }
 
-/* gclab.h's hook, for the micro-benchmarks: a real initial mark or remark, with no marking between. */
-bool gc_test_marking(gc_mut *mut, bool on) {
-    if (on != gc_cmark_active(mut->heap->cmark)) {
+/* gclab.h's gc_test_marking, for the micro-benchmarks: a real initial mark or remark, with no marking between. */
+bool gc_cmark_test_marking(gc_mut *mut, bool on) {
+    if (on != gc_cmark_active(gc_cmark_of(mut->heap))) {
         if (on) gc_test_cycle_start(mut);
         else gc_test_cycle_finish(mut, NULL, 0);
     }
@@ -295,7 +296,7 @@ size_t gc_test_cycle_finish(gc_mut *mut, char *msg, size_t msglen) {
     heap->opts.verify = false;   /* verified below, reported rather than fatal */
     stop_quiet(mut);
     gc_pause rec = {0};
-    gc_cmark_finish(heap, heap->cmark, 1, &rec);
+    gc_cmark_finish(heap, gc_cmark_of(heap), 1, &rec);
     size_t problems = gc_verify_heap(heap, msg, msglen);
     atomic_fetch_add(&heap->cycles, 1);
     resume_quiet(heap);

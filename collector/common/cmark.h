@@ -36,11 +36,19 @@ typedef struct gc_cmark {
     uint64_t *existed, *reached;    /* diagnostic mode (--verify): bitmaps taken at initial mark */
 } gc_cmark;
 
-int gc_cmark_init(gc_heap *heap, gc_cmark *cm);
+/* The incremental and concurrent collectors' state (heap->collector) starts with their gc_cmark
+ * (each asserts it), so the marking machinery, the barrier's slow path included, finds it from the
+ * heap without the common heap knowing of it. */
+static inline gc_cmark *gc_cmark_of(gc_heap *heap) { return (gc_cmark *)heap->collector; }
+
+int gc_cmark_init(gc_cmark *cm);
 void gc_cmark_free(gc_cmark *cm);
 static inline bool gc_cmark_active(gc_cmark *cm) {
     return atomic_load_explicit(&cm->marking, memory_order_acquire) != 0;
 }
+/* The seam's marking and test_marking operations (collector.h) of both collectors. */
+bool gc_cmark_marking(gc_heap *heap);
+bool gc_cmark_test_marking(gc_mut *mut, bool on);
 
 /* Initial mark, world stopped (the last cycle's sweep finished). Fills rec->roots_ns. */
 void gc_cmark_start(gc_heap *heap, gc_cmark *cm, gc_pause *rec);
@@ -48,7 +56,7 @@ void gc_cmark_start(gc_heap *heap, gc_cmark *cm, gc_pause *rec);
  * cycle's barrier statistics; verifies when asked (and then measures floating garbage). */
 void gc_cmark_finish(gc_heap *heap, gc_cmark *cm, unsigned nthreads, gc_pause *rec);
 
-/* The two as gc_pause_run bodies, on heap->cmark; the remark counts the cycle. */
+/* The two as gc_pause_run bodies, on gc_cmark_of(heap); the remark counts the cycle. */
 void gc_cmark_start_body(gc_heap *heap, gc_pause *rec, void *arg);
 void gc_cmark_finish_body(gc_heap *heap, gc_pause *rec, void *arg);
 

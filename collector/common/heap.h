@@ -6,8 +6,8 @@
  * max_heap; the reservation is twice that, so a large object can find a contiguous run even when free
  * blocks are scattered.
  *
- * Collectors plug in through gc_collector_collect (a full cycle, called on an allocation slow path or
- * by gc_collect) and use the pieces declared here and in the other common headers.
+ * The collector of the variant plugs in through one table of operations (collector.h) and uses the
+ * pieces declared here and in the other common headers; nothing here names a collector.
  */
 #ifndef GCLAB_HEAP_H
 #define GCLAB_HEAP_H
@@ -16,6 +16,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include "gclab.h"
+#include "collector.h"
 #include "layout.h"
 #include "mutator.h"
 #include "fatal.h"
@@ -25,7 +26,7 @@
 #include "workers.h"
 
 enum { GC_BLK_FREE, GC_BLK_SMALL, GC_BLK_LARGE, GC_BLK_LARGE_TAIL,
-       GC_BLK_YOUNG /* generational: the young region (scavenge.h); sweeping and marking skip it */ };
+       GC_BLK_COLLECTOR /* taken by the collector for its own layout (a young generation): sweeping skips it, the verifier asks the collector (collector.h) */ };
 
 /* A block's description. `kind` is published last (release) so a reader that acquires it sees the
  * rest; the other fields change only while the block is owned by one thread or the world is stopped. */
@@ -70,16 +71,10 @@ struct gc_heap {
     _Atomic uint64_t allocated_total;
     _Atomic uint64_t trigger_bytes;  /* start a cycle here */
     _Atomic uint64_t goal_bytes;     /* live x heap_factor: a cycle still marking here has fallen behind */
-    double start_fraction;          /* trigger = live + (goal - live) x start_fraction; 1 for stw */
     uint64_t live_after_gc;
     uint64_t colour;                /* header mark bit of live objects between cycles */
     uint64_t mut_colour;            /* header mark bit new objects get (differs while marking) */
     uint32_t barrier_on;            /* mutators' barrier state (non-zero while marking) */
-    struct gc_cmark *cmark;         /* incremental and concurrent marking state (cmark.h) */
-    /* Collector hooks on the allocation slow path, called before it takes any cells: pacing
-     * (alloc_hook) and what --stress-every does (stress; default: a full collection). */
-    void (*alloc_hook)(gc_mut *mut);
-    void (*stress)(gc_mut *mut);
 
     /* Mutators and the stop-the-world handshake (handshake.c). */
     pthread_mutex_t lock;
@@ -109,9 +104,8 @@ struct gc_heap {
     pthread_mutex_t pauses_lock;    /* appends to the log (pause.c) */
     _Atomic uint64_t gc_cpu_ns;
     uint64_t role_cpu0;             /* the role holder's thread CPU time when it took the role */
-    void *collector;                /* the collector's own state, if it has any */
-    struct gc_young *young;         /* generational: the young generation (scavenge.h); NULL otherwise */
-    bool collector_ready;           /* gc_collector_init succeeded */
+    void *collector;                /* the collector's own state (collector.h), read by it alone */
+    bool collector_ready;           /* gc_collector.init succeeded */
 };
 
 /* heap.c */
@@ -194,11 +188,6 @@ size_t gc_verify_heap(gc_heap *heap, char *msg, size_t msglen);
 /* The same, handing back the walk's bitmap (a bit per granule of the reservation, set for every
  * reachable object's start; the caller frees it). */
 size_t gc_verify_heap_reach(gc_heap *heap, char *msg, size_t msglen, uint64_t **reached);
-/* scavenge.c, for the verifier: when p lies in the used part of the young generation (eden handed
- * out, or the survivors), the bytes from p to that part's end; else 0. */
-size_t gc_young_room(gc_heap *heap, const void *p);
-/* ... and true when o is old, p young, and the card of o's slot is clean: invariant R broken. */
-bool gc_young_unremembered(gc_heap *heap, const struct gc_obj *o, const void *slot, const void *p);
 
 /* marksweep.c: pieces of a cycle, world stopped. */
 void gc_drop_free_lists(gc_heap *heap);          /* every thread's cells go back to the next sweep */
@@ -222,21 +211,5 @@ void gc_pause_record(gc_heap *heap, const gc_pause *rec);
 /* Counts a completed cycle; returns its number (from 1). In a pause. */
 uint32_t gc_count_cycle(gc_heap *heap);
 
-/* Why a collection is asked for. Each collector's gc_collector_collect says what it runs for each,
- * decided under the collector role (handshake.c). */
-typedef enum gc_collect_why {
-    GC_WHY_DUE,         /* the heap reached its trigger: a cycle should run (a concurrent or incremental
-                         * collector may only start one) */
-    GC_WHY_NEEDED,      /* an allocation cannot go on without a finished cycle (one that completed
-                         * while the caller waited will do) */
-    GC_WHY_EXPLICIT,    /* gc_collect: when it returns, every object that was unreachable when it was
-                         * called has been found dead (a cycle whose marking began earlier does not do) */
-} gc_collect_why;
-void gc_collector_collect(gc_mut *mut, gc_collect_why why);
-/* A collector with state of its own defines these (heap.c has empty defaults): set up after the
- * common heap exists, torn down before it goes, and a mutator about to detach. */
-int gc_collector_init(gc_heap *heap, char *err, size_t errlen);
-void gc_collector_free(gc_heap *heap);
-void gc_collector_detach(gc_mut *mut);
 
 #endif

@@ -36,21 +36,10 @@ struct gc_mut {
     uint64_t last_gc_seen;          /* collections seen by this thread (bdw-style verify hooks) */
     struct gc_mut *next;            /* the heap's list of attached mutators, under heap->lock */
 
-    /* incremental and concurrent marking */
-    struct gc_packet *barrier_buf;  /* objects the barrier shaded, not yet in the grey pool */
-    struct gc_marker *marker;       /* incremental: this thread's increments */
-    uint64_t barrier_hits, regreyed;
-    uint64_t paced_bytes;           /* allocated_bytes already paid for in mark work */
-
-    /* generational (collector/generational.h): the young allocation buffer and what the write barrier
-     * reads. Zero until the thread's first slow path fills them in (gc_gen_mut_init); with the zeros
-     * the barrier's young/old test passes for every store and its slow path fills them in, so a thread
-     * that stores a young pointer before it ever allocates still has the store remembered. */
-    char *tlab_top, *tlab_end;      /* [tlab_top, tlab_end): this thread's piece of eden */
-    uintptr_t young_lo;             /* the young generation is [young_lo, young_lo + young_span) */
-    uintptr_t young_span;
-    uintptr_t young_span_inv;       /* ~young_span */
-    uintptr_t card_bias;            /* the card of address a is the byte at card_bias + (a >> GC_CARD_SHIFT) */
+    /* The collector's own per-thread state: collector/<name>.h defines struct gc_mut_collector before
+     * it includes the common fast paths (the common heap never reads it). Last, as the generational
+     * fast path's fields always were. */
+    struct gc_mut_collector c;
 };
 
 #endif

@@ -110,7 +110,7 @@ int gc_young_init(gc_heap *heap, gc_young *y, size_t nursery, unsigned promote_a
     }
     for (size_t i = first; i < first + nb; i++) {
         heap->block[i].run = (uint32_t)nb;
-        atomic_store_explicit(&heap->block[i].kind, GC_BLK_YOUNG, memory_order_release);
+        atomic_store_explicit(&heap->block[i].kind, GC_BLK_COLLECTOR, memory_order_release);
     }
     y->first_block = first;
     y->nblocks = nb;
@@ -226,9 +226,7 @@ void gc_young_drop_lists(gc_young *y) {
     for (unsigned i = 0; i < y->nworkers; i++) memset(y->sc[i].fl, 0, sizeof y->sc[i].fl);
 }
 
-size_t gc_young_room(gc_heap *heap, const void *p) {
-    gc_young *y = heap->young;
-    if (!y) return 0;
+size_t gc_young_room(const gc_young *y, const void *p) {
     uintptr_t a = (uintptr_t)p;
     uintptr_t top = atomic_load_explicit(&y->eden_top, memory_order_relaxed);
     if (top > (uintptr_t)y->eden_hi) top = (uintptr_t)y->eden_hi;
@@ -237,10 +235,9 @@ size_t gc_young_room(gc_heap *heap, const void *p) {
     return 0;
 }
 
-bool gc_young_unremembered(gc_heap *heap, const gc_obj *o, const void *slot, const void *p) {
-    gc_young *y = heap->young;
+bool gc_young_unremembered(const gc_young *y, const gc_obj *o, const void *slot, const void *p) {
     /* Only for a target the walk accepts: a bad pointer is reported once, as what it is. */
-    if (!y || gc_young_contains(y, o) || !gc_young_room(heap, p)) return false;
+    if (gc_young_contains(y, o) || !gc_young_room(y, p)) return false;
     return atomic_load_explicit((_Atomic uint8_t *)(y->card_bias + ((uintptr_t)slot >> GC_CARD_SHIFT)),
                                 memory_order_relaxed) == 0;
 }
@@ -633,8 +630,7 @@ out:
     w->plab_top = w->plab_end = NULL;   /* to-space becomes from-space: no buffer survives the phase */
 }
 
-void gc_scavenge(gc_heap *heap, unsigned nthreads, gc_scavenge_stats *out) {
-    gc_young *y = heap->young;
+void gc_scavenge(gc_heap *heap, gc_young *y, unsigned nthreads, gc_scavenge_stats *out) {
     unsigned n = nthreads;
     if (n == 0 || n > heap->workers.n) n = heap->workers.n;
     if (n > y->nworkers) n = y->nworkers;

@@ -3,7 +3,7 @@
  * generation; this file is how the young generation is laid out and how a scavenge copies.
  *
  * Layout. One run of blocks, taken from the block heap when the heap is created (so it counts in the
- * footprint and --heap bounds it), marked GC_BLK_YOUNG in the block table:
+ * footprint and --heap bounds it), marked GC_BLK_COLLECTOR in the block table:
  *
  *     [ survivor 0 | eden (nursery) | survivor 1 ]
  *
@@ -120,6 +120,12 @@ void gc_young_drop_lists(gc_young *y);
  * empties eden and makes to-space the new from-space. Old objects count as live when they carry
  * heap->colour; so after a full mark, only marked ones are scanned. Fatal (heap exhausted) when a
  * survivor finds room neither in the old generation nor in to-space. */
-void gc_scavenge(gc_heap *heap, unsigned nthreads, gc_scavenge_stats *out);
+void gc_scavenge(gc_heap *heap, gc_young *y, unsigned nthreads, gc_scavenge_stats *out);
+
+/* For the verifier (through the generational collector's seam): when p lies in the used part of the
+ * young generation (eden handed out, or the survivors), the bytes from p to that part's end; else 0.
+ * And true when o is old, p young, and the card of o's slot is clean: invariant R broken. */
+size_t gc_young_room(const gc_young *y, const void *p);
+bool gc_young_unremembered(const gc_young *y, const struct gc_obj *o, const void *slot, const void *p);
 
 #endif

@@ -57,10 +57,11 @@ static gc_obj *check(verifier *v, gc_obj *p, origin where) {
         if ((char *)p != gc_block_addr(heap, i) + GC_LARGE_PREFIX)
             return problem(v, "pointer into a large object", p, where), NULL;
         room = ((size_t)b->run << GC_BLOCK_SHIFT) - GC_LARGE_PREFIX;
-    } else if (kind == GC_BLK_YOUNG) {
-        /* generational: eden and survivor space are not parseable, so the check is that p lies in
-         * their used part and the header there is sound. */
-        if (!(room = gc_young_room(heap, p))) return problem(v, "pointer into free young space", p, where), NULL;
+    } else if (kind == GC_BLK_COLLECTOR) {
+        /* Memory the collector lays out itself (a young generation) need not be parseable: the check
+         * is that p lies in a part it uses, and the header there is sound. */
+        room = gc_collector.verify_room ? gc_collector.verify_room(heap, p) : 0;
+        if (!room) return problem(v, "pointer into unused collector space (free young space)", p, where), NULL;
     } else {
         return problem(v, kind == GC_BLK_FREE ? "pointer into a free block" : "pointer into a large object",
                        p, where), NULL;
@@ -122,8 +123,8 @@ size_t gc_verify_heap_reach(gc_heap *heap, char *msg, size_t msglen, uint64_t **
         for (uint64_t i = 0; i < n; i++) {
             gc_obj *p = atomic_load_explicit(&o->slot[i], memory_order_relaxed);
             if (p) visit(&v, p, (origin){o, i});
-            if (p && heap->young && gc_young_unremembered(heap, o, &o->slot[i], p))
-                problem(&v, "old-to-young pointer on a clean card (the remembered set lost it)", p, (origin){o, i});
+            const char *why = p && gc_collector.verify_slot ? gc_collector.verify_slot(heap, o, &o->slot[i], p) : NULL;
+            if (why) problem(&v, why, p, (origin){o, i});
         }
     }
     if (v.oom) problem(&v, "verifier: out of memory", NULL, (origin){NULL, 0});

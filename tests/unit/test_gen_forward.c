@@ -32,6 +32,7 @@
 #include "../../collector/common/scavenge.h"
 
 void gc_gen_scavenge(gc_mut *mut) __attribute__((weak));
+gc_young *gc_gen_young(gc_heap *heap) __attribute__((weak));
 
 #include "check.h"
 
@@ -83,7 +84,7 @@ static uint64_t total_objects(gc_heap *heap) {
 
 static uint64_t total_races(gc_heap *heap) {
     uint64_t n = 0;
-    for (unsigned w = 0; w < heap->young->nworkers; w++) n += heap->young->sc[w].lost_races;
+    for (unsigned w = 0; w < gc_gen_young(heap)->nworkers; w++) n += gc_gen_young(heap)->sc[w].lost_races;
     return n;
 }
 
@@ -135,7 +136,7 @@ static void run(unsigned workers, size_t padding) {
     size_t base = gc_scope_open(mut);
     gc_obj **nodes = gc_push(mut, gc_alloc(mut, t_arr, N, 0));
     gc_obj **hubs = gc_push(mut, gc_alloc(mut, t_arr, HUB_SLOTS, 0));
-    CHECK(!gc_young_contains(heap->young, *nodes) && !gc_young_contains(heap->young, *hubs),
+    CHECK(!gc_young_contains(gc_gen_young(heap), *nodes) && !gc_young_contains(gc_gen_young(heap), *hubs),
           "the arrays are large, so allocated old", "nodes at %p, hubs at %p", (void *)*nodes, (void *)*hubs);
     for (uint64_t i = 0; i < N; i++) {
         gc_obj *n = gc_alloc(mut, t_node, K + 1, sizeof(node_raw) + pad);
@@ -171,7 +172,7 @@ static void run(unsigned workers, size_t padding) {
         uint64_t copied = total_objects(heap) - before;
         bad = check_graph(*nodes, *hubs, addr, why, sizeof why);
         bool young = true;
-        for (uint64_t i = 0; i < N; i++) young &= gc_young_contains(heap->young, addr[i]);
+        for (uint64_t i = 0; i < N; i++) young &= gc_young_contains(gc_gen_young(heap), addr[i]);
         if (bad == 0 && young) all_ok++;
         else if (!first[0]) snprintf(first, sizeof first, "scavenge %d: %zu problems (%s)%s", rep + 1, bad, why, young ? "" : "; a node left the young generation");
         if (p && p->kind == GC_PAUSE_SCAVENGE && copied == N && p->copied_bytes + p->promoted_bytes == N * node_size())
@@ -188,7 +189,7 @@ static void run(unsigned workers, size_t padding) {
      * three more scavenges run with the race window widened (every 4th copy yields between reserving
      * room and installing the address), and more until a race has shown; each is checked the same way. */
     int extra = 0;
-    heap->young->test_widen = 4;
+    gc_gen_young(heap)->test_widen = 4;
     for (; workers > 1 && (extra < 3 || total_races(heap) == races0) && extra < 200; extra++) {
         uint64_t before = total_objects(heap);
         gc_gen_scavenge(mut);
@@ -198,7 +199,7 @@ static void run(unsigned workers, size_t padding) {
         if (copied != N && !first[0])
             snprintf(first, sizeof first, "extra scavenge %d: %" PRIu64 " objects copied, want %d", extra + 1, copied, N);
     }
-    heap->young->test_widen = 0;
+    gc_gen_young(heap)->test_widen = 0;
     if (extra) {
         snprintf(name, sizeof name, "%s: %d more scavenges with a widened race window copied each object once and left the graph intact", what, extra);
         CHECK(!first[0], name, "%s", first);
@@ -222,7 +223,7 @@ int main(void) {
     char err[256];
     gc_options o = {.max_heap = (size_t)64 << 20};
     gc_heap *probe = gc_heap_create(&o, err, sizeof err);
-    bool young = probe && probe->young && gc_gen_scavenge;
+    bool young = probe && gc_gen_young && gc_gen_scavenge;
     if (probe) gc_heap_destroy(probe);
     if (!young) {
         printf("ok - skipped: collector %s has no young generation\n", gc_collector_name());

@@ -25,6 +25,7 @@
 #include "../../collector/common/scavenge.h"
 
 void gc_gen_scavenge(gc_mut *mut) __attribute__((weak));
+gc_young *gc_gen_young(gc_heap *heap) __attribute__((weak));
 
 #include "check.h"
 #define MiB ((size_t)1 << 20)
@@ -73,12 +74,12 @@ static void test_age(unsigned age) {
     gc_write(mut, *x, 0, *y);
     fill(*x, 200, 7);
     fill(*y, 40, 99);
-    bool ok = gc_young_contains(h->young, *x) && age_of(*x) == 0;
+    bool ok = gc_young_contains(gc_gen_young(h), *x) && age_of(*x) == 0;
     char why[160] = "";
     if (!ok) snprintf(why, sizeof why, "a new object is not young with age 0");
     for (unsigned s = 1; s <= age && ok; s++) {
         gc_gen_scavenge(mut);
-        bool is_young = gc_young_contains(h->young, *x);
+        bool is_young = gc_young_contains(gc_gen_young(h), *x);
         bool intact = bytes_ok(*x, 200, 7) && gc_read(*x, 0) == *y && bytes_ok(*y, 40, 99);
         if (s < age && !(is_young && age_of(*x) == s))
             snprintf(why, sizeof why, "after scavenge %u: %s with age %u", s, is_young ? "young" : "old", age_of(*x)), ok = false;
@@ -101,20 +102,20 @@ static void test_age(unsigned age) {
 static void test_default_and_limits(void) {
     gc_heap *h = make_heap((gc_options){.gc_threads = 2}, "defaults");
     CHECK(h->opts.promote_age == 2, "the default promote age is 2", "%u", h->opts.promote_age);
-    CHECK(h->opts.nursery > 0 && gc_young_region_bytes(h->young) >= h->opts.nursery,
+    CHECK(h->opts.nursery > 0 && gc_young_region_bytes(gc_gen_young(h)) >= h->opts.nursery,
           "the default nursery is in place", "%zu bytes", h->opts.nursery);
     gc_heap_stats st;
     gc_get_stats(h, &st);
-    CHECK(st.heap_bytes >= gc_young_region_bytes(h->young), "the nursery counts in the heap footprint",
-          "footprint %" PRIu64 ", nursery %zu", st.heap_bytes, gc_young_region_bytes(h->young));
+    CHECK(st.heap_bytes >= gc_young_region_bytes(gc_gen_young(h)), "the nursery counts in the heap footprint",
+          "footprint %" PRIu64 ", nursery %zu", st.heap_bytes, gc_young_region_bytes(gc_gen_young(h)));
     gc_type t = gc_register_type(h, "thing");
     gc_mut *mut = gc_attach(h);
     size_t base = gc_scope_open(mut);
     gc_obj **a = gc_push(mut, gc_alloc(mut, t, 0, GC_GEN_YOUNG_MAX - 8));
     gc_obj **b = gc_push(mut, gc_alloc(mut, t, 0, GC_GEN_YOUNG_MAX - 7));
     gc_obj **c = gc_push(mut, gc_alloc(mut, t, 2000, 0));
-    CHECK(gc_young_contains(h->young, *a), "an object of GC_GEN_YOUNG_MAX bytes is allocated young", "");
-    CHECK(!gc_young_contains(h->young, *b) && !gc_young_contains(h->young, *c),
+    CHECK(gc_young_contains(gc_gen_young(h), *a), "an object of GC_GEN_YOUNG_MAX bytes is allocated young", "");
+    CHECK(!gc_young_contains(gc_gen_young(h), *b) && !gc_young_contains(gc_gen_young(h), *c),
           "larger objects (raw or pointer arrays) are allocated old", "");
     gc_scope_close(mut, base);
     gc_detach(mut);
@@ -139,7 +140,7 @@ static void test_overflow(void) {
     gc_type t = gc_register_type(h, "thing");
     gc_mut *mut = gc_attach(h);
     size_t base = gc_scope_open(mut);
-    size_t surv = h->young->surv_bytes, n = surv / 512 * 2;   /* twice what to-space holds */
+    size_t surv = gc_gen_young(h)->surv_bytes, n = surv / 512 * 2;   /* twice what to-space holds */
     gc_obj **arr = gc_push(mut, gc_alloc(mut, t, (uint32_t)n, 0));
     for (size_t i = 0; i < n; i++) {
         gc_obj *o = gc_alloc(mut, t, 0, 500);
@@ -155,7 +156,7 @@ static void test_overflow(void) {
     for (size_t i = 0; i < n; i++) {
         gc_obj *o = gc_read(*arr, i);
         bad += !bytes_ok(o, 500, (uint8_t)i);
-        young += gc_young_contains(h->young, o);
+        young += gc_young_contains(gc_gen_young(h), o);
     }
     CHECK(bad == 0 && p->promoted_bytes > 0 && young > 0 && young < n && p->copied_bytes <= surv,
           "survivors overflowing to-space are promoted early, none lost",
@@ -206,7 +207,7 @@ int main(void) {
     char err[256];
     gc_options o = {.max_heap = 64 * MiB};
     gc_heap *probe = gc_heap_create(&o, err, sizeof err);
-    bool has_young = probe && probe->young && gc_gen_scavenge;
+    bool has_young = probe && gc_gen_young && gc_gen_scavenge;
     if (probe) gc_heap_destroy(probe);
     if (!has_young) {
         printf("ok - skipped: collector %s has no young generation\n", gc_collector_name());

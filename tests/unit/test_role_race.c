@@ -39,7 +39,7 @@ typedef struct world {
     gc_heap *heap;
     gc_type node;
     gc_obj *R;                  /* global root: slot 0 -> P -> C (payload), slot 1 -> D */
-    gc_mut *a, *b;
+    gc_mut *a, *b;              /* b: published to A's hook by b_asking */
     _Atomic int a_has_role;     /* schedule 1: A holds the role, B may ask */
     _Atomic int b_asking;       /* B is about to call gc_collect */
     _Atomic int marked_start;   /* schedule 2: the initial mark is over, the collector is held */
@@ -111,6 +111,7 @@ static void hold_a_until_b_waits(gc_heap *heap, gc_mut *self, const char *event)
 
 static void *thread_b(void *arg) {
     (void)arg;
+    W.b = gc_attach(W.heap);   /* a thread attaches itself (gclab.h) */
     gc_block_enter(W.b);   /* A's pause must not wait for B while B waits for A */
     while (!atomic_load(&W.a_has_role)) sched_yield();
     gc_block_leave(W.b);
@@ -122,7 +123,6 @@ static void *thread_b(void *arg) {
 
 __attribute__((unused)) static void role_race(void) {
     setup("role race");
-    W.b = gc_attach(W.heap);
     W.heap->test_hook = hold_a_until_b_waits;
     pthread_t tb;
     if (pthread_create(&tb, NULL, thread_b, NULL)) {
@@ -131,7 +131,7 @@ __attribute__((unused)) static void role_race(void) {
     }
     /* A starts what its allocation would start: a cycle (incremental: its initial mark). */
     if (gc_gen_scavenge) gc_gen_scavenge(W.a);
-    else gc_collector_collect(W.a, GC_WHY_DUE);
+    else gc_collector.collect(W.a, GC_WHY_DUE);
     /* A waits for B as a blocked thread: B's pauses must not wait for A. */
     gc_block_enter(W.a);
     pthread_join(tb, NULL);
@@ -150,7 +150,7 @@ __attribute__((unused)) static void role_race(void) {
     size_t problems = gc_verify_now(W.a, msg, sizeof msg);
     CHECK(problems == 0, "role race: the heap verifies afterwards", "%zu problems: %s", problems, msg);
 #if MARKS_CONCURRENTLY
-    CHECK(!gc_cmark_active(W.heap->cmark), "role race: no cycle is left marking with its barrier off", "still marking");
+    CHECK(!gc_cmark_active(gc_cmark_of(W.heap)), "role race: no cycle is left marking with its barrier off", "still marking");
 #endif
     teardown();
 }
@@ -171,14 +171,14 @@ static void explicit_mid_cycle(void) {
     setup("explicit mid-cycle");
     gc_obj *d = gc_read(W.R, 1);
     W.heap->test_hook = hold_collector_after_initial_mark;
-    gc_collector_collect(W.a, GC_WHY_DUE);   /* incremental: the initial mark, here and now */
+    gc_collector.collect(W.a, GC_WHY_DUE);   /* incremental: the initial mark, here and now */
 #if defined(GCLAB_COLLECTOR_CONCURRENT)
     while (!atomic_load(&W.marked_start)) {
         gc_safepoint(W.a);   /* the initial mark stops A too */
         sched_yield();
     }
 #endif
-    CHECK(gc_cmark_active(W.heap->cmark), "explicit mid-cycle: a cycle is marking", "none is");
+    CHECK(gc_cmark_active(gc_cmark_of(W.heap)), "explicit mid-cycle: a cycle is marking", "none is");
     /* D, reachable at the initial mark, is stored into a new (black) object and dropped: Dijkstra
      * shades it at the store, Steele re-greys the holder, Yuasa shades it at the drop. */
     size_t scope = gc_scope_open(W.a);
@@ -189,7 +189,7 @@ static void explicit_mid_cycle(void) {
     atomic_store(&W.b_asking, 1);
     gc_collect(W.a);
     W.heap->test_hook = NULL;
-    CHECK(!gc_cmark_active(W.heap->cmark), "explicit mid-cycle: gc_collect leaves no cycle marking", "still marking");
+    CHECK(!gc_cmark_active(gc_cmark_of(W.heap)), "explicit mid-cycle: gc_collect leaves no cycle marking", "still marking");
     CHECK(dead(d), "explicit mid-cycle: an object dropped before gc_collect is dead when it returns",
           "it was kept (header %#llx, colour %llu)", (unsigned long long)atomic_load(&d->header),
           (unsigned long long)W.heap->colour);

@@ -1,13 +1,13 @@
-/* heap.c: creating a heap from options, attaching threads, and what the harness reads. */
+/* api.c: gclab.h's front door for the collectors over the common block heap: creating a heap from
+ * options, attaching threads, collecting, and what the harness reads. Whatever the collector does is
+ * asked through gc_collector (collector.h); nothing here names one. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "heap.h"
 #include "mark.h"
 #include "options.h"
-#include "cmark.h"
 #include "clock.h"
-#include "scavenge.h"
 
 /* The calling thread's mutator, if it is attached: a thread that waits for the collector role must
  * wait as a stopped mutator, or a collector stopping the world would wait for it in turn. */
@@ -16,12 +16,9 @@ static _Thread_local gc_mut *current_mut;
 const gc_options *gc_heap_options(gc_heap *heap) { return &heap->opts; }
 gc_type_table *gc_heap_types(gc_heap *heap) { return &heap->types; }
 
-__attribute__((weak)) int gc_collector_init(gc_heap *heap, char *err, size_t errlen) {
-    (void)heap, (void)err, (void)errlen;
-    return 0;
-}
-__attribute__((weak)) void gc_collector_free(gc_heap *heap) { (void)heap; }
-__attribute__((weak)) void gc_collector_detach(gc_mut *mut) { (void)mut; }
+const char *gc_collector_name(void) { return gc_collector.name; }
+
+bool gc_test_marking(gc_mut *mut, bool on) { return gc_collector.test_marking && gc_collector.test_marking(mut, on); }
 
 static void gc_worker_started(void *ctx, unsigned index) {
     gc_heap *heap = ctx;
@@ -47,7 +44,6 @@ gc_heap *gc_heap_create(const gc_options *opts, char *err, size_t errlen) {
     pthread_mutex_init(&heap->pauses_lock, NULL);
     gc_type_table_init(&heap->types);
     heap->colour = heap->mut_colour = 0;
-    heap->start_fraction = 1.0;
     gc_set_trigger(heap, 0);
     if (gc_blocks_init(heap, err, errlen)) goto fail;
     if (gc_workers_start(&heap->workers, o.gc_threads, o.on_thread_start ? gc_worker_started : NULL, heap)) {
@@ -58,7 +54,7 @@ gc_heap *gc_heap_create(const gc_options *opts, char *err, size_t errlen) {
         snprintf(err, errlen, "out of memory creating the heap");
         goto fail;
     }
-    if (gc_collector_init(heap, err, errlen)) goto fail;
+    if (gc_collector.init(heap, err, errlen)) goto fail;
     heap->collector_ready = true;
     return heap;
 fail:
@@ -68,7 +64,7 @@ fail:
 
 void gc_heap_destroy(gc_heap *heap) {
     if (!heap) return;
-    if (heap->collector_ready) gc_collector_free(heap);
+    if (heap->collector_ready) gc_collector.free(heap);
     gc_workers_stop(&heap->workers);
     gc_markers_free(heap);
     gc_blocks_free(heap);
@@ -104,13 +100,13 @@ gc_mut *gc_attach(gc_heap *heap) {
 
 void gc_detach(gc_mut *mut) {
     if (current_mut == mut) current_mut = NULL;
-    gc_collector_detach(mut);
+    if (gc_collector.detach) gc_collector.detach(mut);
     gc_mutators_detach(mut->heap, mut);
     gc_shadow_stack_free(mut);
     free(mut);
 }
 
-void gc_collect(gc_mut *mut) { gc_collector_collect(mut, GC_WHY_EXPLICIT); }
+void gc_collect(gc_mut *mut) { gc_collector.collect(mut, GC_WHY_EXPLICIT); }
 
 /* With the collector role, so a cycle that a collector thread is still running is not read halfway. */
 static void hold_role(gc_heap *heap) {
@@ -132,10 +128,7 @@ void gc_get_stats(gc_heap *heap, gc_heap_stats *out) {
     out->max_heap_bytes = heap->max_blocks * GC_BLOCK_SIZE;
     out->gc_threads = heap->workers.n;
     out->initial_heap_bytes = heap->opts.initial_heap;
-    if (heap->young) {
-        out->nursery_bytes = gc_young_region_bytes(heap->young);
-        out->promote_age = heap->young->promote_age;
-    }
+    if (gc_collector.stats) gc_collector.stats(heap, out);
     gc_end_cycle(heap);
 }
 
@@ -165,9 +158,9 @@ size_t gc_verify_now(gc_mut *mut, char *msg, size_t msglen) {
      * cycle still marking has reachable white objects by design: finish it first. */
     for (;;) {
         gc_role_take(heap, mut);
-        if (!heap->cmark || !atomic_load(&heap->cmark->marking)) break;
+        if (!gc_collector.marking || !gc_collector.marking(heap)) break;
         gc_end_cycle(heap);
-        gc_collector_collect(mut, GC_WHY_NEEDED);
+        gc_collector.collect(mut, GC_WHY_NEEDED);
     }
     gc_stop_world(heap, mut);
     size_t problems = gc_verify_heap(heap, msg, msglen);
