@@ -17,7 +17,8 @@ WARN := -Wall -Wextra -Werror
 # include/ (the API) and util/ (neutral helpers) are on the include path: every layer may include
 # them (tools/layers.sh).
 CPPFLAGS := -D_GNU_SOURCE -Iinclude -Iutil -DGCLAB_COLLECTOR_$(call UPPER,$(COLLECTOR)) \
-            $(if $(BARRIER),-DGCLAB_BARRIER_$(call UPPER,$(BARRIER))) -DGCLAB_VARIANT='"$(VARIANT)"'
+            $(if $(BARRIER),-DGCLAB_BARRIER_$(call UPPER,$(BARRIER))) -DGCLAB_VARIANT='"$(VARIANT)"' \
+            -DGCLAB_COLLECTOR_HEADER='"../collector/$(COLLECTOR).h"'
 CFLAGS := -std=c11 $(OPT) -g $(WARN) -pthread -fno-omit-frame-pointer
 LDLIBS := -pthread -lm
 

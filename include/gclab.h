@@ -204,19 +204,11 @@ bool gc_test_marking(gc_mut *mut, bool on);
 }
 #endif
 
-/* The collector's inline fast paths. */
-#if defined(GCLAB_COLLECTOR_STW)
-#include "../collector/stw.h"
-#elif defined(GCLAB_COLLECTOR_BDW)
-#include "../collector/bdw.h"
-#elif defined(GCLAB_COLLECTOR_INCREMENTAL)
-#include "../collector/incremental.h"
-#elif defined(GCLAB_COLLECTOR_CONCURRENT)
-#include "../collector/concurrent.h"
-#elif defined(GCLAB_COLLECTOR_GENERATIONAL)
-#include "../collector/generational.h"
-#else
-#error "build with -DGCLAB_COLLECTOR_<NAME> (make COLLECTOR=...)"
+/* The collector's inline fast paths: the build names the header of the collector it was asked for
+ * (build.mk: collector/<name>.h), so adding a collector adds no line here. */
+#ifndef GCLAB_COLLECTOR_HEADER
+#error "build with make COLLECTOR=<name>: GCLAB_COLLECTOR_HEADER names collector/<name>.h"
 #endif
+#include GCLAB_COLLECTOR_HEADER
 
 #endif
