@@ -41,6 +41,11 @@ struct gc_mut_collector {
 gc_obj *gc_gen_alloc_slow(gc_mut *mut, gc_type type, uint32_t nptrs, size_t nbytes);
 void gc_gen_barrier_init(gc_mut *mut, gc_obj *obj, gc_slot *slot, gc_obj *val);
 
+#ifdef GCLAB_GEN_OLDALLOC
+/* generational_oldalloc.c compiles the block heap's slow path (common/alloc.c), which ends in the
+ * free-list fast path: this variant's gc_mut, barrier and everything else, with that gc_alloc. */
+#include "common/freelist_alloc.h"
+#else
 static inline gc_obj *gc_alloc(gc_mut *mut, gc_type type, uint32_t nptrs, size_t nbytes) {
     size_t size = (gc_object_bytes(nptrs, nbytes) + GC_GRANULE - 1) & ~(size_t)(GC_GRANULE - 1);
     char *p = mut->c.tlab_top;
@@ -55,6 +60,7 @@ static inline gc_obj *gc_alloc(gc_mut *mut, gc_type type, uint32_t nptrs, size_t
     }
     return gc_gen_alloc_slow(mut, type, nptrs, nbytes);
 }
+#endif
 
 static inline void gc_write(gc_mut *mut, gc_obj *obj, size_t i, gc_obj *val) {
     gc_slot *slot = &obj->slot[i];

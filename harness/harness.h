@@ -15,16 +15,11 @@ typedef struct run_config {
     const workload *wl;
     int64_t param[WL_MAX_PARAMS];
     unsigned threads;
-    unsigned gc_threads;
-    size_t max_heap, initial_heap;
-    double heap_factor;
+    /* The collector options, as gclab run's option table (options.c) fills them: the run hands a copy
+     * to gc_heap_create, so a new collector option is a table entry and its gc_options field. */
+    gc_options gc;
     unsigned repeat;
     unsigned first_rep;         /* --first-rep: the first repetition's number (the suite's interleaved rounds) */
-    unsigned stress_every;
-    double mark_per_alloc;
-    size_t nursery;             /* generational (0: the collector's default; others ignore it) */
-    unsigned promote_age;       /* generational (0: the collector's default) */
-    bool verify;
     bool quiet;
     const char *out;            /* results folder, or NULL */
     gc_pin_policy pin;          /* --pin (topology.h) */

@@ -86,8 +86,8 @@ static void parse_run(int argc, char **argv, run_config *cfg) {
     cfg->threads = 1;
     cfg->repeat = 1;
     cfg->first_rep = 1;
-    cfg->gc_threads = gc_topology_cores();
-    cfg->heap_factor = 2.0;
+    cfg->gc.gc_threads = gc_topology_cores();
+    cfg->gc.heap_factor = 2.0;
     for (int i = 3; i < argc; i++) {
         const char *a = argv[i];
         if (strncmp(a, "--", 2) != 0) usage_error("unexpected argument '%s'", a);
@@ -107,9 +107,9 @@ static void parse_run(int argc, char **argv, run_config *cfg) {
     }
     if (cfg->threads > 1 && !cfg->wl->multithreaded)
         usage_error("workload %s runs on one thread; --threads %u is not supported", cfg->wl->name, cfg->threads);
-    if (cfg->max_heap && cfg->max_heap < ((size_t)1 << 20))
-        usage_error("--heap %zu KiB is too small (the minimum is 1 MiB)", cfg->max_heap >> 10);
-    if (cfg->initial_heap > (cfg->max_heap ? cfg->max_heap : (size_t)1 << 30))
+    if (cfg->gc.max_heap && cfg->gc.max_heap < ((size_t)1 << 20))
+        usage_error("--heap %zu KiB is too small (the minimum is 1 MiB)", cfg->gc.max_heap >> 10);
+    if (cfg->gc.initial_heap > (cfg->gc.max_heap ? cfg->gc.max_heap : (size_t)1 << 30))
         usage_error("--initial-heap exceeds the maximum heap");
 }
 
@@ -161,10 +161,10 @@ static void run_once(run_config *cfg, unsigned rep, run_result *r) {
     memset(r, 0, sizeof *r);
     r->rep = rep;
     snprintf(r->run_id, sizeof r->run_id, "%llx-%d-%u", (unsigned long long)time(NULL), (int)getpid(), rep);
-    gc_options o = {.max_heap = cfg->max_heap, .initial_heap = cfg->initial_heap, .heap_factor = cfg->heap_factor,
-                    .gc_threads = cfg->gc_threads, .stress_every = cfg->stress_every, .verify = cfg->verify,
-                    .mark_per_alloc = cfg->mark_per_alloc, .nursery = cfg->nursery, .promote_age = cfg->promote_age,
-                    .on_fatal = on_fatal, .on_thread_start = g_pinner ? on_thread_start : NULL, .ctx = cfg};
+    gc_options o = cfg->gc;
+    o.on_fatal = on_fatal;
+    o.on_thread_start = g_pinner ? on_thread_start : NULL;
+    o.ctx = cfg;
     char err[256];
     gc_heap *heap = gc_heap_create(&o, err, sizeof err);
     if (!heap) usage_error("%s", err);
@@ -227,13 +227,13 @@ static int cmd_run(int argc, char **argv) {
     parse_run(argc, argv, &cfg);
     if (cfg.dry_pin) {
         gc_topology_describe(gc_topology_get(), stdout, "");
-        gc_pin_print_plan(gc_topology_get(), cfg.pin, cfg.threads, cfg.gc_threads, stdout);
+        gc_pin_print_plan(gc_topology_get(), cfg.pin, cfg.threads, cfg.gc.gc_threads, stdout);
         return 0;
     }
     g_pinner = gc_pinner_new(gc_topology_get(), cfg.pin, false);
     if (cfg.pin != GC_PIN_NONE && !g_pinner) usage_error("out of memory planning the pinning");
     uint64_t need = cfg.wl->live_bytes(cfg.param, cfg.threads);
-    size_t max = cfg.max_heap ? cfg.max_heap : (size_t)1 << 30;
+    size_t max = cfg.gc.max_heap ? cfg.gc.max_heap : (size_t)1 << 30;
     if (need > max)
         usage_error("a %.1f MiB heap is smaller than what %s keeps live with these options (%.1f MiB): raise --heap",
                     (double)max / 1048576, cfg.wl->name, (double)need / 1048576);
@@ -272,7 +272,7 @@ static int cmd_run(int argc, char **argv) {
 
 /* Takes --pin, --threads and --gc-threads as gclab run does, through the same table entries. */
 static int cmd_topology(int argc, char **argv) {
-    run_config plan = {.pin = GC_PIN_COMPACT, .threads = 1, .gc_threads = gc_topology_cores()};
+    run_config plan = {.pin = GC_PIN_COMPACT, .threads = 1, .gc = {.gc_threads = gc_topology_cores()}};
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i];
         const char *v = need_value(argc, argv, i);
@@ -284,7 +284,7 @@ static int cmd_topology(int argc, char **argv) {
         if (opt_parse_value(o, a, v, &plan, err, sizeof err)) usage_error("%s", err);
     }
     gc_topology_describe(gc_topology_get(), stdout, "");
-    gc_pin_print_plan(gc_topology_get(), plan.pin, plan.threads, plan.gc_threads, stdout);
+    gc_pin_print_plan(gc_topology_get(), plan.pin, plan.threads, plan.gc.gc_threads, stdout);
     return 0;
 }
 

@@ -92,7 +92,7 @@ int results_write(const char *dir, const run_config *cfg, const run_result *r, u
         double secs = (double)x->wall_ns / 1e9;
         fprintf(runs, "%s,%s,%s,%s,\"%s\",%u,%u,%llu,%g,%u,%s,%llu,%llu,%llu,%llu,%zu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu",
                 x->run_id, variant, collector, wl, params, cfg->threads, x->heap.gc_threads,
-                (unsigned long long)x->heap.max_heap_bytes, cfg->heap_factor, x->rep, x->status ? "failed" : "ok",
+                (unsigned long long)x->heap.max_heap_bytes, cfg->gc.heap_factor, x->rep, x->status ? "failed" : "ok",
                 (unsigned long long)x->wall_ns, (unsigned long long)x->cpu_ns, (unsigned long long)x->gc_cpu_ns,
                 (unsigned long long)x->heap.collections, x->ps.count, (unsigned long long)x->ps.total_ns,
                 (unsigned long long)x->ps.p50_ns, (unsigned long long)x->ps.p90_ns, (unsigned long long)x->ps.p99_ns,
@@ -235,7 +235,7 @@ void results_print_summary(FILE *f, const run_config *cfg, run_result *r, unsign
     fprintf(f, "%s on %s: %u run%s (%u failed), %u mutator thread%s, %u GC thread%s, heap max %llu MiB, factor %g\n",
             cfg->wl->name, GCLAB_VARIANT, n, n == 1 ? "" : "s", failed, cfg->threads, cfg->threads == 1 ? "" : "s",
             r[0].heap.gc_threads, r[0].heap.gc_threads == 1 ? "" : "s",
-            (unsigned long long)(r[0].heap.max_heap_bytes >> 20), cfg->heap_factor);
+            (unsigned long long)(r[0].heap.max_heap_bytes >> 20), cfg->gc.heap_factor);
     fprintf(f, "  params: %s%s%s\n", params, cfg->pin != GC_PIN_NONE ? "; pin " : "",
             cfg->pin != GC_PIN_NONE ? gc_pin_name(cfg->pin) : "");
     fprintf(f, "  %-22s %12s %12s %12s\n", "", "median", "min", "max");
@@ -307,7 +307,7 @@ int results_write_binding(const char *dir, const run_config *cfg, const char *ru
         char params[512];
         results_format_params(cfg, params, sizeof params);
         fprintf(f, "  %s %s %s threads=%u gc-threads=%u pin=%s [%s]: ", run_id,
-                cfg->variant ? cfg->variant : GCLAB_VARIANT, cfg->wl->name, cfg->threads, cfg->gc_threads,
+                cfg->variant ? cfg->variant : GCLAB_VARIANT, cfg->wl->name, cfg->threads, cfg->gc.gc_threads,
                 gc_pin_name(cfg->pin), params);
         gc_pinner_report(pn, f);
         fputc('\n', f);

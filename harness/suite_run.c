@@ -135,9 +135,9 @@ static int spawn_wait(char *const *argv, const char *errpath, unsigned timeout_s
 /* Appends failed rows for repetitions from..to that the child did not write. */
 static int write_failed_rows(const char *out, const suite *s, const suite_run *run, unsigned from, unsigned to,
                              pid_t pid, const char *why) {
-    run_config cfg = {.wl = run->wl, .threads = run->threads, .gc_threads = run->gc_threads,
-                      .heap_factor = strtod(run->heap_factor, NULL), .repeat = s->repeat, .pin = run->pin,
-                      .variant = run->variant};
+    run_config cfg = {.wl = run->wl, .threads = run->threads,
+                      .gc = {.gc_threads = run->gc_threads, .heap_factor = strtod(run->heap_factor, NULL)},
+                      .repeat = s->repeat, .pin = run->pin, .variant = run->variant};
     memcpy(cfg.param, run->param, sizeof cfg.param);
     for (unsigned i = 0; i < run->nargs; i++) {
         int k = results_gc_option(NULL, run->args[i], NULL);
