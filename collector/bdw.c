@@ -1,4 +1,4 @@
-/* bdw.c: COLLECTOR=bdw, Boehm-Demers-Weiser libgc (8.2) as a peer behind the gclab API (DESIGN §3):
+/* bdw.c: COLLECTOR=bdw, Boehm-Demers-Weiser libgc (8.2) as a peer behind the gclab API (docs/DESIGN.md §3):
  * the heap's life, threads, global roots and the allocation slow path. Its other jobs are in
  * bdw_events.c (libgc's callbacks, pause recording), bdw_stats.c and bdw_verify.c.
  *

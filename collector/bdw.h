@@ -1,4 +1,4 @@
-/* bdw.h: the inline fast paths of COLLECTOR=bdw, Boehm-Demers-Weiser libgc as a peer (DESIGN §3).
+/* bdw.h: the inline fast paths of COLLECTOR=bdw, Boehm-Demers-Weiser libgc as a peer (docs/DESIGN.md §3).
  *
  * Included by gclab.h when GCLAB_COLLECTOR_BDW is defined; everything slow lives in collector/bdw.c.
  *

@@ -1,4 +1,4 @@
-/* results.c: the one-screen summary and the CSV files of a results folder (DESIGN §6).
+/* results.c: the one-screen summary and the CSV files of a results folder (docs/DESIGN.md §6).
  *
  * The CSV headers (columns.h) are a stable interface: README lists every column. */
 #include <errno.h>

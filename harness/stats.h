@@ -1,4 +1,4 @@
-/* stats.h: the statistics of DESIGN §4 as pure functions over arrays (no global state), so each
+/* stats.h: the statistics of docs/DESIGN.md §4 as pure functions over arrays (no global state), so each
  * can be tested on hand-worked examples and reused on pauses, latencies and repetitions alike.
  *
  * Percentile definition, used everywhere in gclab (here and in histogram.h): nearest rank. The p-th

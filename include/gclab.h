@@ -1,4 +1,4 @@
-/* gclab.h: the mutator API, the only header a workload includes (DESIGN §2).
+/* gclab.h: the mutator API, the only header a workload includes (docs/DESIGN.md §2).
  *
  * It never changes with the collector. The build defines GCLAB_COLLECTOR_<NAME>, which selects one
  * collector header with the inline fast paths (allocation, write barrier, safepoint poll), so a
@@ -74,7 +74,7 @@ static inline const char *gc_pause_kind_name(gc_pause_kind k) {
     X(uint64_t, promoted_bytes, "promoted_bytes") /* scavenge: bytes copied into the old generation */  \
     X(uint64_t, cards_scanned, "cards_scanned") /* scavenge: dirty cards scanned */
 
-/* One pause: a span during which at least one mutator is held by the collector (docs/DESIGN.md). */
+/* One pause: a span during which at least one mutator is held by the collector (docs/DESIGN.md §4). */
 typedef struct gc_pause {
     uint64_t start_ns;      /* stop requested (CLOCK_MONOTONIC) */
     uint64_t end_ns;        /* mutators released */

@@ -1,4 +1,4 @@
-/* binarytrees: the benchmarks-game binary-trees shape, multi-threaded (DESIGN §5).
+/* binarytrees: the benchmarks-game binary-trees shape, multi-threaded (docs/DESIGN.md §5).
  *
  * n = max(--depth, min_depth + 2) with min_depth 4. A stretch tree of depth n+1 is built, checked and
  * dropped; a long-lived tree of depth n is built and kept; then for d = 4, 6, ..., n, 2^(n - d + 4) trees

@@ -1,4 +1,4 @@
-/* gcbench: the Ellis/Kovac/Boehm GCBench shape (DESIGN §5).
+/* gcbench: the Ellis/Kovac/Boehm GCBench shape (docs/DESIGN.md §5).
  *
  * A stretch tree of depth max-depth+1 is built and dropped; then a long-lived tree (Populate, top-down)
  * of depth long-lived-depth and a raw array of doubles (array[i] = 1.0/i for the first half) are kept

@@ -1,4 +1,4 @@
-/* msgbuf: the GC latency benchmark used to compare Go, OCaml, Haskell and Java pause times (DESIGN §5).
+/* msgbuf: the GC latency benchmark used to compare Go, OCaml, Haskell and Java pause times (docs/DESIGN.md §5).
  *
  * Each thread keeps a window (an object of `window / threads` pointer slots) of messages, each a raw
  * byte array of --msg-size bytes, and pushes `pushes / threads` messages: push i makes a message whose

@@ -1,4 +1,4 @@
-/* workload.h: what a workload is to the harness (DESIGN §5).
+/* workload.h: what a workload is to the harness (docs/DESIGN.md §5).
  *
  * A workload takes integer parameters from the command line (--name VALUE), each with a default that
  * runs in seconds and a range; it runs its own mutator threads (each attaches to the heap), checks its

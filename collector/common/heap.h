@@ -1,4 +1,4 @@
-/* heap.h: the block-structured heap that gclab's precise collectors share (DESIGN §1, §2).
+/* heap.h: the block-structured heap that gclab's precise collectors share (docs/DESIGN.md §1, §2).
  *
  * One contiguous virtual reservation is cut into 64 KiB blocks; a side table describes each block.
  * A small block holds cells of one size class, handed to mutators as thread-local free lists built by
@@ -183,7 +183,7 @@ typedef void (*gc_root_visitor)(gc_obj **slot, void *arg);
 /* Visits every root slot (shadow stacks of all mutators, then globals). World stopped. */
 void gc_visit_roots(gc_heap *heap, gc_root_visitor visit, void *arg);
 
-/* verify.c: the heap verifier (DESIGN §7). World stopped, after a cycle's marking. */
+/* verify.c: the heap verifier (docs/DESIGN.md §7). World stopped, after a cycle's marking. */
 size_t gc_verify_heap(gc_heap *heap, char *msg, size_t msglen);
 /* The same, handing back the walk's bitmap (a bit per granule of the reservation, set for every
  * reachable object's start; the caller frees it). */

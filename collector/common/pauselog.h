@@ -1,4 +1,4 @@
-/* pauselog.h: the record of every pause of a heap (DESIGN §4).
+/* pauselog.h: the record of every pause of a heap (docs/DESIGN.md §4).
  *
  * Only the thread that holds the collector role appends, so the log needs no lock of its own. A pause
  * must not call malloc while the world is stopped (a stopped thread may hold malloc's lock), so the

@@ -1,5 +1,5 @@
 /* roots.c: shadow stacks and global roots, the only places a workload may keep a pointer across a
- * collection (DESIGN §2). The shadow stack is reserved up front and committed by the kernel as it is
+ * collection (docs/DESIGN.md §2). The shadow stack is reserved up front and committed by the kernel as it is
  * touched, so handles never move and gc_push is a compare, a store and an increment. */
 #include <sys/mman.h>
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-/* verify.c: the heap verifier (DESIGN §7).
+/* verify.c: the heap verifier (docs/DESIGN.md §7).
  *
  * With the world stopped after a cycle, it walks everything reachable from the roots on its own stack
  * and visited bitmap (it never trusts the collector's marks for the walk) and checks that every root
