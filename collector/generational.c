@@ -70,6 +70,7 @@
 #include <string.h>
 #include "common/heap.h"
 #include "common/scavenge.h"
+#include "common/walk.h"
 #include "clock.h"
 
 #define DEFAULT_NURSERY ((size_t)16 << 20)     /* measured: README, "generational" */
@@ -169,6 +170,13 @@ void gc_gen_barrier_init(gc_mut *mut, gc_obj *obj, gc_slot *slot, gc_obj *val) {
 
 static void gen_collect(gc_mut *mut, int kind, uint64_t seen);
 
+/* A TLAB given up (for a new one, at a pause, for a heap walk): its unused tail gets a filler, so
+ * eden stays parseable (walk). */
+static void retire_tlab(gc_mut *m) {
+    if (m->c.tlab_top < m->c.tlab_end) gc_write_filler(m->c.tlab_top, (size_t)(m->c.tlab_end - m->c.tlab_top));
+    m->c.tlab_top = m->c.tlab_end = NULL;
+}
+
 /* An object placed in eden outside the TLAB (stress mode, or one that does not fit what is left of
  * a TLAB still worth keeping). */
 static gc_obj *place(gc_mut *mut, char *p, size_t size, gc_type type, uint32_t nptrs, size_t nbytes) {
@@ -210,6 +218,7 @@ gc_obj *gc_gen_alloc_slow(gc_mut *mut, gc_type type, uint32_t nptrs, size_t nbyt
         } else if (gc_young_carve(y, size, g->tlab_bytes, &lo, &hi)) {
             if (hi >= g->prewake_at && g->prewake_at) gc_workers_prewake(&heap->workers);
             size_t bytes = (size_t)(hi - lo);
+            retire_tlab(mut);
             memset(lo, 0, size);
             mut->allocated_bytes += bytes;
             atomic_fetch_add_explicit(&heap->allocated_total, bytes, memory_order_relaxed);
@@ -247,7 +256,7 @@ static void gen_pause_body(gc_heap *heap, gc_pause *rec, void *arg) {
     gen_state *g = heap->collector;
     gc_young *y = &g->young;
     unsigned n = heap->opts.gc_threads;
-    for (gc_mut *m = heap->muts; m; m = m->next) m->c.tlab_top = m->c.tlab_end = NULL;
+    for (gc_mut *m = heap->muts; m; m = m->next) retire_tlab(m);
     uint64_t live = 0;
     if (gp->full) {
         gc_young_drop_lists(y);
@@ -341,6 +350,28 @@ static const char *verify_slot(gc_heap *heap, const gc_obj *o, const void *slot,
                : NULL;
 }
 
+/* Young memory is bumped, so it is walked object by object: eden up to where it was handed out, and
+ * the survivors. Every gap in it carries a filler (a retired TLAB's tail, eden's last sliver, a copy
+ * buffer's tail or a lost race's reservation in to-space): a header of 0 here is a bug. */
+static void walk_bumped(gc_heap *heap, char *p, char *end, gc_object_fn *visit, void *ctx) {
+    while (p < end) {
+        gc_obj *o = (gc_obj *)p;
+        uint64_t h = atomic_load_explicit(&o->header, memory_order_relaxed);
+        if (h == 0) gc_fatal(heap, "the young generation is not parseable at %p: a gap without a filler", (void *)p);
+        size_t bytes = gc_bump_bytes(h, o);
+        if (gc_hdr_type(h)) visit(heap, o, bytes, ctx);
+        p += bytes;
+    }
+}
+
+static void walk(gc_heap *heap, gc_object_fn *visit, void *ctx) {
+    gc_young *y = &((gen_state *)heap->collector)->young;
+    for (gc_mut *m = heap->muts; m; m = m->next) retire_tlab(m);
+    uintptr_t top = atomic_load_explicit(&y->eden_top, memory_order_relaxed);
+    walk_bumped(heap, y->eden_lo, top < (uintptr_t)y->eden_hi ? (char *)top : y->eden_hi, visit, ctx);
+    walk_bumped(heap, y->surv[y->from], y->from_top, visit, ctx);
+}
+
 /* For tests (declared weak there): the young generation. */
 gc_young *gc_gen_young(gc_heap *heap) { return &((gen_state *)heap->collector)->young; }
 
@@ -356,4 +387,5 @@ const gc_collector_ops gc_collector = {
     .stats = stats,
     .verify_room = verify_room,
     .verify_slot = verify_slot,
+    .walk = walk,
 };

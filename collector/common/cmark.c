@@ -4,6 +4,7 @@
 #include <string.h>
 #include "cmark.h"
 #include "clock.h"
+#include "walk.h"
 
 #if defined(GCLAB_BARRIER_DIJKSTRA) || defined(GCLAB_BARRIER_STEELE) || defined(GCLAB_BARRIER_YUASA) || \
     defined(GCLAB_BARRIER_NONE)
@@ -41,24 +42,6 @@ static size_t granule_of(gc_heap *heap, const void *p) {
     return (size_t)((const char *)p - heap->base) >> GC_GRANULE_SHIFT;
 }
 
-/* Calls visit(heap, object, bytes, arg) for every allocated object. World stopped. */
-static void each_object(gc_heap *heap, void (*visit)(gc_heap *, gc_obj *, size_t, void *), void *arg) {
-    size_t hwm = atomic_load_explicit(&heap->block_hwm, memory_order_relaxed);
-    for (size_t i = 0; i < hwm; i++) {
-        gc_block *b = &heap->block[i];
-        uint8_t kind = atomic_load_explicit(&b->kind, memory_order_relaxed);
-        char *p = gc_block_addr(heap, i);
-        if (kind == GC_BLK_SMALL) {
-            for (uint32_t k = 0; k < b->ncells; k++, p += b->cell_bytes) {
-                gc_obj *o = (gc_obj *)p;
-                if (atomic_load_explicit(&o->header, memory_order_relaxed)) visit(heap, o, b->cell_bytes, arg);
-            }
-        } else if (kind == GC_BLK_LARGE) {
-            visit(heap, (gc_obj *)(p + GC_LARGE_PREFIX), (size_t)b->run << GC_BLOCK_SHIFT, arg);
-        }
-    }
-}
-
 static void note_existing(gc_heap *heap, gc_obj *o, size_t bytes, void *arg) {
     (void)bytes;
     set_bit(arg, granule_of(heap, o));
@@ -81,12 +64,12 @@ static void diagnose_start(gc_heap *heap, gc_cmark *cm) {
     free(cm->existed);
     cm->existed = calloc(words, sizeof(uint64_t));
     if (!cm->existed) gc_fatal(heap, "out of memory for the floating-garbage diagnostics");
-    each_object(heap, note_existing, cm->existed);
+    gc_heap_walk(heap, note_existing, cm->existed);
 }
 
 static uint64_t diagnose_finish(gc_heap *heap, gc_cmark *cm) {
     uint64_t floating = 0;
-    if (cm->existed && cm->reached) each_object(heap, count_floating, &floating);
+    if (cm->existed && cm->reached) gc_heap_walk(heap, count_floating, &floating);
     free(cm->existed);
     free(cm->reached);
     cm->existed = cm->reached = NULL;

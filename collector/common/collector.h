@@ -66,6 +66,9 @@ typedef struct gc_collector_ops {
      * invariants (a remembered set, say): NULL when it holds, else what is wrong. Both may be NULL. */
     size_t (*verify_room)(gc_heap *heap, const void *p);
     const char *(*verify_slot)(gc_heap *heap, const struct gc_obj *o, const void *slot, const struct gc_obj *p);
+    /* The heap walk's part in that memory (walk.c): visit(heap, o, bytes, ctx) for every object in
+     * it, fillers skipped. World stopped, role held. NULL: the collector lays out nothing itself. */
+    void (*walk)(gc_heap *heap, void (*visit)(gc_heap *, struct gc_obj *, size_t, void *), void *ctx);
 } gc_collector_ops;
 
 /* Defined by the collector of this variant, once. */

@@ -85,4 +85,19 @@ static inline uint64_t gc_obj_nbytes_of(const struct gc_obj *o, uint64_t h) {
     return n != GC_HDR_SAT ? n : ((const uint64_t *)o)[-1];
 }
 
+/* A filler: a dead gap in memory that a collector hands out by bumping a pointer (a young generation),
+ * given a header so that a walk steps over it (walk.c). Its type is 0, which no registered type has,
+ * so no pointer may reach it and the verifier would refuse one that did; no slots; raw bytes span the
+ * gap. Gaps are whole granules, at most a TLAB or copy buffer (well under GC_HDR_SAT bytes). */
+static inline void gc_write_filler(void *gap, size_t bytes) {
+    atomic_store_explicit(&((struct gc_obj *)gap)->header, (uint64_t)(bytes - sizeof(uint64_t)) << GC_HDR_NBYTES_SHIFT,
+                          memory_order_relaxed);
+}
+
+/* The bytes an object occupies in bump-allocated memory: its size rounded up to the granule. */
+static inline size_t gc_bump_bytes(uint64_t header, const struct gc_obj *o) {
+    size_t size = sizeof(uint64_t) + (size_t)gc_obj_nptrs_of(o, header) * sizeof(void *) + (size_t)gc_obj_nbytes_of(o, header);
+    return (size + GC_GRANULE - 1) & ~(size_t)(GC_GRANULE - 1);
+}
+
 #endif

@@ -199,7 +199,10 @@ bool gc_young_carve(gc_young *y, size_t min, size_t want, char **lo, char **hi) 
     uintptr_t at = atomic_fetch_add_explicit(&y->eden_top, want, memory_order_relaxed);
     if (at >= end) return false;
     uintptr_t e = end - at < want ? end : at + want;
-    if (e - at < min) return false;     /* eden's last sliver is too small: it counts as full */
+    if (e - at < min) {                 /* eden's last sliver is too small: it counts as full */
+        if (e > at) gc_write_filler((char *)at, e - at);   /* ... and stays parseable (walk) */
+        return false;
+    }
     *lo = (char *)at;
     *hi = (char *)e;
     return true;
