@@ -9,128 +9,15 @@
  *   header (> 2^20 slots or raw bytes), and such objects are traced to their last slot;
  * - unreachable objects are reclaimed (the footprint falls; 10x the heap in garbage never exhausts it);
  * - reachable objects survive many collections with their contents (checksummed payloads);
- * - global roots keep objects and release them when removed;
- * - gc_verify_now finds nothing in a healthy heap and catches deliberate corruption;
- * - stress mode (collect every 1 and every 7 allocations) with the verifier on keeps a structure intact,
- *   and stress_every = N collects about once per N allocations (also when allocations alternate
- *   between size classes);
  * - a cycle's live bytes lie between the live objects' sizes and their cells' footprint;
  * - heap exhaustion and a failed verification are fatal (exit 3, message on stderr) and go through
  *   gc_options.on_fatal: checked in child processes (this program re-executed with a mode argument).
+ * Roots, the verifier's catches and stress mode are test_heap_checks.c's.
  *
  * Prints one line per check, "ok - name" or "FAIL - name: detail", then
  * "test_alloc: N checks, M failed"; exits 1 if any failed.
  */
-#include <inttypes.h>
-#include <stdarg.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
-
-#include "gclab.h"
-#include "../../collector/common/heap.h"
-
-#include "check.h"
-
-#define MiB ((size_t)1 << 20)
-#define KiB ((size_t)1 << 10)
-
-
-static gc_heap *make_heap(gc_options o, const char *what) {
-    char err[256] = "";
-    o.on_fatal = check_fatal;
-    o.ctx = (void *)what;
-    gc_heap *h = gc_heap_create(&o, err, sizeof err);
-    if (!h) {
-        printf("FAIL - %s: gc_heap_create: %s\n", what, err);
-        printf("test_alloc: %u checks, %u failed\n", checks + 1, failed + 1);
-        exit(1);
-    }
-    return h;
-}
-
-/* splitmix64 */
-static uint64_t mix(uint64_t z) {
-    z += 0x9e3779b97f4a7c15ull;
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-static uint64_t rng_state = 12345;
-static uint64_t rnd(void) { return mix(rng_state++); }
-
-/* Payloads: the first 8 raw bytes hold a seed, the rest bytes derived from it. */
-static void fill_payload(gc_obj *o, uint64_t seed) {
-    size_t n = gc_nbytes(o);
-    unsigned char *raw = gc_raw(o);
-    if (n < 8) return;
-    memcpy(raw, &seed, 8);
-    for (size_t i = 8; i < n; i++) raw[i] = (unsigned char)(mix(seed + i / 8) >> (i % 8));
-}
-static int payload_ok(gc_obj *o, uint64_t seed) {
-    size_t n = gc_nbytes(o);
-    unsigned char *raw = gc_raw(o);
-    uint64_t s;
-    memcpy(&s, raw, 8);
-    if (s != seed) return 0;
-    for (size_t i = 8; i < n; i++)
-        if (raw[i] != (unsigned char)(mix(seed + i / 8) >> (i % 8))) return 0;
-    return 1;
-}
-
-static gc_type T_NODE, T_GARBAGE, T_BIG;
-static void register_types(gc_heap *h) {
-    T_NODE = gc_register_type(h, "node");
-    T_GARBAGE = gc_register_type(h, "garbage");
-    T_BIG = gc_register_type(h, "big");
-}
-
-/* Short-lived objects of mixed sizes, one in `large_every` a large one (0: none). */
-static void make_garbage(gc_mut *m, size_t bytes, unsigned large_every) {
-    size_t done = 0;
-    for (unsigned k = 1; done < bytes; k++) {
-        size_t nb;
-        uint32_t np = (uint32_t)(rnd() % 4);
-        if (large_every && k % large_every == 0)
-            nb = 70 * KiB + rnd() % (200 * KiB);
-        else
-            nb = rnd() % 2000;
-        gc_obj *o = gc_alloc(m, T_GARBAGE, np, nb);
-        if (nb) ((unsigned char *)gc_raw(o))[nb - 1] = 0xee;
-        done += gc_object_bytes(np, nb);
-    }
-}
-
-/* A list of n nodes, each with a payload of 8..max_payload bytes whose seed is its position, built by
- * prepending (so node i from the head has seed base + i). Held by *head (a root). Garbage in between. */
-static void build_list(gc_mut *m, gc_obj **head, size_t n, uint64_t base, size_t max_payload,
-                       size_t garbage_each) {
-    for (size_t k = n; k-- > 0;) {
-        gc_obj *node = gc_alloc(m, T_NODE, 1, 8 + (size_t)mix(base + k) % (max_payload - 7));
-        fill_payload(node, base + k);
-        gc_write(m, node, 0, *head);
-        *head = node;
-        if (garbage_each) make_garbage(m, garbage_each, 0);
-    }
-}
-
-/* Returns the number of nodes with a bad payload or position; *len gets the length. */
-static size_t check_list(gc_obj *head, uint64_t base, size_t *len) {
-    size_t bad = 0, i = 0;
-    for (gc_obj *o = head; o; o = gc_read(o, 0), i++)
-        if (gc_typeof(o) != T_NODE || gc_nptrs(o) != 1 || !payload_ok(o, base + i)) bad++;
-    *len = i;
-    return bad;
-}
-
-static uint64_t footprint(gc_heap *h) {
-    gc_heap_stats s;
-    gc_get_stats(h, &s);
-    return s.heap_bytes;
-}
+#include "alloc_fixture.h"
 
 /* ---- size classes ---- */
 
@@ -523,210 +410,6 @@ static void test_live_bytes(void) {
     gc_heap_destroy(h);
 }
 
-/* ---- global roots ---- */
-
-static gc_obj *global_small, *global_big;
-
-static void test_global_roots(void) {
-    gc_heap *h = make_heap((gc_options){.max_heap = 32 * MiB, .initial_heap = 32 * MiB, .gc_threads = 2},
-                           "global roots");
-    register_types(h);
-    gc_mut *m = gc_attach(h);
-    gc_add_root(h, &global_small);
-    gc_add_root(h, &global_big);
-    global_small = gc_alloc(m, T_NODE, 1, 120);
-    fill_payload(global_small, 99);
-    global_big = gc_alloc(m, T_BIG, 4, 4 * MiB);
-    fill_payload(global_big, 98);
-    gc_obj *child = gc_alloc(m, T_NODE, 1, 40);
-    fill_payload(child, 97);
-    gc_write(m, global_small, 0, child);
-    for (int c = 0; c < 3; c++) {
-        make_garbage(m, 4 * MiB, 0);
-        gc_collect(m);
-    }
-    gc_obj *c = gc_read(global_small, 0);
-    CHECK(payload_ok(global_small, 99) && c && payload_ok(c, 97) && payload_ok(global_big, 98),
-          "objects held only by global roots (and their children) survive collections", "payload changed");
-    uint64_t f0 = footprint(h);
-    gc_obj *was_small = global_small;
-    gc_remove_root(h, &global_big);
-    gc_remove_root(h, &global_small);
-    gc_collect(m);
-    uint64_t f1 = footprint(h);
-    CHECK(f0 >= f1 + 4 * MiB, "a large object is freed once its global root is removed",
-          "footprint %" PRIu64 " KiB -> %" PRIu64 " KiB", f0 >> 10, f1 >> 10);
-    gc_collect(m);   /* finishes the lazy sweep of the small object's block */
-    size_t bi = gc_block_index(h, was_small);
-    uint8_t kind = atomic_load(&h->block[bi].kind);
-    uint64_t hdr = kind == GC_BLK_SMALL ? atomic_load(&was_small->header) : 0;
-    CHECK(hdr == 0, "a small object is freed once its global root is removed (its cell is free)",
-          "header still %#" PRIx64, hdr);
-    global_small = global_big = NULL;
-    gc_detach(m);
-    gc_heap_destroy(h);
-}
-
-/* ---- the verifier catches corruption ---- */
-
-static _Alignas(16) uint64_t not_in_heap[4];
-
-static void expect_problem(gc_mut *m, const char *name, const char *word, int min_count) {
-    char msg[256] = "";
-    size_t n = gc_verify_now(m, msg, sizeof msg);
-    CHECK((int)n >= min_count && strstr(msg, word) && strstr(msg, "0x"), name, "%zu problems, message \"%s\"", n,
-          msg);
-    printf("#   verifier said (%zu problems): %s\n", n, msg);
-}
-
-static void expect_healthy(gc_mut *m, const char *name) {
-    char msg[256] = "";
-    size_t n = gc_verify_now(m, msg, sizeof msg);
-    CHECK(n == 0, name, "%zu problems: %s", n, msg);
-}
-
-static void test_verifier_catches(void) {
-    gc_heap *h = make_heap((gc_options){.max_heap = 32 * MiB, .gc_threads = 2}, "verifier");
-    register_types(h);
-    gc_mut *m = gc_attach(h);
-    size_t scope = gc_scope_open(m);
-    gc_obj **a = gc_push(m, gc_alloc(m, T_NODE, 3, 16));
-    gc_obj *b = gc_alloc(m, T_NODE, 2, 48);
-    gc_write(m, *a, 0, b);
-    gc_obj *big = gc_alloc(m, T_BIG, 2, 100 * KiB);
-    gc_write(m, *a, 1, big);
-    gc_obj **dead = gc_push(m, gc_alloc(m, T_GARBAGE, 0, 48));
-    uintptr_t dead_addr = (uintptr_t)*dead;
-    *dead = NULL;
-    gc_collect(m);
-    gc_collect(m);   /* the second finishes the first one's sweep: the dead cell is free now */
-    b = gc_read(*a, 0);
-    big = gc_read(*a, 1);
-    expect_healthy(m, "verifier: healthy before corruption");
-
-    /* 1. A pointer into the middle of an object. */
-    atomic_store(&(*a)->slot[0], (gc_obj *)((char *)b + 16));
-    expect_problem(m, "verifier catches a pointer into the middle of a cell", "middle of a cell", 1);
-    {
-        char msg[256] = "";
-        gc_verify_now(m, msg, sizeof msg);
-        CHECK(strstr(msg, "slot 0") && strstr(msg, "node"), "verifier message names the slot and the parent type",
-              "\"%s\"", msg);
-    }
-    atomic_store(&(*a)->slot[0], b);
-
-    /* 2. A reachable object that looks unmarked: the collector "lost" it. */
-    atomic_fetch_xor(&b->header, GC_HDR_MARK);
-    expect_problem(m, "verifier catches a reachable object without the live mark colour", "not marked live", 1);
-    atomic_fetch_xor(&b->header, GC_HDR_MARK);
-
-    /* 3. Into a large object's body. */
-    atomic_store(&(*a)->slot[2], (gc_obj *)((char *)big + 4096));
-    expect_problem(m, "verifier catches a pointer into a large object", "large object", 1);
-    atomic_store(&(*a)->slot[2], NULL);
-
-    /* 4. Outside the heap; 5. to a free cell (or a block given back). */
-    atomic_store(&(*a)->slot[2], (gc_obj *)not_in_heap);
-    expect_problem(m, "verifier catches a pointer outside the heap", "outside the heap", 1);
-    atomic_store(&(*a)->slot[2], (gc_obj *)dead_addr);
-    expect_problem(m, "verifier catches a pointer to a freed object", "free", 1);
-    atomic_store(&(*a)->slot[2], NULL);
-
-    /* 6. An unregistered type. */
-    uint64_t flip = (uint64_t)(T_NODE ^ 999) << GC_HDR_TYPE_SHIFT;
-    atomic_fetch_xor(&b->header, flip);
-    expect_problem(m, "verifier catches an object with an unregistered type", "unregistered type", 1);
-    atomic_fetch_xor(&b->header, flip);
-
-    /* 7. A root that points at garbage, and two problems at once are both counted. */
-    gc_obj **r = gc_push(m, (gc_obj *)((char *)b + 32));
-    atomic_fetch_xor(&big->header, GC_HDR_MARK);
-    expect_problem(m, "verifier counts every problem (bad root + lost large object)", "root", 2);
-    atomic_fetch_xor(&big->header, GC_HDR_MARK);
-    *r = NULL;
-
-    expect_healthy(m, "verifier: healthy again after restoring");
-    gc_collect(m);
-    CHECK(gc_typeof(gc_read(*a, 0)) == T_NODE && gc_nptrs(gc_read(*a, 1)) == 2,
-          "the restored heap collects normally", "objects damaged");
-    gc_scope_close(m, scope);
-    gc_detach(m);
-    gc_heap_destroy(h);
-}
-
-/* ---- stress mode ---- */
-
-static void test_stress(unsigned every, size_t allocations) {
-    char name[160];
-    snprintf(name, sizeof name, "stress every %u", every);
-    gc_heap *h = make_heap(
-        (gc_options){.max_heap = 4 * MiB, .gc_threads = 2, .stress_every = every, .verify = true}, name);
-    register_types(h);
-    gc_mut *m = gc_attach(h);
-    size_t scope = gc_scope_open(m);
-    gc_obj **head = gc_push(m, NULL);
-    enum { N = 150 };
-    build_list(m, head, N, 70000, 200, 0);
-    /* Churn: replace nodes in the middle (the old ones become garbage), allocate garbage, a large
-     * object now and then. */
-    uint64_t seeds[N];
-    for (size_t i = 0; i < N; i++) seeds[i] = 70000 + i;
-    size_t done = N;
-    while (done < allocations) {
-        size_t pos = 1 + rnd() % (N - 2);
-        gc_obj *prev = *head;
-        for (size_t i = 0; i + 1 < pos; i++) prev = gc_read(prev, 0);
-        gc_obj **pp = gc_push(m, prev);
-        uint64_t seed = rnd();
-        gc_obj *node = gc_alloc(m, T_NODE, 1, 8 + seed % 300);
-        fill_payload(node, seed);
-        gc_write(m, node, 0, gc_read(gc_read(*pp, 0), 0));
-        gc_write(m, *pp, 0, node);
-        seeds[pos] = seed;
-        gc_scope_close(m, scope + 1);
-        gc_alloc(m, T_GARBAGE, 2, rnd() % 500);
-        if (done % 97 == 0) gc_alloc(m, T_BIG, 3, 70 * KiB);
-        done += done % 97 == 0 ? 3 : 2;
-    }
-    size_t bad = 0, len = 0;
-    for (gc_obj *o = *head; o; o = gc_read(o, 0), len++)
-        if (len >= N || !payload_ok(o, seeds[len])) bad++;
-    gc_heap_stats s;
-    gc_get_stats(h, &s);
-    snprintf(name, sizeof name,
-             "stress_every=%u with the verifier on: %zu allocations, the list stays intact", every, allocations);
-    CHECK(bad == 0 && len == N && s.collections >= allocations / every / 2, name,
-          "%zu bad nodes, length %zu, %" PRIu64 " collections", bad, len, s.collections);
-    printf("# stress_every=%u: %" PRIu64 " collections\n", every, s.collections);
-    gc_scope_close(m, scope);
-    gc_detach(m);
-    gc_heap_destroy(h);
-}
-
-/* stress_every = N promises a collection every N allocations per thread (gclab.h). Counted for one
- * size class and for two classes taken in turn (as any real workload does). */
-static void test_stress_rate(void) {
-    enum { EVERY = 7, ALLOCS = 700 };
-    for (int classes = 1; classes <= 2; classes++) {
-        gc_heap *h = make_heap((gc_options){.max_heap = 4 * MiB, .gc_threads = 1, .stress_every = EVERY},
-                               "stress rate");
-        register_types(h);
-        gc_mut *m = gc_attach(h);
-        for (int i = 0; i < ALLOCS; i++) gc_alloc(m, T_GARBAGE, 0, classes == 2 && i % 2 ? 100 : 16);
-        gc_heap_stats s;
-        gc_get_stats(h, &s);
-        char name[160];
-        snprintf(name, sizeof name,
-                 "stress_every=%d collects about once per %d allocations (%d allocations, %d size class%s)", EVERY,
-                 EVERY, ALLOCS, classes, classes > 1 ? "es in turn" : "");
-        uint64_t want = ALLOCS / EVERY;
-        CHECK(s.collections >= want / 2 && s.collections <= want * 2, name,
-              "%" PRIu64 " collections, want about %" PRIu64, s.collections, want);
-        gc_detach(m);
-        gc_heap_destroy(h);
-    }
-}
-
 /* ---- fatal errors, in child processes ---- */
 
 static void on_fatal_child(void *ctx, const char *msg) {
@@ -819,24 +502,8 @@ static void test_fatal(void) {
     run_child("verify", 3, "heap verification failed", "unregistered type");
 }
 
-#if defined(__SANITIZE_THREAD__)
-#define STRESS_ALLOCS 400   /* every collection hands work to the GC threads: slow under TSan */
-#else
-#define STRESS_ALLOCS 1500
-#endif
-
 int main(int argc, char **argv) {
     if (argc == 3 && strcmp(argv[1], "--child") == 0) return child_main(argv[2]);
-    /* Each section prints its wall time, to keep the whole under a few seconds even under TSan. */
-#define RUN(call)                                                                     \
-    do {                                                                              \
-        struct timespec t0_, t1_;                                                     \
-        clock_gettime(CLOCK_MONOTONIC, &t0_);                                         \
-        call;                                                                         \
-        clock_gettime(CLOCK_MONOTONIC, &t1_);                                         \
-        printf("# %s: %.0f ms\n", #call,                                              \
-               (t1_.tv_sec - t0_.tv_sec) * 1e3 + (t1_.tv_nsec - t0_.tv_nsec) / 1e6);  \
-    } while (0)
     RUN(test_fatal());   /* first, while this process has no threads */
     RUN(test_size_classes());
     RUN(test_options());
@@ -845,11 +512,6 @@ int main(int argc, char **argv) {
     RUN(test_reclaim());
     RUN(test_survival());
     RUN(test_live_bytes());
-    RUN(test_global_roots());
-    RUN(test_verifier_catches());
-    RUN(test_stress(1, STRESS_ALLOCS));
-    RUN(test_stress(7, 5 * STRESS_ALLOCS));
-    RUN(test_stress_rate());
     printf("test_alloc: %u checks, %u failed\n", checks, failed);
     return failed ? 1 : 0;
 }
