@@ -142,7 +142,9 @@ typedef struct marking {
  * incremental marking), what a mutator wrote into a new object before publishing it (its header, its
  * zeroed slots) must be visible to the marker that reaches it through the slot. */
 static inline void scan_slots(void *ctx, gc_obj *o, gc_slot *s, gc_slot *end) {
-    marking *mk = ctx;
+    /* Copied out of ctx: the pushes store uintptr_t words, which may alias colour for the compiler. */
+    gc_marker *m = ((marking *)ctx)->m;
+    uint64_t colour = ((marking *)ctx)->colour;
     (void)o;
     for (; s < end; s++) {
         if (s + PREFETCH_DISTANCE < end) {
@@ -150,7 +152,7 @@ static inline void scan_slots(void *ctx, gc_obj *o, gc_slot *s, gc_slot *end) {
             if (ahead) __builtin_prefetch(ahead, 1, 3);
         }
         gc_obj *v = atomic_load_explicit(s, memory_order_acquire);
-        if (v) shade(mk->m, v, mk->colour);
+        if (v) shade(m, v, colour);
     }
 }
 
