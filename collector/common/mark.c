@@ -162,36 +162,42 @@ static inline void defer_chunk(void *ctx, gc_obj *o, gc_slot *chunk) {
     gc_deque_push(&((marking *)ctx)->m->ws.dq, (uintptr_t)chunk | GC_MARK_RANGE_TAG);
 }
 
-static const gc_tracer mark_tracer = {.slots = scan_slots, .defer = defer_chunk};
-
-/* Grey -> black. */
-static void scan(marking *mk, gc_obj *o) {
+/* Live bytes: small objects' sizes rounded to the granule, large objects' block runs. */
+static inline void account(void *ctx, gc_obj *o, uint64_t nptrs, uint64_t bytes) {
+    marking *mk = ctx;
     gc_marker *m = mk->m;
-    uint64_t h = atomic_load_explicit(&o->header, memory_order_relaxed);
+    (void)nptrs;
     m->stats.objects++;
-    uint64_t bytes = gc_object_bytes((uint32_t)gc_obj_nptrs_of(o, h), gc_obj_nbytes_of(o, h));
     if (bytes > GC_SMALL_MAX) bytes = gc_obj_footprint(mk->heap, o);
     else bytes = (bytes + GC_GRANULE - 1) & ~(uint64_t)(GC_GRANULE - 1);
     m->live_bytes += bytes;
     m->stats.bytes += bytes;
-    gc_trace_object(o, h, &mark_tracer, mk);
+}
+
+static const gc_tracer mark_tracer = {.slots = scan_slots, .defer = defer_chunk, .object = account};
+
+/* Grey -> black. The context is built here, not passed in, so that it never leaves this frame and
+ * the callers keep their marker in a register. */
+static void scan(gc_heap *heap, gc_marker *m, gc_obj *o, uint64_t colour) {
+    gc_trace_object(o, atomic_load_explicit(&o->header, memory_order_relaxed), &mark_tracer,
+                    &(marking){heap, m, colour});
 }
 
 /* A range entry: a chunk of a large object, whose header the block table leads to. */
-static void scan_range(marking *mk, gc_slot *s) {
-    gc_heap *heap = mk->heap;
+static void scan_range(gc_heap *heap, gc_marker *m, gc_slot *s, uint64_t colour) {
     size_t i = gc_block_index(heap, s);
     gc_block *b = &heap->block[i];
     size_t head = atomic_load_explicit(&b->kind, memory_order_acquire) == GC_BLK_LARGE ? i : b->run;
     gc_obj *o = (gc_obj *)(gc_block_addr(heap, head) + GC_LARGE_PREFIX);
-    gc_trace_chunk(o, atomic_load_explicit(&o->header, memory_order_relaxed), s, &mark_tracer, mk);
+    gc_trace_chunk(o, atomic_load_explicit(&o->header, memory_order_relaxed), s, &mark_tracer,
+                   &(marking){heap, m, colour});
 }
 
-static inline void process(marking *mk, uintptr_t e) {
+static inline void process(gc_heap *heap, gc_marker *m, uintptr_t e, uint64_t colour) {
     if (e & GC_MARK_RANGE_TAG)
-        scan_range(mk, (gc_slot *)(e & ~GC_MARK_RANGE_TAG));
+        scan_range(heap, m, (gc_slot *)(e & ~GC_MARK_RANGE_TAG), colour);
     else
-        scan(mk, (gc_obj *)e);
+        scan(heap, m, (gc_obj *)e, colour);
 }
 
 /* Takes a packet from the pool onto the private stack; returns one entry of it. */
@@ -228,7 +234,10 @@ typedef struct mark_worker_ctx {
 
 static inline uintptr_t mw_next(void *ctx) { return gc_ws_next(&((mark_worker_ctx *)ctx)->mk.m->ws); }
 
-static inline void mw_process(void *ctx, uintptr_t e) { process(&((mark_worker_ctx *)ctx)->mk, e); }
+static inline void mw_process(void *ctx, uintptr_t e) {
+    marking *mk = &((mark_worker_ctx *)ctx)->mk;
+    process(mk->heap, mk->m, e, mk->colour);
+}
 
 /* Shares work every 32 entries; every 256 reports the bytes marked (pacing reads them as they come)
  * and looks for an abort, on which the worker hands everything it holds to the pool before leaving. */
@@ -341,7 +350,7 @@ void gc_mark_roots_to_pool(gc_heap *heap, gc_greypool *pool, uint64_t colour) {
 bool gc_mark_step(gc_heap *heap, gc_marker *m, gc_greypool *pool, uint64_t colour) {
     uintptr_t e = gc_ws_next(&m->ws);
     if (e == GC_DEQUE_EMPTY && (e = take_from_pool(pool, m)) == GC_DEQUE_EMPTY) return false;
-    process(&(marking){heap, m, colour}, e);
+    process(heap, m, e, colour);
     return true;
 }
 

@@ -39,6 +39,10 @@ typedef struct gc_tracer {
     void (*slots)(void *ctx, gc_obj *o, gc_slot *lo, gc_slot *hi);
     /* The chunk of o starting at `chunk` is left for later (gc_trace_chunk). NULL: no splitting. */
     void (*defer)(void *ctx, gc_obj *o, gc_slot *chunk);
+    /* Once per object (not per chunk or window), before its slots: its exact slot count and size in
+     * bytes (header included, not rounded), which the tracer reads from the header anyway: a walk
+     * that accounts for sizes gets them without reading the header twice. NULL: not wanted. */
+    void (*object)(void *ctx, gc_obj *o, uint64_t nptrs, uint64_t bytes);
 } gc_tracer;
 
 #define GC_TRACE_INLINE static inline __attribute__((always_inline))
@@ -46,9 +50,13 @@ typedef struct gc_tracer {
 /* Traces o, whose header the caller has loaded as h. */
 GC_TRACE_INLINE void gc_trace_object(gc_obj *o, uint64_t h, const gc_tracer *t, void *ctx) {
     uint64_t n = gc_obj_nptrs_of(o, h);
-    if (t->defer && n > GC_TRACE_CHUNK && gc_object_bytes((uint32_t)n, gc_obj_nbytes_of(o, h)) > GC_SMALL_MAX) {
-        for (uint64_t at = GC_TRACE_CHUNK; at < n; at += GC_TRACE_CHUNK) t->defer(ctx, o, &o->slot[at]);
-        n = GC_TRACE_CHUNK;
+    if (t->object || t->defer) {
+        uint64_t bytes = gc_object_bytes((uint32_t)n, gc_obj_nbytes_of(o, h));
+        if (t->object) t->object(ctx, o, n, bytes);
+        if (t->defer && bytes > GC_SMALL_MAX && n > GC_TRACE_CHUNK) {
+            for (uint64_t at = GC_TRACE_CHUNK; at < n; at += GC_TRACE_CHUNK) t->defer(ctx, o, &o->slot[at]);
+            n = GC_TRACE_CHUNK;
+        }
     }
     t->slots(ctx, o, o->slot, o->slot + n);
 }
