@@ -1,9 +1,10 @@
 #include "mark.h"
 
-#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include "clock.h"
+#include "phase.h"
+#include "trace.h"
 
 /* One parallel phase: a full stop-the-world mark, or a drain of the grey pool. */
 typedef struct mark_phase {
@@ -125,6 +126,13 @@ static inline void shade(gc_marker *m, gc_obj *o, uint64_t colour) {
     if (gc_mark_claim(o, colour)) gc_ws_push(&m->ws, (uintptr_t)o);
 }
 
+/* What scanning needs besides the entry: the walk's context for trace.h. */
+typedef struct marking {
+    gc_heap *heap;
+    gc_marker *m;
+    uint64_t colour;
+} marking;
+
 /* Marking is bound by cache misses on the headers of the objects a scan reaches; touching the target
  * of a slot a few slots ahead overlaps those misses (the header is read, then written, so prefetch
  * for writing). */
@@ -133,7 +141,11 @@ static inline void shade(gc_marker *m, gc_obj *o, uint64_t colour) {
 /* Slots are loaded with acquire, pairing with gc_write's release: while mutators run (concurrent and
  * incremental marking), what a mutator wrote into a new object before publishing it (its header, its
  * zeroed slots) must be visible to the marker that reaches it through the slot. */
-static inline void scan_slots(gc_marker *m, gc_slot *s, gc_slot *end, uint64_t colour) {
+static inline void scan_slots(void *ctx, gc_obj *o, gc_slot *s, gc_slot *end) {
+    /* Copied out of ctx: the pushes store uintptr_t words, which may alias colour for the compiler. */
+    gc_marker *m = ((marking *)ctx)->m;
+    uint64_t colour = ((marking *)ctx)->colour;
+    (void)o;
     for (; s < end; s++) {
         if (s + PREFETCH_DISTANCE < end) {
             gc_obj *ahead = atomic_load_explicit(s + PREFETCH_DISTANCE, memory_order_relaxed);
@@ -144,35 +156,41 @@ static inline void scan_slots(gc_marker *m, gc_slot *s, gc_slot *end, uint64_t c
     }
 }
 
-/* Grey -> black. */
-static void scan(gc_heap *heap, gc_marker *m, gc_obj *o, uint64_t colour) {
-    uint64_t h = atomic_load_explicit(&o->header, memory_order_relaxed);
-    uint64_t nptrs = gc_obj_nptrs_of(o, h);
-    m->stats.objects++;
-    uint64_t bytes = gc_object_bytes((uint32_t)nptrs, gc_obj_nbytes_of(o, h));
-    if (bytes > GC_SMALL_MAX) {
-        bytes = gc_obj_footprint(heap, o);
-        /* Hand the tail of a long array out in ranges, then scan the first chunk ourselves. */
-        for (uint64_t at = GC_MARK_CHUNK; at < nptrs; at += GC_MARK_CHUNK)
-            gc_deque_push(&m->ws.dq, (uintptr_t)&o->slot[at] | GC_MARK_RANGE_TAG);
-        if (nptrs > GC_MARK_CHUNK) nptrs = GC_MARK_CHUNK;
-    } else {
-        bytes = (bytes + GC_GRANULE - 1) & ~(uint64_t)(GC_GRANULE - 1);
-    }
-    m->live_bytes += bytes;
-    m->stats.bytes += bytes;
-    scan_slots(m, o->slot, o->slot + nptrs, colour);
+/* A chunk of a long array goes to the deque, where other workers can steal it. */
+static inline void defer_chunk(void *ctx, gc_obj *o, gc_slot *chunk) {
+    (void)o;
+    gc_deque_push(&((marking *)ctx)->m->ws.dq, (uintptr_t)chunk | GC_MARK_RANGE_TAG);
 }
 
-/* A range entry: up to GC_MARK_CHUNK slots of a large object, clipped at its end. */
+/* Live bytes: small objects' sizes rounded to the granule, large objects' block runs. */
+static inline void account(void *ctx, gc_obj *o, uint64_t nptrs, uint64_t bytes) {
+    marking *mk = ctx;
+    gc_marker *m = mk->m;
+    (void)nptrs;
+    m->stats.objects++;
+    if (bytes > GC_SMALL_MAX) bytes = gc_obj_footprint(mk->heap, o);
+    else bytes = (bytes + GC_GRANULE - 1) & ~(uint64_t)(GC_GRANULE - 1);
+    m->live_bytes += bytes;
+    m->stats.bytes += bytes;
+}
+
+static const gc_tracer mark_tracer = {.slots = scan_slots, .defer = defer_chunk, .object = account};
+
+/* Grey -> black. The context is built here, not passed in, so that it never leaves this frame and
+ * the callers keep their marker in a register. */
+static void scan(gc_heap *heap, gc_marker *m, gc_obj *o, uint64_t colour) {
+    gc_trace_object(o, atomic_load_explicit(&o->header, memory_order_relaxed), &mark_tracer,
+                    &(marking){heap, m, colour});
+}
+
+/* A range entry: a chunk of a large object, whose header the block table leads to. */
 static void scan_range(gc_heap *heap, gc_marker *m, gc_slot *s, uint64_t colour) {
     size_t i = gc_block_index(heap, s);
     gc_block *b = &heap->block[i];
     size_t head = atomic_load_explicit(&b->kind, memory_order_acquire) == GC_BLK_LARGE ? i : b->run;
     gc_obj *o = (gc_obj *)(gc_block_addr(heap, head) + GC_LARGE_PREFIX);
-    gc_slot *end = o->slot + gc_obj_nptrs_of(o, atomic_load_explicit(&o->header, memory_order_relaxed));
-    if (end - s > GC_MARK_CHUNK) end = s + GC_MARK_CHUNK;
-    scan_slots(m, s, end, colour);
+    gc_trace_chunk(o, atomic_load_explicit(&o->header, memory_order_relaxed), s, &mark_tracer,
+                   &(marking){heap, m, colour});
 }
 
 static inline void process(gc_heap *heap, gc_marker *m, uintptr_t e, uint64_t colour) {
@@ -194,18 +212,6 @@ static uintptr_t take_from_pool(gc_greypool *pool, gc_marker *m) {
     return e;
 }
 
-static uintptr_t steal(mark_phase *ph, gc_marker *self, unsigned id) {
-    uintptr_t e = gc_ws_steal(&ph->heap->markers[0].ws, sizeof(gc_marker), ph->n, id, &self->rng,
-                              &self->stats.steals, &self->stats.steal_fails);
-    return e != GC_DEQUE_EMPTY ? e : take_from_pool(ph->pool, self);
-}
-
-static bool any_work(mark_phase *ph) {
-    for (unsigned v = 0; v < ph->n; v++)
-        if (!gc_deque_looks_empty(&ph->heap->markers[v].ws.dq)) return true;
-    return ph->pool && !gc_greypool_looks_empty(ph->pool);
-}
-
 static bool aborted(mark_phase *ph) {
     return ph->abort && atomic_load_explicit(ph->abort, memory_order_relaxed);
 }
@@ -218,59 +224,76 @@ static void flush_live(mark_phase *ph, gc_marker *m) {
     m->live_bytes = 0;
 }
 
-static void shade_root(gc_obj **slot, void *arg) {
-    void **a = arg;
-    if (*slot) shade(a[0], *slot, *(uint64_t *)a[1]);
+/* ---- one worker of a parallel phase (the loop itself is phase.h's) ---- */
+
+typedef struct mark_worker_ctx {
+    marking mk;
+    mark_phase *ph;
+    unsigned id;
+} mark_worker_ctx;
+
+static inline uintptr_t mw_next(void *ctx) { return gc_ws_next(&((mark_worker_ctx *)ctx)->mk.m->ws); }
+
+static inline void mw_process(void *ctx, uintptr_t e) {
+    marking *mk = &((mark_worker_ctx *)ctx)->mk;
+    process(mk->heap, mk->m, e, mk->colour);
 }
 
-/* Termination: a worker counts itself out of `active` only with nothing in hand, and only an active
- * worker can create work (the pool aside: see gc_mark_drain), so active == 0 means every deque is
- * empty for good. An idle worker that sees work counts itself back in before taking it. */
+/* Shares work every 32 entries; every 256 reports the bytes marked (pacing reads them as they come)
+ * and looks for an abort, on which the worker hands everything it holds to the pool before leaving. */
+static inline bool mw_pace(void *ctx, unsigned k) {
+    mark_worker_ctx *c = ctx;
+    gc_marker *m = c->mk.m;
+    if (c->ph->n > 1 && (k & 31) == 0) gc_ws_share(&m->ws);
+    if ((k & 255) != 255) return false;
+    flush_live(c->ph, m);
+    if (!aborted(c->ph)) return false;
+    spill(c->mk.heap, m, c->ph->pool);
+    return true;
+}
+
+/* Another worker's deque, else a packet of the pool. */
+static inline uintptr_t mw_steal(void *ctx) {
+    mark_worker_ctx *c = ctx;
+    gc_marker *m = c->mk.m;
+    uintptr_t e = gc_ws_steal(&c->mk.heap->markers[0].ws, sizeof(gc_marker), c->ph->n, c->id, &m->rng,
+                              &m->stats.steals, &m->stats.steal_fails);
+    return e != GC_DEQUE_EMPTY ? e : take_from_pool(c->ph->pool, m);
+}
+
+static inline bool mw_any_work(void *ctx) {
+    mark_phase *ph = ((mark_worker_ctx *)ctx)->ph;
+    for (unsigned v = 0; v < ph->n; v++)
+        if (!gc_deque_looks_empty(&ph->heap->markers[v].ws.dq)) return true;
+    return ph->pool && !gc_greypool_looks_empty(ph->pool);
+}
+
+static inline bool mw_quit(void *ctx) { return aborted(((mark_worker_ctx *)ctx)->ph); }
+
+static const gc_phase_ops mark_ops = {.next = mw_next, .process = mw_process, .pace = mw_pace,
+                                      .steal = mw_steal, .any_work = mw_any_work, .quit = mw_quit};
+
+/* Typed closures for gc_visit_roots. */
+typedef struct root_shader {
+    gc_marker *m;
+    uint64_t colour;
+} root_shader;
+
+static void shade_root(gc_obj **slot, void *arg) {
+    root_shader *r = arg;
+    if (*slot) shade(r->m, *slot, r->colour);
+}
+
+/* Termination: phase.h's argument, with one exception the pool makes: see gc_mark_drain. */
 static void mark_worker(unsigned id, unsigned n, void *arg) {
+    (void)n;
     mark_phase *ph = arg;
     gc_heap *heap = ph->heap;
     gc_marker *m = &heap->markers[id];
-    uint64_t t_start = gc_now_ns(), idle = 0;
-    if (id == 0 && ph->roots) {
-        void *a[2] = {m, &ph->colour};
-        gc_visit_roots(heap, shade_root, a);
-    }
-    for (;;) {
-        uintptr_t e;
-        for (unsigned k = 0; (e = gc_ws_next(&m->ws)) != GC_DEQUE_EMPTY; k++) {
-            process(heap, m, e, ph->colour);
-            if (n > 1 && (k & 31) == 0) gc_ws_share(&m->ws);
-            if ((k & 255) == 255) flush_live(ph, m);
-            if ((k & 255) == 255 && aborted(ph)) {
-                spill(heap, m, ph->pool);
-                atomic_fetch_sub_explicit(&ph->active, 1, memory_order_seq_cst);
-                goto out;
-            }
-        }
-        uint64_t t_idle = gc_now_ns();
-        e = steal(ph, m, id);
-        if (e == GC_DEQUE_EMPTY) {
-            atomic_fetch_sub_explicit(&ph->active, 1, memory_order_seq_cst);
-            for (unsigned spins = 0;; spins++) {
-                if (atomic_load_explicit(&ph->active, memory_order_seq_cst) == 0 || aborted(ph)) {
-                    idle += gc_now_ns() - t_idle;
-                    goto out;
-                }
-                if (any_work(ph)) {
-                    atomic_fetch_add_explicit(&ph->active, 1, memory_order_seq_cst);
-                    e = steal(ph, m, id);
-                    if (e != GC_DEQUE_EMPTY) break;
-                    atomic_fetch_sub_explicit(&ph->active, 1, memory_order_seq_cst);
-                }
-                /* More workers than cores is a supported set-up: yield rather than burn the core
-                 * that the worker holding the work needs. */
-                if (spins > 16) sched_yield();
-            }
-        }
-        idle += gc_now_ns() - t_idle;
-        process(heap, m, e, ph->colour);
-    }
-out:
+    uint64_t t_start = gc_now_ns();
+    if (id == 0 && ph->roots) gc_visit_roots(heap, shade_root, &(root_shader){m, ph->colour});
+    mark_worker_ctx c = {.mk = {heap, m, ph->colour}, .ph = ph, .id = id};
+    uint64_t idle = gc_phase_drive(&ph->active, &mark_ops, &c);
     m->stats.idle_ns += idle;
     m->stats.busy_ns += gc_now_ns() - t_start - idle;
     flush_live(ph, m);
@@ -298,24 +321,30 @@ uint64_t gc_mark_drain(gc_heap *heap, gc_greypool *pool, uint64_t colour, unsign
     return run_phase(heap, &ph, n);
 }
 
+/* Shades roots into packets of the pool: the closure holds the packet being filled. */
+typedef struct pool_shader {
+    gc_heap *heap;
+    gc_greypool *pool;
+    gc_packet *p;
+    uint64_t colour;
+} pool_shader;
+
 static void shade_root_to_pool(gc_obj **slot, void *arg) {
-    void **a = arg;
+    pool_shader *r = arg;
     gc_obj *o = *slot;
-    if (!o || !gc_mark_claim(o, *(uint64_t *)a[2])) return;
-    gc_packet **p = a[1];
-    if (!*p && !(*p = gc_greypool_spare(a[0]))) gc_fatal(a[3], "out of memory for grey packets");
-    (*p)->item[(*p)->n++] = (uintptr_t)o;
-    if ((*p)->n == GC_PACKET_ITEMS) {
-        gc_greypool_put(a[0], *p);
-        *p = NULL;
+    if (!o || !gc_mark_claim(o, r->colour)) return;
+    if (!r->p && !(r->p = gc_greypool_spare(r->pool))) gc_fatal(r->heap, "out of memory for grey packets");
+    r->p->item[r->p->n++] = (uintptr_t)o;
+    if (r->p->n == GC_PACKET_ITEMS) {
+        gc_greypool_put(r->pool, r->p);
+        r->p = NULL;
     }
 }
 
 void gc_mark_roots_to_pool(gc_heap *heap, gc_greypool *pool, uint64_t colour) {
-    gc_packet *p = NULL;
-    void *a[4] = {pool, &p, &colour, heap};
-    gc_visit_roots(heap, shade_root_to_pool, a);
-    if (p) gc_greypool_put(pool, p);
+    pool_shader r = {.heap = heap, .pool = pool, .colour = colour};
+    gc_visit_roots(heap, shade_root_to_pool, &r);
+    if (r.p) gc_greypool_put(pool, r.p);
 }
 
 bool gc_mark_step(gc_heap *heap, gc_marker *m, gc_greypool *pool, uint64_t colour) {

@@ -13,8 +13,8 @@
  * - the grey pool: packets of entries under a mutex, taken and given once per GC_PACKET_ITEMS
  *   entries. It is where work crosses between participants that are not all GC workers: write-barrier
  *   buffers of mutators, increments run by mutators, and workers that stop before marking is done.
- * A large pointer array longer than GC_MARK_CHUNK slots is split into range entries that other
- * workers can steal, so one big array does not serialize a phase. */
+ * A large pointer array longer than GC_TRACE_CHUNK slots is split into range entries (trace.h) that
+ * other workers can steal, so one big array does not serialize a phase. */
 #ifndef GCLAB_MARK_H
 #define GCLAB_MARK_H
 
@@ -22,8 +22,7 @@
 #include "deque.h"
 #include "workstack.h"
 
-#define GC_MARK_CHUNK 1024      /* slots; only large objects are split (a small one is bounded work) */
-#define GC_MARK_RANGE_TAG ((uintptr_t)1)
+#define GC_MARK_RANGE_TAG ((uintptr_t)1)   /* a range entry: a chunk's first slot | tag */
 #define GC_PACKET_ITEMS 510     /* a packet is 4 KiB */
 
 typedef struct gc_packet {

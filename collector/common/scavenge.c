@@ -29,7 +29,8 @@
  *     pushed), publishes the oldest half to its Chase-Lev deque when that has run dry (checked every
  *     32 entries and copies of work), and steals from a random victim when out of work; a worker
  *     scans a copied object (or a range) by evacuating each young target and updating the slot.
- *     Termination as in mark.c: a worker leaves the active count only with nothing in hand.
+ *     Termination as in every work-stealing phase (phase.h): a worker leaves the active count only
+ *     with nothing in hand.
  *  C  flip. Eden is empty again, to-space becomes from-space. Per-worker figures go to
  *     heap->markers[i].stats (gc_get_worker_stats) and the caller's gc_scavenge_stats.
  *
@@ -54,6 +55,8 @@
 #include <unistd.h>
 #include "clock.h"
 #include "mark.h"
+#include "phase.h"
+#include "trace.h"
 
 /* A range entry: the address of its first slot | RANGE_TAG, the slot count from bit RANGE_SHIFT on
  * (a card holds at most 64 slots). gc_young_init checks that the reservation lies below 2^48. */
@@ -421,32 +424,56 @@ static inline void scan_slots(sc_phase *ph, gc_scavenger *w, gc_slot *s, gc_slot
     }
 }
 
-static inline void process(sc_phase *ph, gc_scavenger *w, uintptr_t e) {
+/* The walk's context for trace.h, and phase B's per-worker state for phase.h. */
+typedef struct sc_worker {
+    sc_phase *ph;
+    gc_scavenger *w;
+    unsigned id;
+    size_t ranges;                      /* phase A's entries in y->ranges */
+    uint64_t slice, shared;             /* turn-taking and work-paced sharing (see sw_pace) */
+    uint64_t entries;
+} sc_worker;
+
+/* A copy's slots: it is old when it was promoted. */
+static inline void copy_slots(void *ctx, gc_obj *o, gc_slot *lo, gc_slot *hi) {
+    sc_worker *c = ctx;
+    scan_slots(c->ph, c->w, lo, hi, (uintptr_t)o - c->ph->young_lo >= c->ph->young_span);
+}
+
+/* Young objects are small (generational.h allocates big ones old): bounded work, nothing to defer. */
+static const gc_tracer copy_tracer = {.slots = copy_slots};
+
+static inline void process(sc_worker *c, uintptr_t e) {
     if (e & RANGE_TAG) {
         gc_slot *s = RANGE_ADDR(e);
-        scan_slots(ph, w, s, s + (e >> RANGE_SHIFT), true);
+        scan_slots(c->ph, c->w, s, s + (e >> RANGE_SHIFT), true);
         return;
     }
     gc_obj *o = (gc_obj *)e;
-    uint64_t h = atomic_load_explicit(&o->header, memory_order_relaxed);
-    uint64_t n = gc_obj_nptrs_of(o, h);
-    scan_slots(ph, w, o->slot, o->slot + n, (uintptr_t)o - ph->young_lo >= ph->young_span);
+    gc_trace_object(o, atomic_load_explicit(&o->header, memory_order_relaxed), &copy_tracer, c);
 }
 
+/* A typed closure for gc_visit_roots. */
+typedef struct root_evacuator {
+    sc_phase *ph;
+    gc_scavenger *w;
+} root_evacuator;
+
 static void visit_root(gc_obj **slot, void *arg) {
-    void **a = arg;
-    sc_phase *ph = a[0];
+    root_evacuator *r = arg;
     gc_obj *p = *slot;
-    if ((uintptr_t)p - ph->cset_lo < ph->cset_span) *slot = evacuate(ph, a[1], p);
+    if ((uintptr_t)p - r->ph->cset_lo < r->ph->cset_span) *slot = evacuate(r->ph, r->w, p);
 }
 
 /* ---- phase A: the dirty cards ---- */
 
-static inline void push_range(gc_scavenger *w, gc_slot *lo, gc_slot *hi, const char *cs, const char *ce) {
-    if ((const char *)lo < cs) lo = (gc_slot *)cs;
-    if ((const char *)hi > ce) hi = (gc_slot *)ce;
-    if (lo < hi) gc_ws_push(&w->ws, (uintptr_t)lo | RANGE_TAG | (uintptr_t)(hi - lo) << RANGE_SHIFT);
+/* The slots of a live old object on a dirty card become one range entry (trace.h clips them). */
+static inline void push_range(void *ctx, gc_obj *o, gc_slot *lo, gc_slot *hi) {
+    (void)o;
+    gc_ws_push(&((gc_scavenger *)ctx)->ws, (uintptr_t)lo | RANGE_TAG | (uintptr_t)(hi - lo) << RANGE_SHIFT);
 }
+
+static const gc_tracer card_tracer = {.slots = push_range};
 
 /* Moves the range entries of the chunk just scanned (the worker's whole private stack in phase A) to
  * the shared array, from which phase B hands them out in batches: the dirty cards of one big array
@@ -480,7 +507,7 @@ static void scan_card(sc_phase *ph, gc_scavenger *w, size_t b, uint8_t kind, con
             if ((const char *)o >= ce) break;
             uint64_t h = atomic_load_explicit(&o->header, memory_order_relaxed);
             if (h == 0 || (h & GC_HDR_MARK) != ph->colour) continue;   /* free, or dead since the last mark */
-            push_range(w, o->slot, o->slot + gc_hdr_nptrs(h), cs, ce);
+            gc_trace_window(o, h, cs, ce, &card_tracer, w);
         }
         return;
     }
@@ -488,7 +515,7 @@ static void scan_card(sc_phase *ph, gc_scavenger *w, size_t b, uint8_t kind, con
     gc_obj *o = (gc_obj *)(gc_block_addr(heap, head) + GC_LARGE_PREFIX);
     uint64_t h = atomic_load_explicit(&o->header, memory_order_relaxed);
     if (h == 0 || (h & GC_HDR_MARK) != ph->colour) return;
-    push_range(w, o->slot, o->slot + gc_obj_nptrs_of(o, h), cs, ce);
+    gc_trace_window(o, h, cs, ce, &card_tracer, w);
 }
 
 static void scan_cards(sc_phase *ph, gc_scavenger *w) {
@@ -553,7 +580,56 @@ static bool any_work(sc_phase *ph, size_t ranges) {
     return false;
 }
 
+static inline uintptr_t sw_next(void *ctx) { return gc_ws_next(&((sc_worker *)ctx)->w->ws); }
+
+static inline void sw_process(void *ctx, uintptr_t e) { process(ctx, e); }
+
+static inline bool sw_pace(void *ctx, unsigned k) {
+    sc_worker *c = ctx;
+    gc_scavenger *w = c->w;
+    (void)k;
+    /* Paced by work done (entries and copies), not entries alone: a range entry of msgbuf's ring is
+     * 64 copies of 1 KiB and pushes nothing (its copies have no slots), so counting entries left
+     * 4-16 workers with one worker holding most ranges. */
+    uint64_t done = w->objects + ++c->entries;
+    if (done - c->shared < 32) return false;
+    c->shared = done;
+    if (c->ph->n > 1) gc_ws_share(&w->ws);
+    /* More workers than CPUs: a scavenge is shorter than a scheduler timeslice, so without turns the
+     * workers already on a CPU would do all of it, and a worker preempted with a full private stack
+     * would hold its work out of reach. Every TURN_NS of work a worker publishes half its stack and
+     * yields to the runnable ones. */
+    if (c->ph->oversubscribed) {
+        uint64_t now = gc_now_ns();
+        if (now - c->slice >= TURN_NS) {
+            gc_ws_share(&w->ws);
+            sched_yield();
+            c->slice = gc_now_ns();
+        }
+    }
+    return false;
+}
+
+static inline bool sw_refill(void *ctx) {
+    sc_worker *c = ctx;
+    return claim_ranges(c->ph, c->w, c->ranges);
+}
+
+static inline uintptr_t sw_steal(void *ctx) {
+    sc_worker *c = ctx;
+    return steal(c->ph, c->w, c->id);
+}
+
+static inline bool sw_any_work(void *ctx) {
+    sc_worker *c = ctx;
+    return any_work(c->ph, c->ranges);
+}
+
+static const gc_phase_ops copy_ops = {.next = sw_next, .process = sw_process, .pace = sw_pace,
+                                      .refill = sw_refill, .steal = sw_steal, .any_work = sw_any_work};
+
 static void scavenge_worker(unsigned id, unsigned n, void *arg) {
+    (void)n;
     sc_phase *ph = arg;
     gc_scavenger *w = &ph->y->sc[id];
     uint64_t t_start = gc_now_ns(), idle = 0;
@@ -569,65 +645,11 @@ static void scavenge_worker(unsigned id, unsigned n, void *arg) {
     size_t ranges = atomic_load_explicit(&ph->ranges_reserved, memory_order_relaxed);
     if (ranges > ph->y->ranges_cap) ranges = ph->y->ranges_cap;
 
-    if (id == 0) {
-        void *a[2] = {ph, w};
-        gc_visit_roots(ph->heap, visit_root, a);
-    }
-    /* Termination: a worker counts itself out of `active` only with nothing in hand, and only an
-     * active worker can create work, so active == 0 means every deque is empty for good. An idle
-     * worker that sees work counts itself back in before stealing. */
-    uint64_t slice = gc_now_ns(), entries = 0, shared = 0;
-    for (;;) {
-        uintptr_t e;
-        while ((e = gc_ws_next(&w->ws)) != GC_DEQUE_EMPTY) {
-            process(ph, w, e);
-            /* Paced by work done (entries and copies), not entries alone: a range entry of msgbuf's
-             * ring is 64 copies of 1 KiB and pushes nothing (its copies have no slots), so counting
-             * entries left 4-16 workers with one worker holding most ranges. */
-            uint64_t done = w->objects + ++entries;
-            if (done - shared < 32) continue;
-            shared = done;
-            if (n > 1) gc_ws_share(&w->ws);
-            /* More workers than CPUs: a scavenge is shorter than a scheduler timeslice, so without
-             * turns the workers already on a CPU would do all of it, and a worker preempted with a
-             * full private stack would hold its work out of reach. Every TURN_NS of work a worker
-             * publishes half its stack and yields to the runnable ones. */
-            if (ph->oversubscribed) {
-                uint64_t now = gc_now_ns();
-                if (now - slice >= TURN_NS) {
-                    gc_ws_share(&w->ws);
-                    sched_yield();
-                    slice = gc_now_ns();
-                }
-            }
-        }
-        if (claim_ranges(ph, w, ranges)) continue;
-        uint64_t t_idle = gc_now_ns();
-        e = steal(ph, w, id);
-        if (e == GC_DEQUE_EMPTY) {
-            atomic_fetch_sub_explicit(&ph->active, 1, memory_order_seq_cst);
-            for (unsigned spins = 0;; spins++) {
-                if (atomic_load_explicit(&ph->active, memory_order_seq_cst) == 0) {
-                    idle += gc_now_ns() - t_idle;
-                    goto out;
-                }
-                if (any_work(ph, ranges)) {
-                    atomic_fetch_add_explicit(&ph->active, 1, memory_order_seq_cst);
-                    if (claim_ranges(ph, w, ranges)) {
-                        e = gc_ws_next(&w->ws);
-                        break;
-                    }
-                    e = steal(ph, w, id);
-                    if (e != GC_DEQUE_EMPTY) break;
-                    atomic_fetch_sub_explicit(&ph->active, 1, memory_order_seq_cst);
-                }
-                if (spins > 16) sched_yield();
-            }
-        }
-        idle += gc_now_ns() - t_idle;
-        process(ph, w, e);
-    }
-out:
+    if (id == 0) gc_visit_roots(ph->heap, visit_root, &(root_evacuator){ph, w});
+    /* Termination: phase.h's argument. Phase A's shared array adds no exception: nothing is added to
+     * it in phase B, and any_work reports what is left of it. */
+    sc_worker c = {.ph = ph, .w = w, .id = id, .ranges = ranges, .slice = gc_now_ns()};
+    idle += gc_phase_drive(&ph->active, &copy_ops, &c);
     w->idle_ns += idle;
     w->busy_ns += gc_now_ns() - t_start - idle;
     w->plab_top = w->plab_end = NULL;   /* to-space becomes from-space: no buffer survives the phase */

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "heap.h"
+#include "trace.h"
 
 typedef struct verifier {
     gc_heap *heap;
@@ -104,6 +105,22 @@ static void visit_root(gc_obj **slot, void *arg) {
     if (*slot) visit(arg, *slot, (origin){NULL, 0});
 }
 
+static inline void verify_slots(void *ctx, gc_obj *o, gc_slot *lo, gc_slot *hi) {
+    verifier *v = ctx;
+    for (gc_slot *s = lo; s < hi; s++) {
+        gc_obj *p = atomic_load_explicit(s, memory_order_relaxed);
+        origin at = {o, (uint64_t)(s - o->slot)};
+        if (!p) continue;
+        visit(v, p, at);
+        /* The collector's own invariants about this pointer (the generational remembered set). */
+        const char *why = gc_collector.verify_slot ? gc_collector.verify_slot(v->heap, o, s, p) : NULL;
+        if (why) problem(v, why, p, at);
+    }
+}
+
+/* No defer: the verifier walks a long array in one go. */
+static const gc_tracer verify_tracer = {.slots = verify_slots};
+
 size_t gc_verify_heap(gc_heap *heap, char *msg, size_t msglen) { return gc_verify_heap_reach(heap, msg, msglen, NULL); }
 
 size_t gc_verify_heap_reach(gc_heap *heap, char *msg, size_t msglen, uint64_t **reached) {
@@ -118,14 +135,7 @@ size_t gc_verify_heap_reach(gc_heap *heap, char *msg, size_t msglen, uint64_t **
     gc_visit_roots(heap, visit_root, &v);
     while (v.depth && !v.oom) {
         gc_obj *o = v.stack[--v.depth];
-        uint64_t h = atomic_load_explicit(&o->header, memory_order_relaxed);
-        uint64_t n = gc_obj_nptrs_of(o, h);
-        for (uint64_t i = 0; i < n; i++) {
-            gc_obj *p = atomic_load_explicit(&o->slot[i], memory_order_relaxed);
-            if (p) visit(&v, p, (origin){o, i});
-            const char *why = p && gc_collector.verify_slot ? gc_collector.verify_slot(heap, o, &o->slot[i], p) : NULL;
-            if (why) problem(&v, why, p, (origin){o, i});
-        }
+        gc_trace_object(o, atomic_load_explicit(&o->header, memory_order_relaxed), &verify_tracer, &v);
     }
     if (v.oom) problem(&v, "verifier: out of memory", NULL, (origin){NULL, 0});
     if (reached) *reached = v.visited;
