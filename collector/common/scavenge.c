@@ -269,7 +269,15 @@ _Noreturn static void exhausted(sc_phase *ph, size_t size) {
 }
 
 /* To-space: bump in the worker's PLAB; a new PLAB by one fetch-and-add on to_top. An object bigger
- * than a quarter PLAB gets a piece of its own, so the PLAB's tail is not wasted on it. */
+ * than a quarter PLAB gets a piece of its own, so the PLAB's tail is not wasted on it. Every byte of
+ * to-space below to_top ends up an object or a filler (layout.h), so that from-space is parseable
+ * for the heap walk: a PLAB's tail when it is replaced or the phase ends, a reservation too small
+ * for the object, a lost race's own piece. */
+static void fill_plab_tail(gc_scavenger *w) {
+    if (w->plab_top < w->plab_end) gc_write_filler(w->plab_top, (size_t)(w->plab_end - w->plab_top));
+    w->plab_top = w->plab_end = NULL;
+}
+
 static gc_obj *alloc_survivor(sc_phase *ph, gc_scavenger *w, size_t size) {
     if (size <= (size_t)(w->plab_end - w->plab_top)) {
         char *p = w->plab_top;
@@ -282,8 +290,12 @@ static gc_obj *alloc_survivor(sc_phase *ph, gc_scavenger *w, size_t size) {
     uintptr_t at = atomic_fetch_add_explicit(&y->to_top, want, memory_order_relaxed);
     if (at >= ph->to_hi) return NULL;
     uintptr_t end = ph->to_hi - at < want ? ph->to_hi : at + want;
-    if (end - at < size) return NULL;
+    if (end - at < size) {
+        gc_write_filler((char *)at, end - at);
+        return NULL;
+    }
     if (want != size) {
+        fill_plab_tail(w);
         w->plab_top = (char *)at + size;
         w->plab_end = (char *)end;
     }
@@ -379,6 +391,8 @@ static gc_obj *evacuate(sc_phase *ph, gc_scavenger *w, gc_obj *o) {
                 w->fl[cls] = c;
             } else if ((char *)dst + size == w->plab_top) {
                 w->plab_top = (char *)dst;
+            } else {
+                gc_write_filler(dst, size);   /* a piece of its own: it stays a gap in to-space */
             }
             return FWD_ADDR(h);
         }
@@ -652,7 +666,7 @@ static void scavenge_worker(unsigned id, unsigned n, void *arg) {
     idle += gc_phase_drive(&ph->active, &copy_ops, &c);
     w->idle_ns += idle;
     w->busy_ns += gc_now_ns() - t_start - idle;
-    w->plab_top = w->plab_end = NULL;   /* to-space becomes from-space: no buffer survives the phase */
+    fill_plab_tail(w);   /* to-space becomes from-space: no buffer survives the phase */
 }
 
 void gc_scavenge(gc_heap *heap, gc_young *y, unsigned nthreads, gc_scavenge_stats *out) {

@@ -5,6 +5,8 @@
  * own memory (the generational young generation, bumped, kept parseable with fillers). So:
  * - at any point (here: in the middle of a run, with garbage everywhere, TLABs half used, a marking
  *   cycle perhaps under way), every reachable object is visited exactly once;
+ * - right after a scavenge (generational), every object the walk finds in the young generation is
+ *   a survivor, so reachable: a gap in to-space without a filler would show as a stale object;
  * - right after gc_collect (a full cycle), the objects carrying the live colour are exactly the
  *   reachable ones, and their count per type is what the test built.
  * Built for every collector over the common heap. */
@@ -14,14 +16,19 @@
 #include "gclab.h"
 #include "../../collector/common/heap.h"
 #include "../../collector/common/walk.h"
+#include "../../collector/common/scavenge.h"
 #include "check.h"
+
+void gc_gen_scavenge(gc_mut *mut) __attribute__((weak));
+gc_young *gc_gen_young(gc_heap *heap) __attribute__((weak));
 
 enum { LIST = 3000, ARRAY = 700, ROUNDS = 40 };
 
 typedef struct census {
     const uint64_t *reached;    /* the verifier's bitmap: a bit per granule, set at reachable objects */
     uint64_t *seen;             /* the walk's: set at each visited object */
-    uint64_t visits, reached_visits, twice, live, live_unreached;
+    const gc_young *young;      /* generational: the young generation, else NULL */
+    uint64_t visits, reached_visits, twice, live, live_unreached, young_unreached;
     uint64_t live_of_type[8];
 } census;
 
@@ -36,6 +43,7 @@ static void count(gc_heap *heap, gc_obj *o, size_t bytes, void *ctx) {
     if (bit(c->seen, g)) c->twice++;
     c->seen[g / 64] |= 1ull << (g % 64);
     if (bit(c->reached, g)) c->reached_visits++;
+    else if (c->young && gc_young_contains(c->young, o)) c->young_unreached++;
     uint64_t h = atomic_load_explicit(&o->header, memory_order_relaxed);
     if ((h & GC_HDR_MARK) == heap->colour) {
         c->live++;
@@ -63,6 +71,7 @@ static void take_census(gc_mut *mut, census *c, uint64_t *reachable) {
     size_t words = ((heap->nblocks << GC_BLOCK_SHIFT) >> GC_GRANULE_SHIFT) / 64 + 1;
     memset(c, 0, sizeof *c);
     c->reached = reached;
+    c->young = gc_gen_young ? gc_gen_young(heap) : NULL;
     c->seen = calloc(words, sizeof(uint64_t));
     if (!c->seen) {
         printf("FAIL - out of memory for the walk\n");
@@ -117,6 +126,22 @@ int main(void) {
           "%llu of %llu reachable visited, %llu visited twice", (unsigned long long)c.reached_visits,
           (unsigned long long)reachable, (unsigned long long)c.twice);
     CHECK(c.visits >= reachable, "mid-run: the walk also meets the garbage", "%llu visits", (unsigned long long)c.visits);
+
+    /* Copy buffers end in different places each time (two workers race for the survivors): several
+     * scavenges, each after fresh survivors and garbage, give a missing filler several chances. */
+    for (unsigned k = 0; gc_gen_scavenge && k < 8; k++) {
+        for (unsigned i = k; i < ARRAY; i += 8) gc_write(mut, array, i, gc_alloc(mut, t_leaf, 0, 40 + 16 * (k % 3)));
+        for (unsigned i = 0; i < 3000; i++) gc_alloc(mut, t_junk, 1, (i % 5) * 48);
+        gc_gen_scavenge(mut);
+        take_census(mut, &c, &reachable);
+        if (c.reached_visits != reachable || c.twice || c.young_unreached) break;
+    }
+    if (gc_gen_scavenge)
+        CHECK(c.reached_visits == reachable && c.twice == 0 && c.young_unreached == 0,
+              "after each of 8 scavenges: every young object the walk finds is a survivor",
+              "%llu of %llu reachable visited, %llu twice, %llu young objects unreachable",
+              (unsigned long long)c.reached_visits, (unsigned long long)reachable, (unsigned long long)c.twice,
+              (unsigned long long)c.young_unreached);
 
     gc_collect(mut);
     take_census(mut, &c, &reachable);
