@@ -37,9 +37,9 @@ struct gc_mut {
     struct gc_mut *next;            /* the heap's list of attached mutators, under heap->lock */
 
     /* The collector's own per-thread state: collector/<name>.h defines struct gc_mut_collector before
-     * it includes the common fast paths (the common heap never reads it). Last, as the generational
-     * fast path's fields always were. */
-    struct gc_mut_collector c;
+     * it includes the common fast paths (the common heap never reads it). Last and starting a cache
+     * line, where the generational fast paths' fields (TLAB, young bounds, card bias) always were. */
+    _Alignas(64) struct gc_mut_collector c;
 };
 
 #endif
