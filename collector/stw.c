@@ -32,19 +32,10 @@ static void collect(gc_mut *mut, gc_collect_why why) {
     gc_end_cycle(heap);
 }
 
-static int init(gc_heap *heap, char *err, size_t errlen) {
-    (void)heap, (void)err, (void)errlen;
-    return 0;
-}
-
-static void fini(gc_heap *heap) { (void)heap; }
-
 /* No state of its own, no pacing work, no marking between pauses (the barrier is the store itself,
  * so test_marking is NULL). */
 const gc_collector_ops gc_collector = {
     .name = "stw",
     .start_fraction = 1.0,
-    .init = init,
-    .free = fini,
     .collect = collect,
 };

@@ -54,7 +54,7 @@ gc_heap *gc_heap_create(const gc_options *opts, char *err, size_t errlen) {
         snprintf(err, errlen, "out of memory creating the heap");
         goto fail;
     }
-    if (gc_collector.init(heap, err, errlen)) goto fail;
+    if (gc_collector.init && gc_collector.init(heap, err, errlen)) goto fail;
     heap->collector_ready = true;
     return heap;
 fail:
@@ -64,7 +64,7 @@ fail:
 
 void gc_heap_destroy(gc_heap *heap) {
     if (!heap) return;
-    if (heap->collector_ready) gc_collector.free(heap);
+    if (heap->collector_ready && gc_collector.free) gc_collector.free(heap);
     gc_workers_stop(&heap->workers);
     gc_markers_free(heap);
     gc_blocks_free(heap);

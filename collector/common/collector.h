@@ -37,7 +37,7 @@ typedef struct gc_collector_ops {
     double start_fraction;
 
     /* Set up once the common heap exists (its state goes in heap->collector); torn down before the
-     * common heap goes. init returns 0, or -1 with one line in err. */
+     * common heap goes. init returns 0, or -1 with one line in err. NULL: no state of its own. */
     int (*init)(gc_heap *heap, char *err, size_t errlen);
     void (*free)(gc_heap *heap);
     /* A mutator about to detach (its part of gc_mut still holds work, a barrier buffer say). NULL:
