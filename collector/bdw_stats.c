@@ -38,10 +38,17 @@ bool gc_bdw_marker_cpu_ns(uint64_t *out) {
     return found;
 }
 
+/* What a read under libgc's allocation lock takes and fills in. */
+typedef struct stats_read {
+    gc_heap *h;
+    gc_heap_stats *out;
+    uint64_t mark_total;
+} stats_read;
+
 static void *read_stats(void *arg) {
-    void **a = arg;
-    gc_heap *h = a[0];
-    gc_heap_stats *s = a[1];
+    stats_read *rd = arg;
+    gc_heap *h = rd->h;
+    gc_heap_stats *s = rd->out;
     s->collections = GC_get_gc_no() - h->gc_no0;
     s->allocated_bytes = GC_get_total_bytes() - h->total_bytes0;
     s->heap_bytes = GC_get_heap_size();
@@ -49,15 +56,15 @@ static void *read_stats(void *arg) {
     s->peak_heap_bytes = h->peak_heap;
     s->live_bytes = h->live_bytes;
     s->gc_cpu_ns = h->collector_cpu_ns;
-    *(uint64_t *)a[2] = h->mark_ns_total;
+    rd->mark_total = h->mark_ns_total;
     return NULL;
 }
 
 void gc_get_stats(gc_heap *h, gc_heap_stats *out) {
     memset(out, 0, sizeof *out);
-    uint64_t mark_total = 0;
-    void *a[3] = {h, out, &mark_total};
-    GC_call_with_alloc_lock(read_stats, a);
+    stats_read rd = {.h = h, .out = out};
+    GC_call_with_alloc_lock(read_stats, &rd);
+    uint64_t mark_total = rd.mark_total;
     /* GC CPU = CPU of the thread running each collection, START..END (its share of marking plus
      * the reclaim step), + CPU of libgc's helper marker threads since heap create (per-thread CPU
      * clocks). If the markers cannot be found, their share is estimated as mark time x helpers. */
@@ -72,18 +79,21 @@ void gc_get_stats(gc_heap *h, gc_heap_stats *out) {
     out->initial_heap_bytes = h->initial_heap;
 }
 
+typedef struct log_read {
+    gc_heap *h;
+    size_t n;
+} log_read;
+
 static void *read_log(void *arg) {
-    void **a = arg;
-    gc_heap *h = a[0];
-    *(size_t *)a[1] = h->log.n;
-    return h->log.v;
+    log_read *rd = arg;
+    rd->n = rd->h->log.n;
+    return rd->h->log.v;
 }
 
 const gc_pause *gc_pause_log(gc_heap *h, size_t *count) {
-    size_t n = 0;
-    void *a[2] = {h, &n};
-    gc_pause *v = GC_call_with_alloc_lock(read_log, a);
-    if (count) *count = n;
+    log_read rd = {.h = h};
+    gc_pause *v = GC_call_with_alloc_lock(read_log, &rd);
+    if (count) *count = rd.n;
     return v;
 }
 
