@@ -67,8 +67,6 @@ void gc_block_leave(gc_mut *mut) {
     pthread_mutex_unlock(&heap->lock);
 }
 
-bool gc_begin_cycle(gc_mut *self, uint64_t seen_cycles) { return gc_begin_cycle_on(self->heap, self, seen_cycles); }
-
 /* The collector role, and the rule that keeps its decisions sound.
  *
  * One thread at a time holds the role: it alone may stop the world, change the collector's phase
@@ -99,7 +97,8 @@ void gc_role_take(gc_heap *heap, gc_mut *self) {
     if (heap->test_hook) heap->test_hook(heap, self, "role");
 }
 
-bool gc_begin_cycle_on(gc_heap *heap, gc_mut *self, uint64_t seen_cycles) {
+bool gc_begin_cycle(gc_mut *self, uint64_t seen_cycles) {
+    gc_heap *heap = self->heap;
     gc_role_take(heap, self);
     if (atomic_load_explicit(&heap->cycles, memory_order_relaxed) == seen_cycles) return true;
     gc_end_cycle(heap);

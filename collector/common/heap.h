@@ -167,7 +167,6 @@ void gc_role_take(gc_heap *heap, gc_mut *self);
 /* Takes the role unless a cycle completed since `seen_cycles` (read before the caller decided it
  * needed one); then returns false, not holding it, and the caller retries its allocation. */
 bool gc_begin_cycle(gc_mut *self, uint64_t seen_cycles);
-bool gc_begin_cycle_on(gc_heap *heap, gc_mut *self, uint64_t seen_cycles);
 void gc_end_cycle(gc_heap *heap);   /* gives the role back */
 /* Stops every mutator but `self` (which may be NULL); returns the time to safepoint in ns. */
 uint64_t gc_stop_world(gc_heap *heap, gc_mut *self);
