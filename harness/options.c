@@ -8,8 +8,8 @@
 #include "options.h"
 
 static int factor_ok(double v) { return v > 1.0 && v <= 100.0; }
-/* heap.c refuses the same range when the heap is created; checked here too so the suite checker and
- * every variant (bdw ignores the option) refuse it alike. */
+/* collector/common/options.c refuses the same range when a heap is created; checked here too so
+ * that the suite checker and every variant (bdw ignores the option) refuse it alike. */
 static int mark_rate_ok(double v) { return v >= 0 && v <= 1000; }
 static int pin_parse(const char *s, void *dst) { return gc_pin_parse(s, dst); }
 

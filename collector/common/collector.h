@@ -5,7 +5,7 @@
  * <name>.mk for its sources) and one definition: the table below, `gc_collector`. The build picks the
  * collector (make COLLECTOR=...), so the table is a constant the linker resolves and the fast paths,
  * in the collector's header, inline into the mutator's code as before: only slow paths go through the
- * table. The common heap (heap.c, alloc.c, verify.c, ...) calls the collector only through it and
+ * table. The common heap (api.c, alloc.c, verify.c, ...) calls the collector only through it and
  * never names a collector or reads its state: that state hangs off heap->collector, which only the
  * collector (and the machinery it chose to use, such as cmark.c or scavenge.c, through arguments it
  * passes) reads. bdw is no such collector: it implements gclab.h over libgc directly (bdw.c).

@@ -9,7 +9,7 @@
  * exits with status 3. heap may be NULL (no handler yet). */
 _Noreturn void gc_fatal(gc_heap *heap, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* The options a heap was created with, defaults filled in. Each heap defines it (common/heap.c,
+/* The options a heap was created with, defaults filled in. Each heap defines it (common/api.c,
  * bdw.c): fatal.c knows neither heap's layout. */
 const gc_options *gc_heap_options(gc_heap *heap);
 

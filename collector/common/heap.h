@@ -108,7 +108,7 @@ struct gc_heap {
     bool collector_ready;           /* gc_collector.init succeeded */
 };
 
-/* heap.c */
+/* The footprint: the blocks in use, in bytes. */
 static inline size_t gc_heap_footprint(gc_heap *heap) {
     return atomic_load_explicit(&heap->blocks_in_use, memory_order_relaxed) * GC_BLOCK_SIZE;
 }

@@ -21,7 +21,7 @@ static inline bool gc_type_registered(gc_type_table *t, unsigned type) {
     return type != 0 && type < atomic_load_explicit(&t->count, memory_order_acquire);
 }
 
-/* The heap's table. Each heap defines it (common/heap.c, bdw.c), so that gc_register_type and
+/* The heap's table. Each heap defines it (common/api.c, bdw.c), so that gc_register_type and
  * gc_type_name are written once, in types.c. */
 gc_type_table *gc_heap_types(gc_heap *heap);
 
