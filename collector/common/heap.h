@@ -90,7 +90,6 @@ struct gc_heap {
      * after it takes the role (event "role") and after each of its pauses, the world running again
      * (event: the pause's kind), so a test can hold it there and drive an interleaving step by step. */
     void (*test_hook)(struct gc_heap *heap, struct gc_mut *self, const char *event);
-    void *test_ctx;
     _Atomic uint64_t cycles;        /* completed cycles */
 
     /* Global roots, under roots_lock; read only with the world stopped. */
