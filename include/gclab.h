@@ -72,7 +72,14 @@ static inline const char *gc_pause_kind_name(gc_pause_kind k) {
     X(uint64_t, young_bytes, "young_bytes")  /* scavenge: young bytes in use when it began */            \
     X(uint64_t, copied_bytes, "copied_bytes") /* scavenge: bytes copied within the young generation */   \
     X(uint64_t, promoted_bytes, "promoted_bytes") /* scavenge: bytes copied into the old generation */  \
-    X(uint64_t, cards_scanned, "cards_scanned") /* scavenge: dirty cards scanned */
+    X(uint64_t, cards_scanned, "cards_scanned") /* scavenge: dirty cards scanned */                   \
+    X(uint64_t, weak_ns, "weak_ns")          /* clearing weak references and ephemerons, queueing cells */\
+    X(uint64_t, weak_cleared, "weak_cleared") /* weak references (and cells' targets) cleared */        \
+    X(uint64_t, eph_pending, "ephemerons_pending") /* traced before their key was marked */           \
+    X(uint64_t, eph_resolved, "ephemerons_resolved") /* ... of which the key was marked later */      \
+    X(uint64_t, eph_cleared, "ephemerons_cleared") /* ... of which the key died: cleared */            \
+    X(uint64_t, eph_rounds, "ephemeron_rounds") /* passes over the pending ephemerons (see weak.c) */ \
+    X(uint64_t, fin_queued, "finalizers_queued") /* cells whose target died: cleanups queued */
 
 /* One pause: a span during which at least one mutator is held by the collector (docs/DESIGN.md §4). */
 typedef struct gc_pause {
@@ -184,6 +191,68 @@ void gc_block_enter(gc_mut *mut);
 void gc_block_leave(gc_mut *mut);
 
 void gc_collect(gc_mut *mut);                 /* a full collection, now */
+
+/* ---- Weak references, ephemerons and finalization (docs/DESIGN.md §11) ----
+ *
+ * JavaScript's WeakRef, WeakMap and FinalizationRegistry, on every collector (bdw: no ephemerons).
+ * Each is a heap object of a built-in type ("WeakRef", "Ephemeron", "FinalizationCell"), allocated,
+ * rooted, moved and freed like any other; their special slots are read and written only through the
+ * calls below (gc_read and gc_write see them as ordinary slots and must not be used on them).
+ *
+ * What a cycle does with them, in this order, inside the pause that ends its marking:
+ *  1. marking follows strong slots only. An ephemeron's value is followed once its key is marked
+ *     (through anything but that ephemeron), whenever that happens during marking: the fixpoint is
+ *     part of marking itself, so a chain of k ephemerons costs O(k), not O(k^2).
+ *  2. every ephemeron whose key stayed unmarked is cleared: key and value both NULL;
+ *  3. every weak reference whose target stayed unmarked is cleared (get returns NULL from then on);
+ *  4. every finalization cell whose target stayed unmarked has its target cleared and is queued; a
+ *     cell's unregister token that stayed unmarked is cleared (the cell can no longer be unregistered).
+ * Nothing is resurrected: a cleared object is never marked afterwards, and no callback ever receives
+ * the dead object. All weak references to an object are cleared in the same pause in which its
+ * ephemerons are cleared and its cells queued, so a cleanup always sees every weak reference to its
+ * object already cleared. Marking that runs while mutators do (incremental, concurrent) may keep an
+ * object one cycle longer (floating garbage), never shorter: an object read through a weak reference or
+ * an ephemeron while marking runs, or made the target, key or value of a new one then, survives that
+ * cycle.
+ *
+ * Cleanups run only in gc_run_finalizers, on the thread that calls it, never inside a pause (the
+ * JavaScript rule: cleanup jobs run from the event loop, not at arbitrary points). */
+
+/* A weak reference to target (which may be NULL). */
+gc_obj *gc_weakref_new(gc_mut *mut, gc_obj *target);
+/* The target while it is alive; NULL once a cycle found it unreachable. */
+gc_obj *gc_weakref_get(gc_mut *mut, gc_obj *ref);
+
+/* An ephemeron (a WeakMap entry): the value is kept alive only while the key is alive through
+ * something other than this ephemeron (or another ephemeron's value whose key is alive); when the key
+ * dies both are cleared. Slot GC_EPHEMERON_NEXT is an ordinary strong slot for the caller's chains
+ * (gc_read/gc_write it, e.g. a hash bucket's list). key may not be NULL. */
+#define GC_EPHEMERON_NEXT 2
+gc_obj *gc_ephemeron_new(gc_mut *mut, gc_obj *key, gc_obj *value);
+gc_obj *gc_ephemeron_key(gc_mut *mut, gc_obj *e);     /* NULL once cleared */
+gc_obj *gc_ephemeron_value(gc_mut *mut, gc_obj *e);   /* NULL once cleared */
+void gc_ephemeron_set_value(gc_mut *mut, gc_obj *e, gc_obj *value);   /* no effect once cleared */
+/* False where the collector cannot do ephemerons (bdw: libgc has none); gc_ephemeron_new is then fatal. */
+bool gc_has_ephemerons(void);
+
+/* A finalization registry. The registry itself is not a heap object: it lives until the heap is
+ * destroyed or gc_registry_free, and holds its cells, so their held values, strongly. */
+typedef struct gc_registry gc_registry;
+typedef void (*gc_cleanup_fn)(gc_mut *mut, gc_obj *held, void *ctx);
+gc_registry *gc_registry_new(gc_heap *heap, gc_cleanup_fn cleanup, void *ctx);
+/* Drops every cell of r (no cleanup runs for them, queued ones included) and r itself. */
+void gc_registry_free(gc_mut *mut, gc_registry *r);
+/* After target dies, cleanup(mut, held, ctx) runs once, in some later gc_run_finalizers. held is
+ * kept alive (strongly) until then: a held value that reaches target keeps target alive, so that
+ * cleanup never runs (JavaScript's rule; nothing is resurrected). token (may be NULL) is held weakly;
+ * gc_finalizer_unregister(token) cancels every cell registered with it whose cleanup has not run. */
+void gc_finalizer_register(gc_mut *mut, gc_registry *r, gc_obj *target, gc_obj *held, gc_obj *token);
+size_t gc_finalizer_unregister(gc_mut *mut, gc_registry *r, gc_obj *token);   /* cells cancelled */
+/* Runs the cleanups queued so far on this thread (each cleanup may allocate, collect, register or
+ * call gc_run_finalizers itself); returns how many ran. */
+size_t gc_run_finalizers(gc_mut *mut);
+/* Cleanups queued and not yet run. */
+size_t gc_finalizers_pending(gc_heap *heap);
 
 /* What the harness reads. The pause log is complete once every mutator has detached. */
 void gc_get_stats(gc_heap *heap, gc_heap_stats *out);

@@ -8,6 +8,10 @@
  *               colour that the previous cycle's survivors do not have.
  *   bit  1      forwarded (copying collectors): the word then holds the new address | 2
  *   bits 2-5    age in scavenges survived (copying collectors)
+ *   bit  6      ephemeron key: some ephemeron traced this cycle waits for this object to be marked
+ *               (weak.h states the protocol; set and cleared by atomic read-modify-write)
+ *   bit  7      weak: the object is a weak reference, an ephemeron or a finalization cell, whose type
+ *               (types.h) says which of its slots are weak; set at allocation, never changed
  *   bits 8-23   type id (>= 1, so a live header is never 0; a free cell's header is 0)
  *   bits 24-43  nptrs, saturated at GC_HDR_SAT: the exact count is then in the large prefix
  *   bits 44-63  nbytes, saturated likewise
@@ -37,6 +41,8 @@
 #define GC_HDR_FORWARDED ((uint64_t)2)
 #define GC_HDR_AGE_SHIFT 2
 #define GC_HDR_AGE_MASK ((uint64_t)0xf << GC_HDR_AGE_SHIFT)
+#define GC_HDR_EPHKEY ((uint64_t)1 << 6)
+#define GC_HDR_WEAK ((uint64_t)1 << 7)
 #define GC_HDR_TYPE_SHIFT 8
 #define GC_HDR_NPTRS_SHIFT 24
 #define GC_HDR_NBYTES_SHIFT 44

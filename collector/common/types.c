@@ -4,13 +4,18 @@
 #include "fatal.h"
 #include "types.h"
 
+static const char *const builtin[GC_TYPE_FIRST_USER] = {
+    [GC_TYPE_WEAKREF] = "WeakRef", [GC_TYPE_EPHEMERON] = "Ephemeron", [GC_TYPE_FINCELL] = "FinalizationCell"};
+
+/* Static strings for the built-ins: gc_type_table_free frees only ids from GC_TYPE_FIRST_USER on. */
 void gc_type_table_init(gc_type_table *t) {
     pthread_mutex_init(&t->lock, NULL);
-    atomic_init(&t->count, 1);
+    for (unsigned i = 1; i < GC_TYPE_FIRST_USER; i++) t->name[i] = (char *)builtin[i];
+    atomic_init(&t->count, GC_TYPE_FIRST_USER);
 }
 
 void gc_type_table_free(gc_type_table *t) {
-    for (uint32_t i = 1; i < atomic_load(&t->count); i++) free(t->name[i]);
+    for (uint32_t i = GC_TYPE_FIRST_USER; i < atomic_load(&t->count); i++) free(t->name[i]);
     pthread_mutex_destroy(&t->lock);
 }
 

@@ -15,6 +15,11 @@ typedef struct gc_type_table {
     _Atomic uint32_t count;         /* ids 1..count-1 are registered */
 } gc_type_table;
 
+/* The built-in types of weak references, ephemerons and finalization cells (gclab.h), registered by
+ * every heap before any other, so their ids are the same constants everywhere: a tracer tells them
+ * apart by the header's GC_HDR_WEAK bit and then these ids (trace.h). */
+enum { GC_TYPE_WEAKREF = 1, GC_TYPE_EPHEMERON = 2, GC_TYPE_FINCELL = 3, GC_TYPE_FIRST_USER = 4 };
+
 void gc_type_table_init(gc_type_table *t);
 void gc_type_table_free(gc_type_table *t);
 static inline bool gc_type_registered(gc_type_table *t, unsigned type) {
