@@ -211,9 +211,11 @@ void gc_collect(gc_mut *mut);                 /* a full collection, now */
  * the dead object. All weak references to an object are cleared in the same pause in which its
  * ephemerons are cleared and its cells queued, so a cleanup always sees every weak reference to its
  * object already cleared. Marking that runs while mutators do (incremental, concurrent) may keep an
- * object one cycle longer (floating garbage), never shorter: an object read through a weak reference or
- * an ephemeron while marking runs, or made the target, key or value of a new one then, survives that
- * cycle.
+ * object one cycle longer (floating garbage), never shorter, and never lets a weak slot dangle. Which
+ * objects float depends on the barrier: under Yuasa, an object read through a weak reference or an
+ * ephemeron while marking runs survives that cycle (the read shades it); under Dijkstra and Steele it
+ * survives only if it is still reachable at the remark or was stored through the barrier meanwhile
+ * (tests/unit/barrier_weak_read.c shows each case).
  *
  * Cleanups run only in gc_run_finalizers, on the thread that calls it, never inside a pause (the
  * JavaScript rule: cleanup jobs run from the event loop, not at arbitrary points). */

@@ -2,9 +2,11 @@
  *
  * The graph: a chain of k ephemerons, e[i] mapping key[i] to value[i], value[i] holding key[i+1], only
  * key[0] held by a root; the ephemerons sit in a pointer array (a root) in chain order ("forward") or
- * reversed, which is the order in which marking meets them. Reversed, every ephemeron is traced before
- * its key is marked: an iterative fixpoint (Lua's convergeephemerons) would need k rounds over the
- * pending list, k^2/2 ephemeron visits; gclab resolves each one once, when its key is marked (weak.h).
+ * reversed. Marking pushes an array's elements and pops the last first, so "forward" meets the chain
+ * from its end: every ephemeron is traced before its key is marked (the counters show k pending), and
+ * an iterative fixpoint (Lua's convergeephemerons) would need k rounds over the pending list, k^2/2
+ * ephemeron visits; gclab resolves each one once, when its key is marked (weak.h). "reverse" meets most
+ * keys first (few pending).
  * The control ("strong") is the same graph with plain 3-slot nodes for the ephemerons, so that the
  * ratio of the two at each k is what ephemeron semantics cost, and its constancy across k is the
  * linearity. One iteration is one gc_collect; the time is the marking and weak processing inside its

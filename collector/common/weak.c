@@ -36,8 +36,7 @@ int gc_eph_table_init(gc_eph_table *t) {
 void gc_eph_table_free(gc_eph_table *t) {
     for (unsigned i = 0; i < GC_EPH_SHARDS; i++) {
         gc_eph_shard *s = &t->shard[i];
-        free(s->node);
-        free(s->bucket);
+        free(s->slot);
         pthread_mutex_destroy(&s->lock);
     }
 }
@@ -106,23 +105,23 @@ void gc_weak_visit_queue(gc_heap *heap, void (*visit)(gc_obj **slot, void *arg),
 static inline uint64_t key_hash(const gc_obj *key) { return ((uintptr_t)key >> 4) * 0x9e3779b97f4a7c15ull; }
 static inline gc_eph_shard *shard_of(gc_eph_table *t, uint64_t hash) { return &t->shard[hash >> 58]; }
 
-/* Rehashes the linked nodes into twice the buckets (at least 64). */
-static bool grow_buckets(gc_eph_shard *s) {
-    size_t nb = s->nbuckets ? s->nbuckets * 2 : 64;
-    uint32_t *b = calloc(nb, sizeof *b);
-    if (!b) return false;
-    for (size_t i = 0; i < s->nbuckets; i++)
-        for (uint32_t at = s->bucket[i]; at;) {
-            gc_eph_node *nd = &s->node[at - 1];
-            uint32_t next = nd->next;
-            size_t j = key_hash(nd->key) & (nb - 1);
-            nd->next = b[j];
-            b[j] = at;
-            at = next;
-        }
-    free(s->bucket);
-    s->bucket = b;
-    s->nbuckets = nb;
+/* Rehashes the entries (not the tombstones) into a table at most half full (at least 64 slots). */
+static bool rehash(gc_eph_shard *s) {
+    size_t cap = 64;
+    while (cap < 2 * (s->live + 1)) cap *= 2;
+    gc_eph_slot *v = calloc(cap, sizeof *v);
+    if (!v) return false;
+    for (size_t i = 0; i < s->cap; i++) {
+        gc_obj *k = s->slot[i].key;
+        if (!k || k == GC_EPH_TOMB) continue;
+        size_t j = key_hash(k) & (cap - 1);
+        while (v[j].key) j = (j + 1) & (cap - 1);
+        v[j] = s->slot[i];
+    }
+    free(s->slot);
+    s->slot = v;
+    s->cap = cap;
+    s->used = s->live;
     return true;
 }
 
@@ -130,22 +129,12 @@ bool gc_eph_insert(gc_eph_table *t, gc_obj *key, gc_obj *e) {
     uint64_t hash = key_hash(key);
     gc_eph_shard *s = shard_of(t, hash);
     pthread_mutex_lock(&s->lock);
-    bool ok = true;
-    if (s->n == s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 256;
-        gc_eph_node *nd = cap < UINT32_MAX ? realloc(s->node, cap * sizeof *nd) : NULL;
-        if (nd) {
-            s->node = nd;
-            s->cap = cap;
-        } else {
-            ok = false;
-        }
-    }
-    if (ok && s->live >= s->nbuckets) ok = grow_buckets(s);   /* load factor at most 1 */
+    bool ok = 4 * (s->used + 1) <= 3 * s->cap || rehash(s);   /* at most 3/4 full */
     if (ok) {
-        size_t j = hash & (s->nbuckets - 1);
-        s->node[s->n] = (gc_eph_node){.key = key, .e = e, .next = s->bucket[j]};
-        s->bucket[j] = (uint32_t)++s->n;
+        size_t j = hash & (s->cap - 1);
+        while (s->slot[j].key) j = (j + 1) & (s->cap - 1);
+        s->slot[j] = (gc_eph_slot){key, e};
+        s->used++;
         s->live++;
     }
     pthread_mutex_unlock(&s->lock);
@@ -161,19 +150,13 @@ size_t gc_eph_take(gc_eph_table *t, gc_obj *key, void (*fn)(void *ctx, gc_obj *e
     for (;;) {
         size_t nb = 0;
         pthread_mutex_lock(&s->lock);
-        if (s->nbuckets) {
-            uint32_t *link = &s->bucket[hash & (s->nbuckets - 1)];
-            while (*link && nb < 64) {
-                gc_eph_node *nd = &s->node[*link - 1];
-                if (nd->key == key) {
-                    batch[nb++] = nd->e;
-                    *link = nd->next;
+        if (s->cap)
+            for (size_t j = hash & (s->cap - 1); s->slot[j].key && nb < 64; j = (j + 1) & (s->cap - 1))
+                if (s->slot[j].key == key) {
+                    batch[nb++] = s->slot[j].e;
+                    s->slot[j].key = GC_EPH_TOMB;
                     s->live--;
-                } else {
-                    link = &nd->next;
                 }
-            }
-        }
         pthread_mutex_unlock(&s->lock);
         for (size_t i = 0; i < nb; i++) fn(ctx, batch[i]);
         taken += nb;
@@ -186,14 +169,17 @@ size_t gc_eph_each_left(gc_eph_table *t, void (*fn)(void *ctx, gc_obj *e), void 
     for (unsigned i = 0; i < GC_EPH_SHARDS; i++) {
         gc_eph_shard *s = &t->shard[i];
         pthread_mutex_lock(&s->lock);
-        for (size_t b = 0; b < s->nbuckets && s->live; b++) {
-            for (uint32_t at = s->bucket[b]; at; at = s->node[at - 1].next) {
-                fn(ctx, s->node[at - 1].e);
-                left++;
+        if (s->used) {
+            for (size_t j = 0; j < s->cap; j++) {
+                gc_obj *k = s->slot[j].key;
+                if (k && k != GC_EPH_TOMB) {
+                    fn(ctx, s->slot[j].e);
+                    left++;
+                }
             }
-            s->bucket[b] = 0;
+            memset(s->slot, 0, s->cap * sizeof *s->slot);
         }
-        s->n = s->live = 0;
+        s->used = s->live = 0;
         pthread_mutex_unlock(&s->lock);
     }
     return left;

@@ -65,21 +65,24 @@ typedef struct gc_eph_counts {
     uint64_t resolved;              /* ... whose key survived later */
 } gc_eph_counts;
 
-/* The pending ephemerons of one phase, by key: EPH_SHARDS hash tables, each under its own mutex,
- * sharded by the key's address, so parallel tracers rarely meet on a lock; each grows on its own. A
- * lookup happens only for a key whose header has the bit, i.e. rarely and never for a plain object. */
+/* The pending ephemerons of one phase, by key: GC_EPH_SHARDS open-addressing hash tables (linear
+ * probing, one 16-byte slot per entry, so a lookup costs one cache miss where a chained table costs
+ * two), each under its own mutex, sharded by the key's address so that parallel tracers rarely meet on
+ * a lock; each grows on its own. A key may have many entries (a key in several WeakMaps): they are
+ * all in its probe run. A lookup happens only for a key whose header has the bit, i.e. rarely, and
+ * never for a plain object. */
 #define GC_EPH_SHARDS 64
-typedef struct gc_eph_node {
-    struct gc_obj *key, *e;
-    uint32_t next;                  /* index + 1 in the shard's nodes, 0: end */
-} gc_eph_node;
+typedef struct gc_eph_slot {
+    struct gc_obj *key;             /* NULL: empty; GC_EPH_TOMB: taken (probing goes on past it) */
+    struct gc_obj *e;
+} gc_eph_slot;
+#define GC_EPH_TOMB ((struct gc_obj *)(uintptr_t)1)
 typedef struct gc_eph_shard {
     pthread_mutex_t lock;
-    gc_eph_node *node;
-    size_t n, cap;                  /* nodes in use (taken ones stay, unlinked, until the reset) */
-    uint32_t *bucket;               /* index + 1 of a chain's first node */
-    size_t nbuckets;                /* a power of two, or 0 */
-    size_t live;                    /* nodes still linked */
+    gc_eph_slot *slot;
+    size_t cap;                     /* a power of two, or 0 */
+    size_t used;                    /* slots not empty (entries and tombstones) */
+    size_t live;                    /* entries not taken */
     char pad[64];
 } gc_eph_shard;
 typedef struct gc_eph_table {

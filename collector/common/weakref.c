@@ -2,12 +2,12 @@
  * reads with the barrier's keep-alive. What a cycle does with them is weak.h's.
  *
  * Slots are initialised with gc_write, the barrier included, although the object is new: a new weak
- * object is allocated black while marking runs and is never traced in that cycle, so its referents
- * must survive the cycle on their own. They do: the mutator holds them, so they are reachable now (a
- * Dijkstra store shades them; Steele's re-greys the new object, which is then traced like any other)
- * or were at the snapshot (Yuasa), unless the mutator read them out of another weak slot, which is
- * what the keep-alive on reads covers. And the generational barrier remembers an old weak object
- * pointing young, like any other. */
+ * object is allocated black while marking runs and is never traced in that cycle, so a referent that
+ * dies in that cycle would be left in it, dangling, unless the barrier does something. It does: a
+ * Dijkstra store shades the referent (it survives the cycle); Steele's re-greys the new object, which
+ * is then traced and cleared like any other; under Yuasa the referent was in the snapshot, unless the
+ * mutator read it out of another weak slot, which is what the keep-alive on reads covers. And the
+ * generational barrier remembers an old weak object pointing young, like any other. */
 #include "heap.h"
 
 static gc_obj *new_weak(gc_mut *mut, gc_type type, uint32_t nptrs, size_t nbytes) {
