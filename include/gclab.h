@@ -79,7 +79,8 @@ static inline const char *gc_pause_kind_name(gc_pause_kind k) {
     X(uint64_t, eph_resolved, "ephemerons_resolved") /* ... of which the key was marked later */      \
     X(uint64_t, eph_cleared, "ephemerons_cleared") /* ... of which the key died: cleared */            \
     X(uint64_t, eph_rounds, "ephemeron_rounds") /* passes over the pending ephemerons (see weak.c) */ \
-    X(uint64_t, fin_queued, "finalizers_queued") /* cells whose target died: cleanups queued */
+    X(uint64_t, fin_queued, "finalizers_queued") /* cells whose target died: cleanups queued */    \
+    X(uint64_t, census_ns, "census_ns")      /* counting live objects by type (--census) inside the pause */
 
 /* One pause: a span during which at least one mutator is held by the collector (docs/DESIGN.md §4). */
 typedef struct gc_pause {
@@ -115,6 +116,8 @@ typedef struct gc_heap_stats {
     uint64_t initial_heap_bytes; /* the heap before the first cycle, as the collector took it */
     uint64_t nursery_bytes;     /* generational: the young generation (eden and both survivor spaces); else 0 */
     unsigned promote_age;       /* generational: scavenges survived before promotion; else 0 */
+    uint64_t used_bytes;        /* bytes in objects: live after the last cycle plus allocated since */
+    uint64_t external_bytes;    /* memory held outside the heap for heap objects (gc_external_add) */
 } gc_heap_stats;
 
 /* Called when the heap cannot go on (heap exhausted, shadow stack overflow). It must not return;
@@ -143,6 +146,7 @@ typedef struct gc_options {
                                * part of max_heap); 0: collector default. Ignored without a nursery. */
     unsigned promote_age;     /* generational: scavenges an object survives young before it is
                                * promoted (1..15); 0: default 2. Ignored without a nursery. */
+    bool census;              /* count live objects by type after every full-heap cycle (gc_census_log) */
 } gc_options;
 
 /* Creates a heap. On bad options returns NULL and writes one line into err. */
@@ -191,6 +195,38 @@ void gc_block_enter(gc_mut *mut);
 void gc_block_leave(gc_mut *mut);
 
 void gc_collect(gc_mut *mut);                 /* a full collection, now */
+
+/* ---- Heap statistics by type (docs/DESIGN.md §12) ----
+ *
+ * What Bun's heapStats() and Node's process.memoryUsage() give, exact: a census counts, inside the pause
+ * that ends a full-heap cycle, every object that cycle found live, by registered type, with a walk of
+ * the heap (nothing is counted on the allocation path). After a stop-the-world cycle (stw, every
+ * gc_collect, full and degenerated cycles) it is exactly the reachable heap; after an incremental or
+ * concurrent cycle it includes that cycle's floating garbage (objects that died while it marked, and
+ * those allocated meanwhile). A generational collector's scavenges take none: they do not look at the
+ * old generation. */
+typedef struct gc_census_row {
+    uint32_t cycle;             /* the cycle counted (as in the pause records) */
+    gc_type type;               /* a registered type; 0: the cycle's totals row, which comes first */
+    uint64_t objects, bytes;    /* live objects of the type and their exact sizes (header, slots, raw) */
+    uint64_t protected_objects; /* totals row: distinct objects that a handle or a global root points at */
+    uint64_t census_ns;         /* totals row: what counting took, inside the pause */
+} gc_census_row;
+/* A full collection and a census of it: returns the rows (the totals row first, then one per type with
+ * live objects, by type id), malloc'd, *count of them; the caller frees it. NULL when out of memory. */
+gc_census_row *gc_heap_census(gc_mut *mut, size_t *count);
+/* Every census taken so far (gc_options.census, or gc_heap_census), in cycle order; complete once every
+ * mutator has detached, like the pause log. */
+const gc_census_row *gc_census_log(gc_heap *heap, size_t *count);
+/* Memory held outside the heap on behalf of heap objects (V8's external memory: buffers, handles):
+ * counted in gc_heap_stats.external_bytes and gc_memory_usage, never collected by the heap. */
+void gc_external_add(gc_heap *heap, int64_t delta);
+/* Node's process.memoryUsage(), in bytes: the process's resident set, the heap's footprint, the bytes in
+ * objects, and external memory. */
+typedef struct gc_memory_usage {
+    uint64_t rss, heap_total, heap_used, external;
+} gc_memory_usage;
+void gc_get_memory_usage(gc_heap *heap, gc_memory_usage *out);
 
 /* ---- Weak references, ephemerons and finalization (docs/DESIGN.md §11) ----
  *

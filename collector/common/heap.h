@@ -105,6 +105,12 @@ struct gc_heap {
     _Atomic uint64_t gc_cpu_ns;
     uint64_t role_cpu0;             /* the role holder's thread CPU time when it took the role */
     gc_weak_state weak;             /* pending ephemerons, recorded weak slots, the finalization queue */
+    /* Census (census.c): the log of every census taken, and outstanding gc_heap_census requests. */
+    pthread_mutex_t census_lock;
+    gc_census_row *census;
+    size_t census_n, census_cap;
+    _Atomic int census_requests;
+    _Atomic int64_t external_bytes; /* gc_external_add */
     struct gc_registry *registries; /* finalization registries (finalize.c), under weak.lock */
     void *collector;                /* the collector's own state (collector.h), read by it alone */
     bool collector_ready;           /* gc_collector.init succeeded */
@@ -187,12 +193,23 @@ typedef void (*gc_root_visitor)(gc_obj **slot, void *arg);
 /* Visits every root slot (shadow stacks of all mutators, then globals, then the finalization queue).
  * World stopped. */
 void gc_visit_roots(gc_heap *heap, gc_root_visitor visit, void *arg);
+/* The program's own roots only: shadow stacks and globals. World stopped. */
+void gc_visit_program_roots(gc_heap *heap, gc_root_visitor visit, void *arg);
+
+/* census.c: in the pause of a full-heap cycle, right after the colour flip (the cycle number given),
+ * a census if --census or a gc_heap_census asks for one; its time goes into rec->census_ns. */
+bool gc_census_due(gc_heap *heap);
+void gc_census_take(gc_heap *heap, uint32_t cycle, gc_pause *rec);
+uint64_t gc_process_rss(void);          /* bytes resident, from /proc/self/statm (0 if unreadable) */
 
 /* verify.c: the heap verifier (docs/DESIGN.md §7). World stopped, after a cycle's marking. */
 size_t gc_verify_heap(gc_heap *heap, char *msg, size_t msglen);
 /* The same, handing back the walk's bitmap (a bit per granule of the reservation, set for every
  * reachable object's start; the caller frees it). */
 size_t gc_verify_heap_reach(gc_heap *heap, char *msg, size_t msglen, uint64_t **reached);
+/* The same, counting the reachable objects and their exact bytes (what a census must find after a
+ * stop-the-world cycle). */
+size_t gc_verify_heap_count(gc_heap *heap, char *msg, size_t msglen, uint64_t *objects, uint64_t *bytes);
 
 /* marksweep.c: pieces of a cycle, world stopped. */
 void gc_drop_free_lists(gc_heap *heap);          /* every thread's cells go back to the next sweep */

@@ -37,11 +37,15 @@ void gc_remove_root(gc_heap *heap, gc_obj **slot) {
     pthread_mutex_unlock(&heap->roots_lock);
 }
 
-void gc_visit_roots(gc_heap *heap, gc_root_visitor visit, void *arg) {
+void gc_visit_program_roots(gc_heap *heap, gc_root_visitor visit, void *arg) {
     for (gc_mut *m = heap->muts; m; m = m->next)
         for (gc_obj **s = m->sp_base; s < m->sp; s++) visit(s, arg);
     pthread_mutex_lock(&heap->roots_lock);
     for (size_t i = 0; i < heap->globals.n; i++) visit(heap->globals.slot[i], arg);
     pthread_mutex_unlock(&heap->roots_lock);
+}
+
+void gc_visit_roots(gc_heap *heap, gc_root_visitor visit, void *arg) {
+    gc_visit_program_roots(heap, visit, arg);
     gc_weak_visit_queue(heap, visit, arg);
 }

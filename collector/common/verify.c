@@ -29,6 +29,7 @@ typedef struct verifier {
     bool oom;
     gc_eph_table *eph;          /* ephemerons whose key the walk has not reached yet */
     size_t eph_waiting;
+    uint64_t objects, bytes;    /* reached: the census's ground truth (census.c) */
 } verifier;
 
 /* Where a pointer was found: a root (parent NULL) or slot `slot` of parent. */
@@ -110,6 +111,9 @@ static void visit(verifier *v, gc_obj *p, origin where) {
     size_t bit = (size_t)((char *)o - v->heap->base) >> GC_GRANULE_SHIFT;
     if (v->visited[bit / 64] & (1ull << (bit % 64))) return;
     v->visited[bit / 64] |= 1ull << (bit % 64);
+    uint64_t h = atomic_load_explicit(&o->header, memory_order_relaxed);
+    v->objects++;
+    v->bytes += gc_object_bytes((uint32_t)gc_obj_nptrs_of(o, h), gc_obj_nbytes_of(o, h));
     if (v->eph_waiting) gc_eph_take(v->eph, o, follow_value, v);
     if (v->depth == v->cap) {
         size_t cap = v->cap ? v->cap * 2 : 4096;
@@ -178,19 +182,36 @@ static const gc_tracer verify_tracer = {.slots = verify_slots, .weak = verify_we
 
 size_t gc_verify_heap(gc_heap *heap, char *msg, size_t msglen) { return gc_verify_heap_reach(heap, msg, msglen, NULL); }
 
+static size_t verify_walk(verifier *v, uint64_t **reached);
+
 size_t gc_verify_heap_reach(gc_heap *heap, char *msg, size_t msglen, uint64_t **reached) {
     verifier v = {.heap = heap, .msg = msg, .msglen = msglen};
+    return verify_walk(&v, reached);
+}
+
+size_t gc_verify_heap_count(gc_heap *heap, char *msg, size_t msglen, uint64_t *objects, uint64_t *bytes) {
+    verifier v = {.heap = heap, .msg = msg, .msglen = msglen};
+    size_t problems = verify_walk(&v, NULL);
+    *objects = v.objects;
+    *bytes = v.bytes;
+    return problems;
+}
+
+static size_t verify_walk(verifier *v, uint64_t **reached) {
+    gc_heap *heap = v->heap;
+    char *msg = v->msg;
+    size_t msglen = v->msglen;
     if (msg && msglen) msg[0] = 0;
     size_t granules = (heap->nblocks << GC_BLOCK_SHIFT) >> GC_GRANULE_SHIFT;
-    v.visited = calloc(granules / 64 + 1, sizeof(uint64_t));
+    v->visited = calloc(granules / 64 + 1, sizeof(uint64_t));
     gc_eph_table *eph = malloc(sizeof *eph);
     if (eph && gc_eph_table_init(eph)) {
         free(eph);
         eph = NULL;
     }
-    v.eph = eph;
-    if (!v.visited || !eph) {
-        free(v.visited);
+    v->eph = eph;
+    if (!v->visited || !eph) {
+        free(v->visited);
         if (eph) {
             gc_eph_table_free(eph);
             free(eph);
@@ -198,16 +219,16 @@ size_t gc_verify_heap_reach(gc_heap *heap, char *msg, size_t msglen, uint64_t **
         if (msg) snprintf(msg, msglen, "verifier: out of memory");
         return 1;
     }
-    gc_visit_roots(heap, visit_root, &v);
-    while (v.depth && !v.oom) {
-        gc_obj *o = v.stack[--v.depth];
-        gc_trace_object(o, atomic_load_explicit(&o->header, memory_order_relaxed), &verify_tracer, &v);
+    gc_visit_roots(heap, visit_root, v);
+    while (v->depth && !v->oom) {
+        gc_obj *o = v->stack[--v->depth];
+        gc_trace_object(o, atomic_load_explicit(&o->header, memory_order_relaxed), &verify_tracer, v);
     }
-    if (v.oom) problem(&v, "verifier: out of memory", NULL, (origin){NULL, 0});
+    if (v->oom) problem(v, "verifier: out of memory", NULL, (origin){NULL, 0});
     gc_eph_table_free(eph);
     free(eph);
-    if (reached) *reached = v.visited;
-    else free(v.visited);
-    free(v.stack);
-    return v.problems;
+    if (reached) *reached = v->visited;
+    else free(v->visited);
+    free(v->stack);
+    return v->problems;
 }
