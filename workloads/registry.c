@@ -8,6 +8,7 @@ extern const workload wl_binarytrees;
 extern const workload wl_msgbuf;
 extern const workload wl_graphchurn;
 extern const workload wl_collectrace;
+extern const workload wl_ephemerons;
 
 static const workload *const all[] = {
     &wl_gcbench,
@@ -15,6 +16,7 @@ static const workload *const all[] = {
     &wl_msgbuf,
     &wl_graphchurn,
     &wl_collectrace,
+    &wl_ephemerons,
 };
 
 const workload *wl_find(const char *name) {
