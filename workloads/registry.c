@@ -9,6 +9,7 @@ extern const workload wl_msgbuf;
 extern const workload wl_graphchurn;
 extern const workload wl_collectrace;
 extern const workload wl_ephemerons;
+extern const workload wl_finalizers;
 
 static const workload *const all[] = {
     &wl_gcbench,
@@ -17,6 +18,7 @@ static const workload *const all[] = {
     &wl_graphchurn,
     &wl_collectrace,
     &wl_ephemerons,
+    &wl_finalizers,
 };
 
 const workload *wl_find(const char *name) {
