@@ -10,6 +10,7 @@ extern const workload wl_graphchurn;
 extern const workload wl_collectrace;
 extern const workload wl_ephemerons;
 extern const workload wl_finalizers;
+extern const workload wl_weakcache;
 
 static const workload *const all[] = {
     &wl_gcbench,
@@ -19,6 +20,7 @@ static const workload *const all[] = {
     &wl_collectrace,
     &wl_ephemerons,
     &wl_finalizers,
+    &wl_weakcache,
 };
 
 const workload *wl_find(const char *name) {
