@@ -283,4 +283,5 @@ const gc_collector_ops gc_collector = {
     .stress = stress,
     .marking = gc_cmark_marking,
     .test_marking = gc_cmark_test_marking,
+    .weak_read = gc_cmark_weak_read,
 };

@@ -277,6 +277,13 @@ static void gen_pause_body(gc_heap *heap, gc_pause *rec, void *arg) {
     rec->copied_bytes = st->copied_bytes;
     rec->promoted_bytes = st->promoted_bytes;
     rec->cards_scanned = st->cards_scanned;
+    rec->weak_ns += st->weak_ns;
+    rec->weak_cleared += st->weak_cleared;
+    rec->eph_pending += st->eph_pending;
+    rec->eph_resolved += st->eph_resolved;
+    rec->eph_cleared += st->eph_cleared;
+    rec->fin_queued += st->fin_queued;
+    rec->eph_rounds += st->eph_pending ? 1 : 0;
     if (heap->opts.verify) gc_verify_or_die(heap);
     rec->cycle = gc_count_cycle(heap);
     if (gp->full) atomic_fetch_add(&g->fulls, 1);

@@ -43,6 +43,11 @@ gc_heap *gc_heap_create(const gc_options *opts, char *err, size_t errlen) {
     pthread_mutex_init(&heap->roots_lock, NULL);
     pthread_mutex_init(&heap->pauses_lock, NULL);
     gc_type_table_init(&heap->types);
+    if (gc_weak_init(&heap->weak)) {
+        snprintf(err, errlen, "out of memory creating the heap");
+        free(heap);
+        return NULL;
+    }
     heap->colour = heap->mut_colour = 0;
     gc_set_trigger(heap, 0);
     if (gc_blocks_init(heap, err, errlen)) goto fail;
@@ -70,6 +75,8 @@ void gc_heap_destroy(gc_heap *heap) {
     gc_blocks_free(heap);
     gc_pauselog_free(&heap->pauses);
     gc_type_table_free(&heap->types);
+    gc_registries_free(heap);
+    gc_weak_free(&heap->weak);
     gc_root_table_free(&heap->globals);
     pthread_mutex_destroy(&heap->lock);
     pthread_cond_destroy(&heap->cv_stopped);

@@ -110,6 +110,7 @@ void gc_cmark_detach(gc_mut *mut) {
         mut->c.barrier_buf = NULL;
     }
     if (mut->c.marker) {
+        gc_weak_spill(mut->heap, &mut->c.marker->weak, &mut->c.marker->eph);
         gc_marker_free(mut->c.marker);
         free(mut->c.marker);
         mut->c.marker = NULL;
@@ -130,6 +131,11 @@ void gc_cmark_finish(gc_heap *heap, gc_cmark *cm, unsigned nthreads, gc_pause *r
     uint64_t t2 = gc_now_ns();
     uint64_t allocated = atomic_load(&heap->allocated_total) - cm->alloc_at_start;
     uint64_t live = marked + allocated;   /* allocated black during the cycle: live by decree */
+    /* Marking is complete: what the markers that are no GC worker's recorded joins the rest. */
+    for (gc_mut *m = heap->muts; m; m = m->next)
+        if (m->c.marker) gc_weak_spill(heap, &m->c.marker->weak, &m->c.marker->eph);
+    gc_weak_spill(heap, &cm->step.weak, &cm->step.eph);
+    gc_weak_finish_marking(heap, cm->colour, rec);
     atomic_store_explicit(&cm->marking, 0, memory_order_release);
 
     heap->colour = cm->colour;
@@ -230,6 +236,20 @@ void gc_barrier_slow(gc_mut *mut, gc_obj *obj, size_t i, gc_obj *val) {
 #else
     (void)colour;
     atomic_store_explicit(&obj->slot[i], val, memory_order_release);
+#endif
+}
+
+/* The keep-alive of a weak read (collector.h's weak_read). Only Yuasa needs it: its snapshot holds
+ * what was strongly reachable at initial mark, and an object reachable then only through a weak slot
+ * is not in it, so a mutator that reads it now and stores it into an object already scanned would
+ * lose it (G1's keep-alive on Reference.get). Dijkstra and Steele need none: the object, once the
+ * mutator holds it, is in a root (rescanned at remark) or stored through the barrier, which shades it
+ * or re-greys its holder. none shows what happens without a barrier. */
+void gc_cmark_weak_read(gc_mut *mut, gc_obj *o) {
+#if defined(GCLAB_BARRIER_YUASA)
+    if (gc_mark_claim(o, mut->colour)) grey(mut, o);
+#else
+    (void)mut, (void)o;
 #endif
 }
 

@@ -66,6 +66,9 @@ void gc_cmark_finish_body(gc_heap *heap, gc_pause *rec, void *arg);
  * the bytes marked. */
 uint64_t gc_cmark_assist(gc_mut *mut, uint64_t budget, gc_pause_kind kind);
 
+/* collector.h's weak_read: the barrier's keep-alive for an object read out of a weak slot. */
+void gc_cmark_weak_read(gc_mut *mut, gc_obj *o);
+
 /* A mutator leaving: its barrier buffer goes to the pool. */
 void gc_cmark_detach(gc_mut *mut);
 

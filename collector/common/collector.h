@@ -55,6 +55,10 @@ typedef struct gc_collector_ops {
     /* True while a cycle is marking between two pauses (reachable objects may then be white by
      * design: gc_verify_now finishes the cycle first). NULL: never. World stopped or role held. */
     bool (*marking)(gc_heap *heap);
+    /* A mutator read o out of a weak slot (a weak reference's target, an ephemeron's key or value)
+     * while its barrier is on: the barrier's keep-alive, where its invariant needs one (weakref.c).
+     * NULL: never needed. */
+    void (*weak_read)(gc_mut *mut, struct gc_obj *o);
     /* gclab.h's gc_test_marking. NULL: the barrier has no state to switch (returns false). */
     bool (*test_marking)(gc_mut *mut, bool on);
     /* Fills in the collector's own fields of gc_get_stats (a nursery's size, say). NULL: none. */

@@ -23,6 +23,7 @@
 #include "pauselog.h"
 #include "root_table.h"
 #include "types.h"
+#include "weak.h"
 #include "workers.h"
 
 enum { GC_BLK_FREE, GC_BLK_SMALL, GC_BLK_LARGE, GC_BLK_LARGE_TAIL,
@@ -103,6 +104,8 @@ struct gc_heap {
     pthread_mutex_t pauses_lock;    /* appends to the log (pause.c) */
     _Atomic uint64_t gc_cpu_ns;
     uint64_t role_cpu0;             /* the role holder's thread CPU time when it took the role */
+    gc_weak_state weak;             /* pending ephemerons, recorded weak slots, the finalization queue */
+    struct gc_registry *registries; /* finalization registries (finalize.c), under weak.lock */
     void *collector;                /* the collector's own state (collector.h), read by it alone */
     bool collector_ready;           /* gc_collector.init succeeded */
 };
@@ -174,11 +177,15 @@ void gc_safepoint_slow(gc_mut *mut);
 void gc_mutators_attach(gc_heap *heap, gc_mut *mut);
 void gc_mutators_detach(gc_heap *heap, gc_mut *mut);
 
+/* finalize.c: frees the registries left at heap destroy. */
+void gc_registries_free(gc_heap *heap);
+
 /* roots.c */
 int gc_shadow_stack_init(gc_mut *mut, size_t capacity);
 void gc_shadow_stack_free(gc_mut *mut);
 typedef void (*gc_root_visitor)(gc_obj **slot, void *arg);
-/* Visits every root slot (shadow stacks of all mutators, then globals). World stopped. */
+/* Visits every root slot (shadow stacks of all mutators, then globals, then the finalization queue).
+ * World stopped. */
 void gc_visit_roots(gc_heap *heap, gc_root_visitor visit, void *arg);
 
 /* verify.c: the heap verifier (docs/DESIGN.md §7). World stopped, after a cycle's marking. */

@@ -24,11 +24,16 @@ typedef struct mark_phase {
 int gc_marker_init(gc_marker *m, unsigned seed) {
     m->stats = (gc_worker_stats){0};
     m->live_bytes = 0;
+    m->weak = (gc_weak_buf){0};
+    m->eph = (gc_eph_counts){0};
     m->rng = 0x9e3779b97f4a7c15ull * (seed + 1);
     return gc_ws_init(&m->ws);
 }
 
-void gc_marker_free(gc_marker *m) { gc_ws_free(&m->ws); }
+void gc_marker_free(gc_marker *m) {
+    gc_ws_free(&m->ws);
+    gc_weak_buf_free(&m->weak);
+}
 
 int gc_markers_init(gc_heap *heap) {
     unsigned n = heap->workers.n;
@@ -174,13 +179,48 @@ static inline void account(void *ctx, gc_obj *o, uint64_t nptrs, uint64_t bytes)
     m->stats.bytes += bytes;
 }
 
-static const gc_tracer mark_tracer = {.slots = scan_slots, .defer = defer_chunk, .object = account};
+/* A weak slot: nothing to mark; if its target is not marked yet, the end of marking must look at it
+ * again (a target marked now stays marked, so those are not recorded). */
+static inline void weak_slot(void *ctx, gc_obj *o, gc_slot *slot, bool target) {
+    marking *mk = ctx;
+    (void)o;
+    gc_obj *t = atomic_load_explicit(slot, memory_order_acquire);
+    if (t && !gc_is_marked(t, mk->colour) && !gc_weak_buf_push(&mk->m->weak, slot, target))
+        gc_fatal(mk->heap, "out of memory for weak references");
+}
+
+/* A pending ephemeron's key was marked: its value is now strong. The value is read now, not when the
+ * ephemeron was traced: a mutator may have replaced it since (the barrier covered the old one). */
+static void resolve(void *ctx, gc_obj *e) {
+    marking *mk = ctx;
+    gc_obj *v = atomic_load_explicit(&e->slot[1], memory_order_acquire);
+    mk->m->eph.resolved++;
+    if (v) shade(mk->m, v, mk->colour);
+}
+
+/* An ephemeron: its value is traced now if its key is marked, else once the key is (weak.h). */
+static inline void ephemeron(void *ctx, gc_obj *e) {
+    marking *mk = ctx;
+    gc_obj *key = atomic_load_explicit(&e->slot[0], memory_order_acquire);
+    gc_obj *v = atomic_load_explicit(&e->slot[1], memory_order_acquire);
+    if (!key || gc_is_marked(key, mk->colour)) {
+        if (v) shade(mk->m, v, mk->colour);
+        return;
+    }
+    mk->m->eph.pending++;
+    gc_eph_pend_marking(mk->heap, key, e, mk->colour, resolve, mk);
+}
+
+static const gc_tracer mark_tracer = {.slots = scan_slots, .defer = defer_chunk, .object = account,
+                                      .weak = weak_slot, .ephemeron = ephemeron};
 
 /* Grey -> black. The context is built here, not passed in, so that it never leaves this frame and
- * the callers keep their marker in a register. */
+ * the callers keep their marker in a register. A key some ephemeron waits for hands over its
+ * ephemerons' values as it turns black (weak.h). */
 static void scan(gc_heap *heap, gc_marker *m, gc_obj *o, uint64_t colour) {
-    gc_trace_object(o, atomic_load_explicit(&o->header, memory_order_relaxed), &mark_tracer,
-                    &(marking){heap, m, colour});
+    uint64_t h = atomic_load_explicit(&o->header, memory_order_relaxed);
+    if (__builtin_expect((h & GC_HDR_EPHKEY) != 0, 0)) gc_eph_key_marked(heap, o, resolve, &(marking){heap, m, colour});
+    gc_trace_object(o, h, &mark_tracer, &(marking){heap, m, colour});
 }
 
 /* A range entry: a chunk of a large object, whose header the block table leads to. */

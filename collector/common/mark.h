@@ -21,6 +21,7 @@
 #include "heap.h"
 #include "deque.h"
 #include "workstack.h"
+#include "weak.h"
 
 #define GC_MARK_RANGE_TAG ((uintptr_t)1)   /* a range entry: a chunk's first slot | tag */
 #define GC_PACKET_ITEMS 510     /* a packet is 4 KiB */
@@ -43,6 +44,8 @@ typedef struct gc_marker {
     gc_worker_stats stats;      /* cumulative over cycles */
     uint64_t live_bytes;        /* bytes this marker blackened since it last reported them */
     uint64_t rng;
+    gc_weak_buf weak;           /* weak slots this marker found with an unmarked target (weak.h) */
+    gc_eph_counts eph;
 } gc_marker;
 
 /* Claims a white object for marking: true if this call turned it from white to grey. */

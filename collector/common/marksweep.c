@@ -43,6 +43,7 @@ uint64_t gc_mark_sweep(gc_heap *heap, unsigned nthreads, gc_pause *rec) {
     gc_drop_free_lists(heap);
     uint64_t t0 = gc_now_ns();
     uint64_t live = gc_mark_heap(heap, heap->colour ^ GC_HDR_MARK, nthreads);
+    gc_weak_finish_marking(heap, heap->colour ^ GC_HDR_MARK, rec);
     uint64_t t1 = gc_now_ns();
     gc_set_colour(heap, heap->colour ^ GC_HDR_MARK);
     gc_sweep_prepare(heap);

@@ -43,4 +43,5 @@ void gc_visit_roots(gc_heap *heap, gc_root_visitor visit, void *arg) {
     pthread_mutex_lock(&heap->roots_lock);
     for (size_t i = 0; i < heap->globals.n; i++) visit(heap->globals.slot[i], arg);
     pthread_mutex_unlock(&heap->roots_lock);
+    gc_weak_visit_queue(heap, visit, arg);
 }

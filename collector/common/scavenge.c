@@ -174,6 +174,7 @@ void gc_young_free(gc_heap *heap, gc_young *y) {
         for (unsigned i = 0; i < y->nworkers; i++) {
             if (atomic_load_explicit(&y->sc[i].ws.dq.buf, memory_order_relaxed)) gc_deque_destroy(&y->sc[i].ws.dq);
             free(y->sc[i].ws.local);
+            gc_weak_buf_free(&y->sc[i].weak);
         }
         free(y->sc);
         y->sc = NULL;
@@ -362,6 +363,15 @@ static inline void copy_body(gc_obj *dst, const gc_obj *src, size_t size) {
  * young generation linearly).
  * One worker alone has no race: a plain store installs the address. */
 
+/* A pending ephemeron whose key was just copied: its key and value slots become a range entry, whose
+ * scan updates the key and evacuates the value (and dirties the card if the ephemeron is old and
+ * either stays young: invariant R). */
+static void resolve(void *ctx, gc_obj *e) {
+    gc_scavenger *w = ctx;
+    w->eph.resolved++;
+    gc_ws_push(&w->ws, (uintptr_t)&e->slot[0] | RANGE_TAG | (uintptr_t)2 << RANGE_SHIFT);
+}
+
 /* Returns where o lives after this scavenge, copying it if nobody has. */
 static gc_obj *evacuate(sc_phase *ph, gc_scavenger *w, gc_obj *o) {
     uint64_t h = atomic_load_explicit(&o->header, memory_order_relaxed);
@@ -381,8 +391,13 @@ static gc_obj *evacuate(sc_phase *ph, gc_scavenger *w, gc_obj *o) {
         atomic_store_explicit(&o->header, fwd, memory_order_relaxed);
     } else {
         if (__builtin_expect(ph->widen != 0, 0) && w->objects % ph->widen == 0) sched_yield();
-        if (!atomic_compare_exchange_strong_explicit(&o->header, &h, fwd, memory_order_relaxed,
-                                                     memory_order_relaxed)) {
+        /* A failed CAS means another worker forwarded o, or set its ephemeron-key bit (weak.h): that
+         * one is retried, with the bit, which this worker then answers for. */
+        bool won;
+        while (!(won = atomic_compare_exchange_strong_explicit(&o->header, &h, fwd, memory_order_acq_rel,
+                                                               memory_order_relaxed)) &&
+               !(h & GC_HDR_FORWARDED)) {}
+        if (!won) {
             w->lost_races++;
             if (promote) {
                 gc_cell *c = (gc_cell *)dst;
@@ -399,13 +414,15 @@ static gc_obj *evacuate(sc_phase *ph, gc_scavenger *w, gc_obj *o) {
     }
     if (age > GC_AGE_MAX) age = GC_AGE_MAX;
     copy_body(dst, o, size);
-    uint64_t nh = (h & ~(GC_HDR_MARK | GC_HDR_FORWARDED | GC_HDR_AGE_MASK)) | ph->colour |
+    uint64_t nh = (h & ~(GC_HDR_MARK | GC_HDR_FORWARDED | GC_HDR_AGE_MASK | GC_HDR_EPHKEY)) | ph->colour |
                   (promote ? 0 : (uint64_t)age << GC_HDR_AGE_SHIFT);
     atomic_store_explicit(&dst->header, nh, memory_order_relaxed);
     w->objects++;
     if (promote) w->promoted_bytes += size;
     else w->copied_bytes += size;
     if (gc_hdr_nptrs(h)) gc_ws_push(&w->ws, (uintptr_t)dst);   /* a copy without pointers has nothing to scan */
+    /* Some ephemeron waits for o: the bit was in the word the forwarding replaced (weak.h). */
+    if (__builtin_expect((h & GC_HDR_EPHKEY) != 0, 0)) gc_eph_take(&ph->heap->weak.eph, o, resolve, w);
     return dst;
 }
 
@@ -454,8 +471,68 @@ static inline void copy_slots(void *ctx, gc_obj *o, gc_slot *lo, gc_slot *hi) {
     scan_slots(c->ph, c->w, lo, hi, (uintptr_t)o - c->ph->young_lo >= c->ph->young_span);
 }
 
+static inline bool in_cset(const sc_phase *ph, const void *p) { return (uintptr_t)p - ph->cset_lo < ph->cset_span; }
+static inline bool is_young(const sc_phase *ph, const void *p) { return (uintptr_t)p - ph->young_lo < ph->young_span; }
+
+static inline void remember(sc_phase *ph, gc_slot *s) {
+    _Atomic uint8_t *c = card_of(ph->card_bias, s);
+    if (!atomic_load_explicit(c, memory_order_relaxed)) atomic_store_explicit(c, 1, memory_order_relaxed);
+}
+
+/* A weak slot (of a copy, or of an old object on a dirty card): a target already copied is brought up
+ * to date now; one not copied yet is looked at again when the copying is over. */
+static void weak_slot(sc_phase *ph, gc_scavenger *w, gc_slot *s, bool target) {
+    gc_obj *t = atomic_load_explicit(s, memory_order_relaxed);
+    if (!in_cset(ph, t)) return;
+    uint64_t h = atomic_load_explicit(&t->header, memory_order_acquire);
+    if (h & GC_HDR_FORWARDED) {
+        atomic_store_explicit(s, FWD_ADDR(h), memory_order_relaxed);
+        if (!is_young(ph, s) && is_young(ph, FWD_ADDR(h))) remember(ph, s);
+    } else if (!gc_weak_buf_push(&w->weak, s, target)) {
+        gc_fatal(ph->heap, "out of memory for weak references");
+    }
+}
+
+/* An ephemeron e whose key is young and not copied yet waits for it (weak.h's protocol, with the
+ * forwarding CAS as the survivor's step). */
+static void pend(sc_phase *ph, gc_scavenger *w, gc_obj *key, gc_obj *e) {
+    w->eph.pending++;
+    if (!gc_eph_insert(&ph->heap->weak.eph, key, e)) gc_fatal(ph->heap, "out of memory for pending ephemerons");
+    uint64_t h = atomic_load_explicit(&key->header, memory_order_acquire);
+    for (;;) {
+        if (h & GC_HDR_FORWARDED) {
+            gc_eph_take(&ph->heap->weak.eph, key, resolve, w);
+            return;
+        }
+        if (atomic_compare_exchange_weak_explicit(&key->header, &h, h | GC_HDR_EPHKEY, memory_order_acq_rel,
+                                                  memory_order_acquire))
+            return;
+    }
+}
+
+/* An ephemeron: its value is strong when its key is old (live, invariant O) or already copied. */
+static void ephemeron(sc_phase *ph, gc_scavenger *w, gc_obj *e, bool old) {
+    gc_obj *key = atomic_load_explicit(&e->slot[0], memory_order_relaxed);
+    if (key && in_cset(ph, key) && !(atomic_load_explicit(&key->header, memory_order_acquire) & GC_HDR_FORWARDED)) {
+        pend(ph, w, key, e);
+        return;
+    }
+    scan_slots(ph, w, &e->slot[0], &e->slot[2], old);
+}
+
+static inline void copy_weak(void *ctx, gc_obj *o, gc_slot *s, bool target) {
+    sc_worker *c = ctx;
+    (void)o;
+    weak_slot(c->ph, c->w, s, target);
+}
+
+static inline void copy_ephemeron(void *ctx, gc_obj *e) {
+    sc_worker *c = ctx;
+    ephemeron(c->ph, c->w, e, !is_young(c->ph, e));
+}
+
 /* Young objects are small (generational.h allocates big ones old): bounded work, nothing to defer. */
-static const gc_tracer copy_tracer = {.slots = copy_slots};
+static const gc_tracer copy_tracer = {.slots = copy_slots, .weak = copy_weak, .ephemeron = copy_ephemeron};
 
 static inline void process(sc_worker *c, uintptr_t e) {
     if (e & RANGE_TAG) {
@@ -481,13 +558,33 @@ static void visit_root(gc_obj **slot, void *arg) {
 
 /* ---- phase A: the dirty cards ---- */
 
+typedef struct card_ctx {
+    sc_phase *ph;
+    gc_scavenger *w;
+} card_ctx;
+
 /* The slots of a live old object on a dirty card become one range entry (trace.h clips them). */
 static inline void push_range(void *ctx, gc_obj *o, gc_slot *lo, gc_slot *hi) {
     (void)o;
-    gc_ws_push(&((gc_scavenger *)ctx)->ws, (uintptr_t)lo | RANGE_TAG | (uintptr_t)(hi - lo) << RANGE_SHIFT);
+    gc_ws_push(&((card_ctx *)ctx)->w->ws, (uintptr_t)lo | RANGE_TAG | (uintptr_t)(hi - lo) << RANGE_SHIFT);
 }
 
-static const gc_tracer card_tracer = {.slots = push_range};
+/* Weak slots and ephemerons of old objects on dirty cards: nothing is copied in phase A, so a young
+ * target is recorded, a young key waits, and an old key makes the value an ordinary range entry. */
+static inline void card_weak(void *ctx, gc_obj *o, gc_slot *s, bool target) {
+    card_ctx *c = ctx;
+    (void)o;
+    weak_slot(c->ph, c->w, s, target);
+}
+
+static inline void card_ephemeron(void *ctx, gc_obj *e) {
+    card_ctx *c = ctx;
+    gc_obj *key = atomic_load_explicit(&e->slot[0], memory_order_relaxed);
+    if (key && in_cset(c->ph, key)) pend(c->ph, c->w, key, e);
+    else push_range(ctx, e, &e->slot[1], &e->slot[2]);
+}
+
+static const gc_tracer card_tracer = {.slots = push_range, .weak = card_weak, .ephemeron = card_ephemeron};
 
 /* Moves the range entries of the chunk just scanned (the worker's whole private stack in phase A) to
  * the shared array, from which phase B hands them out in batches: the dirty cards of one big array
@@ -521,7 +618,7 @@ static void scan_card(sc_phase *ph, gc_scavenger *w, size_t b, uint8_t kind, con
             if ((const char *)o >= ce) break;
             uint64_t h = atomic_load_explicit(&o->header, memory_order_relaxed);
             if (h == 0 || (h & GC_HDR_MARK) != ph->colour) continue;   /* free, or dead since the last mark */
-            gc_trace_window(o, h, cs, ce, &card_tracer, w);
+            gc_trace_window(o, h, cs, ce, &card_tracer, &(card_ctx){ph, w});
         }
         return;
     }
@@ -529,7 +626,7 @@ static void scan_card(sc_phase *ph, gc_scavenger *w, size_t b, uint8_t kind, con
     gc_obj *o = (gc_obj *)(gc_block_addr(heap, head) + GC_LARGE_PREFIX);
     uint64_t h = atomic_load_explicit(&o->header, memory_order_relaxed);
     if (h == 0 || (h & GC_HDR_MARK) != ph->colour) return;
-    gc_trace_window(o, h, cs, ce, &card_tracer, w);
+    gc_trace_window(o, h, cs, ce, &card_tracer, &(card_ctx){ph, w});
 }
 
 static void scan_cards(sc_phase *ph, gc_scavenger *w) {
@@ -669,6 +766,50 @@ static void scavenge_worker(unsigned id, unsigned n, void *arg) {
     fill_plab_tail(w);   /* to-space becomes from-space: no buffer survives the phase */
 }
 
+/* ---- the end: weak processing (weak.h) ---- */
+
+static void clear_ephemeron(void *ctx, gc_obj *e) {
+    atomic_store_explicit(&e->slot[0], NULL, memory_order_relaxed);
+    atomic_store_explicit(&e->slot[1], NULL, memory_order_relaxed);
+    ++*(uint64_t *)ctx;
+}
+
+/* Copying is over: a young target is copied (forwarded) or dead. From-space headers are still
+ * intact, since eden and from-space are reset only after this. In gclab.h's order: ephemerons whose
+ * key died, weak slots, cells. */
+static void finish_weak(sc_phase *ph, gc_scavenge_stats *out) {
+    uint64_t t0 = gc_now_ns();
+    gc_heap *heap = ph->heap;
+    out->eph_cleared = 0;
+    gc_eph_each_left(&heap->weak.eph, clear_ephemeron, &out->eph_cleared);
+    out->weak_cleared = out->fin_queued = out->eph_pending = out->eph_resolved = 0;
+    for (unsigned i = 0; i < ph->n; i++) {
+        gc_scavenger *w = &ph->y->sc[i];
+        out->eph_pending += w->eph.pending;
+        out->eph_resolved += w->eph.resolved;
+        w->eph = (gc_eph_counts){0};
+        for (size_t k = 0; k < w->weak.n; k++) {
+            gc_slot *s = (gc_slot *)(w->weak.v[k] & ~GC_WEAK_TARGET);
+            gc_obj *t = atomic_load_explicit(s, memory_order_relaxed);
+            if (!in_cset(ph, t)) continue;
+            uint64_t h = atomic_load_explicit(&t->header, memory_order_relaxed);
+            if (h & GC_HDR_FORWARDED) {
+                atomic_store_explicit(s, FWD_ADDR(h), memory_order_relaxed);
+                if (!is_young(ph, s) && is_young(ph, FWD_ADDR(h))) remember(ph, s);
+                continue;
+            }
+            atomic_store_explicit(s, NULL, memory_order_relaxed);
+            out->weak_cleared++;
+            if (w->weak.v[k] & GC_WEAK_TARGET) {
+                gc_weak_queue_cell(heap, (gc_obj *)((char *)s - sizeof(uint64_t)));
+                out->fin_queued++;
+            }
+        }
+        w->weak.n = 0;
+    }
+    out->weak_ns = gc_now_ns() - t0;
+}
+
 void gc_scavenge(gc_heap *heap, gc_young *y, unsigned nthreads, gc_scavenge_stats *out) {
     unsigned n = nthreads;
     if (n == 0 || n > heap->workers.n) n = heap->workers.n;
@@ -726,6 +867,7 @@ void gc_scavenge(gc_heap *heap, gc_young *y, unsigned nthreads, gc_scavenge_stat
         s->busy_ns += w->busy_ns;
         s->idle_ns += w->idle_ns;
     }
+    finish_weak(&ph, out);
     uintptr_t top = atomic_load_explicit(&y->to_top, memory_order_relaxed);
     y->from = to;
     y->from_top = top < ph.to_hi ? (char *)top : (char *)ph.to_hi;

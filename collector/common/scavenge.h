@@ -22,6 +22,7 @@
 #include "heap.h"
 #include "deque.h"
 #include "workstack.h"
+#include "weak.h"
 
 #define GC_CARD_SIZE ((size_t)1 << GC_CARD_SHIFT)
 #define GC_CARDS_PER_BLOCK (GC_BLOCK_SIZE >> GC_CARD_SHIFT)
@@ -38,6 +39,8 @@ typedef struct gc_scavenger {
     /* This scavenge's work (gc_scavenge adds it to heap->markers[i].stats and to its result). */
     uint64_t objects, copied_bytes, promoted_bytes, cards, steals, steal_fails, busy_ns, idle_ns;
     uint64_t lost_races;                /* cumulative: forwarding CASes this worker lost (tests) */
+    gc_weak_buf weak;                   /* weak slots whose young target had not been copied yet */
+    gc_eph_counts eph;
 } gc_scavenger;
 
 typedef struct gc_young {
@@ -76,6 +79,8 @@ typedef struct gc_scavenge_stats {
     uint64_t promoted_bytes;            /* copied into the old generation */
     uint64_t cards_scanned;             /* dirty cards found */
     uint64_t objects;                   /* objects copied */
+    /* Weak processing (weak.h), for the pause record's figures of the same names. */
+    uint64_t weak_ns, weak_cleared, eph_pending, eph_resolved, eph_cleared, fin_queued;
 } gc_scavenge_stats;
 
 /* Takes the young region (nursery bytes, rounded up to whole blocks) from the block heap and sets up
@@ -119,7 +124,9 @@ void gc_young_drop_lists(gc_young *y);
  * the cards that no longer hold a young pointer and dirties those of promoted objects that do; then
  * empties eden and makes to-space the new from-space. Old objects count as live when they carry
  * heap->colour; so after a full mark, only marked ones are scanned. Fatal (heap exhausted) when a
- * survivor finds room neither in the old generation nor in to-space. */
+ * survivor finds room neither in the old generation nor in to-space. Weak slots and ephemerons are
+ * young-generation weak processing: a weak slot or an ephemeron key whose young target was not copied
+ * is cleared, one whose target was copied is updated (weak.h; old targets count as live). */
 void gc_scavenge(gc_heap *heap, gc_young *y, unsigned nthreads, gc_scavenge_stats *out);
 
 /* For the verifier (through the generational collector's seam): when p lies in the used part of the

@@ -15,13 +15,13 @@
  * is bounded work, and a deferred chunk must let the walk find its object again (mark.c does it
  * through the block table, which knows large runs only).
  *
- * Weak slots (not implemented yet). A type some of whose slots are weak will be described by its
- * type id, and the gc_trace_* functions will be the only code that reads that description: they will
- * pass the strong runs to `slots` and each weak slot to a new member `weak(ctx, o, slot)`. A tracer
- * that leaves `weak` NULL (designated initializers make that the default) will get weak slots through
- * `slots` as strong ones: right for walks that must see every pointer (the verifier, the scavenger
- * updating forwarded slots), merely conservative for marking until it asks for them. So adding the
- * kind changes this file and the walks that want weak slots, not every caller. */
+ * Weak slots. Objects with the header's GC_HDR_WEAK bit (weak references, ephemerons, finalization
+ * cells: gclab.h, types.h) have slots that are not strong, and these functions are the only code that
+ * knows which: a weak reference's slot 0 and a cell's slots 0 (target) and 1 (token) go to `weak`, an
+ * ephemeron's key and value (slots 0 and 1) to `ephemeron`, every other slot to `slots`. A tracer
+ * that leaves `weak` NULL (designated initializers make that the default) gets every slot through
+ * `slots` as a strong one: right for walks that must see every pointer and need no weak semantics;
+ * the test of the header bit then folds away, so such a walk pays nothing for the kind. */
 #ifndef GCLAB_TRACE_H
 #define GCLAB_TRACE_H
 
@@ -29,6 +29,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "layout.h"
+#include "types.h"
 
 #define GC_TRACE_CHUNK 1024     /* slots per deferred chunk */
 
@@ -43,7 +44,18 @@ typedef struct gc_tracer {
      * bytes (header included, not rounded), which the tracer reads from the header anyway: a walk
      * that accounts for sizes gets them without reading the header twice. NULL: not wanted. */
     void (*object)(void *ctx, gc_obj *o, uint64_t nptrs, uint64_t bytes);
+    /* A weak slot of o; `target` is true for a cell's target slot (its death queues the cell). NULL:
+     * weak slots are strong for this walk. */
+    void (*weak)(void *ctx, gc_obj *o, gc_slot *slot, bool target);
+    /* An ephemeron o, whose key is slot 0 and value slot 1. Required with `weak`. */
+    void (*ephemeron)(void *ctx, gc_obj *o);
 } gc_tracer;
+
+/* Which slots of a weak-kind object are not strong: [0, first_strong), the first ephemeral ones of an
+ * ephemeron, the weak ones otherwise. */
+static inline unsigned gc_weak_first_strong(uint64_t h) {
+    return gc_hdr_type(h) == GC_TYPE_WEAKREF ? 1u : 2u;
+}
 
 #define GC_TRACE_INLINE static inline __attribute__((always_inline))
 
@@ -57,6 +69,18 @@ GC_TRACE_INLINE void gc_trace_object(gc_obj *o, uint64_t h, const gc_tracer *t, 
             for (uint64_t at = GC_TRACE_CHUNK; at < n; at += GC_TRACE_CHUNK) t->defer(ctx, o, &o->slot[at]);
             n = GC_TRACE_CHUNK;
         }
+    }
+    if (t->weak && __builtin_expect((h & GC_HDR_WEAK) != 0, 0)) {
+        /* Weak kinds are small fixed shapes (gclab.h): never split. */
+        unsigned first = gc_weak_first_strong(h);
+        if (gc_hdr_type(h) == GC_TYPE_EPHEMERON) {
+            t->ephemeron(ctx, o);
+        } else {
+            t->weak(ctx, o, &o->slot[0], gc_hdr_type(h) == GC_TYPE_FINCELL);
+            if (first > 1) t->weak(ctx, o, &o->slot[1], false);
+        }
+        if (n > first) t->slots(ctx, o, o->slot + first, o->slot + n);
+        return;
     }
     t->slots(ctx, o, o->slot, o->slot + n);
 }
@@ -74,6 +98,20 @@ GC_TRACE_INLINE void gc_trace_chunk(gc_obj *o, uint64_t h, gc_slot *chunk, const
 GC_TRACE_INLINE void gc_trace_window(gc_obj *o, uint64_t h, const void *lo, const void *hi, const gc_tracer *t,
                                      void *ctx) {
     gc_slot *s = o->slot, *e = o->slot + gc_obj_nptrs_of(o, h);
+    if (t->weak && __builtin_expect((h & GC_HDR_WEAK) != 0, 0)) {
+        /* The special slots that lie in the window; an ephemeron whose key and value straddle two
+         * windows is handed over by both (its handling is idempotent). */
+        gc_slot *first = o->slot + gc_weak_first_strong(h);
+        for (gc_slot *w = o->slot; w < first; w++) {
+            if ((const char *)w < (const char *)lo || (const char *)w >= (const char *)hi) continue;
+            if (gc_hdr_type(h) == GC_TYPE_EPHEMERON) {
+                t->ephemeron(ctx, o);
+                break;
+            }
+            t->weak(ctx, o, w, w == o->slot && gc_hdr_type(h) == GC_TYPE_FINCELL);
+        }
+        s = first;
+    }
     if ((const char *)s < (const char *)lo) s = (gc_slot *)lo;
     if ((const char *)e > (const char *)hi) e = (gc_slot *)hi;
     if (s < e) t->slots(ctx, o, s, e);

@@ -5,7 +5,13 @@
  * and every pointer field points at the start of a live object: inside the heap, at a cell boundary
  * of a small block or the start of a large run, with a registered type, counts that fit the cell, and
  * the live colour. A reachable object without the live colour is an object the collector lost: the
- * next sweep would free it under the mutator's feet. */
+ * next sweep would free it under the mutator's feet.
+ *
+ * Weak slots are not followed, but what they hold is checked the same way: a weak reference, a cell or
+ * an ephemeron pointing at anything but a live object (or NULL) is one the cycle failed to clear. An
+ * ephemeron's value is followed when its key is reachable, whenever the walk gets there (the same
+ * pending table by key as marking's, a private one), and an ephemeron with a cleared key must have
+ * a cleared value. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +27,8 @@ typedef struct verifier {
     char *msg;
     size_t msglen;
     bool oom;
+    gc_eph_table *eph;          /* ephemerons whose key the walk has not reached yet */
+    size_t eph_waiting;
 } verifier;
 
 /* Where a pointer was found: a root (parent NULL) or slot `slot` of parent. */
@@ -82,12 +90,27 @@ static gc_obj *check(verifier *v, gc_obj *p, origin where) {
     return p;
 }
 
+static bool visited(verifier *v, const gc_obj *o) {
+    size_t bit = (size_t)((const char *)o - v->heap->base) >> GC_GRANULE_SHIFT;
+    return v->visited[bit / 64] >> (bit % 64) & 1;
+}
+
+static void visit(verifier *v, gc_obj *p, origin where);
+
+static void follow_value(void *ctx, gc_obj *e) {
+    verifier *v = ctx;
+    v->eph_waiting--;
+    gc_obj *val = atomic_load_explicit(&e->slot[1], memory_order_relaxed);
+    if (val) visit(v, val, (origin){e, 1});
+}
+
 static void visit(verifier *v, gc_obj *p, origin where) {
     gc_obj *o = check(v, p, where);
     if (!o) return;
     size_t bit = (size_t)((char *)o - v->heap->base) >> GC_GRANULE_SHIFT;
     if (v->visited[bit / 64] & (1ull << (bit % 64))) return;
     v->visited[bit / 64] |= 1ull << (bit % 64);
+    if (v->eph_waiting) gc_eph_take(v->eph, o, follow_value, v);
     if (v->depth == v->cap) {
         size_t cap = v->cap ? v->cap * 2 : 4096;
         gc_obj **s = realloc(v->stack, cap * sizeof *s);
@@ -118,8 +141,40 @@ static inline void verify_slots(void *ctx, gc_obj *o, gc_slot *lo, gc_slot *hi) 
     }
 }
 
+/* A weak slot holds NULL or a live object: checked, not followed. */
+static inline void verify_weak(void *ctx, gc_obj *o, gc_slot *s, bool target) {
+    verifier *v = ctx;
+    (void)target;
+    gc_obj *p = atomic_load_explicit(s, memory_order_relaxed);
+    if (!p) return;
+    origin at = {o, (uint64_t)(s - o->slot)};
+    if (!check(v, p, at)) return;
+    const char *why = gc_collector.verify_slot ? gc_collector.verify_slot(v->heap, o, s, p) : NULL;
+    if (why) problem(v, why, p, at);
+}
+
+static inline void verify_ephemeron(void *ctx, gc_obj *e) {
+    verifier *v = ctx;
+    gc_obj *key = atomic_load_explicit(&e->slot[0], memory_order_relaxed);
+    gc_obj *val = atomic_load_explicit(&e->slot[1], memory_order_relaxed);
+    if (!key) {
+        if (val) problem(v, "ephemeron with a cleared key still holds its value", val, (origin){e, 1});
+        return;
+    }
+    verify_weak(ctx, e, &e->slot[0], false);
+    if (val) verify_weak(ctx, e, &e->slot[1], false);
+    if (!check(v, key, (origin){e, 0})) return;
+    if (visited(v, key)) {
+        if (val) visit(v, val, (origin){e, 1});
+    } else if (gc_eph_insert(v->eph, key, e)) {
+        v->eph_waiting++;
+    } else {
+        v->oom = true;
+    }
+}
+
 /* No defer: the verifier walks a long array in one go. */
-static const gc_tracer verify_tracer = {.slots = verify_slots};
+static const gc_tracer verify_tracer = {.slots = verify_slots, .weak = verify_weak, .ephemeron = verify_ephemeron};
 
 size_t gc_verify_heap(gc_heap *heap, char *msg, size_t msglen) { return gc_verify_heap_reach(heap, msg, msglen, NULL); }
 
@@ -128,7 +183,18 @@ size_t gc_verify_heap_reach(gc_heap *heap, char *msg, size_t msglen, uint64_t **
     if (msg && msglen) msg[0] = 0;
     size_t granules = (heap->nblocks << GC_BLOCK_SHIFT) >> GC_GRANULE_SHIFT;
     v.visited = calloc(granules / 64 + 1, sizeof(uint64_t));
-    if (!v.visited) {
+    gc_eph_table *eph = malloc(sizeof *eph);
+    if (eph && gc_eph_table_init(eph)) {
+        free(eph);
+        eph = NULL;
+    }
+    v.eph = eph;
+    if (!v.visited || !eph) {
+        free(v.visited);
+        if (eph) {
+            gc_eph_table_free(eph);
+            free(eph);
+        }
         if (msg) snprintf(msg, msglen, "verifier: out of memory");
         return 1;
     }
@@ -138,6 +204,8 @@ size_t gc_verify_heap_reach(gc_heap *heap, char *msg, size_t msglen, uint64_t **
         gc_trace_object(o, atomic_load_explicit(&o->header, memory_order_relaxed), &verify_tracer, &v);
     }
     if (v.oom) problem(&v, "verifier: out of memory", NULL, (origin){NULL, 0});
+    gc_eph_table_free(eph);
+    free(eph);
     if (reached) *reached = v.visited;
     else free(v.visited);
     free(v.stack);
