@@ -188,6 +188,8 @@ static void *collect_and_unmap(void *arg) {
 void gc_heap_destroy(gc_heap *h) {
     if (!h) return;
     pthread_mutex_lock(&g_create_lock);
+    /* Before the heap goes: libgc may still run finalizers of this heap's targets later. */
+    gc_bdw_fin_destroy(h);
     /* Every mutator should have detached; any left are unlinked (not freed) so that the root hook
      * never reads them again. */
     GC_alloc_lock();

@@ -5,7 +5,14 @@
  * POST_START_WORLD, RECLAIM_START, RECLAIM_END, END. A pause runs from PRE_STOP_WORLD to
  * POST_START_WORLD; time-to-safepoint is PRE_STOP_WORLD..POST_STOP_WORLD; mark_ns is
  * MARK_START..MARK_END. libgc 8.2 reclaims (starts its lazy sweep) after restarting the world, so
- * sweep_ns is 0 unless a RECLAIM event falls inside the pause. The callback runs with the allocation
+ * sweep_ns is 0 unless a RECLAIM event falls inside the pause.
+ *
+ * The weak figures. libgc clears disappearing links and queues finalizable objects in GC_finalize, at
+ * the end of the collection, after the world restarted (so outside the pause, though the record is
+ * still the collection's). fin_queued counts the targets it queued (on_finalizer_queued). The rest
+ * libgc cannot tell and stay 0: weak_ns (GC_finalize reports no event of its own: it runs inside
+ * RECLAIM_START..RECLAIM_END), weak_cleared (libgc counts cleared links only for its own log), and the
+ * ephemeron figures (libgc has no ephemerons). The callback runs with the allocation
  * lock held (and, inside the pause, the world stopped): it never calls malloc or anything that takes
  * the lock; it fills records of the gc_pauselog whose room is reserved outside the GC (at heap create
  * and from the allocation slow path when less than GC_BDW_LOG_SLACK records are left).
@@ -102,6 +109,17 @@ static void GC_CALLBACK on_event(GC_EventType ev) {
     }
 }
 
+/* libgc queued a finalizable object: in gclab only a target of finalization cells (bdw_fin.c).
+ * Called inside GC_finalize, at the end of the collection (allocation lock held, world running), so
+ * the record is still the current one. It counts targets: libgc passes the object, not the chain of
+ * cells of it, so a target registered k times counts once (fin_queued is exact when each target is
+ * registered once). */
+static void GC_CALLBACK on_finalizer_queued(void *obj) {
+    (void)obj;
+    gc_heap *h = gc_bdw_heap;
+    if (h && h->cur) h->cur->fin_queued++;
+}
+
 /* Heap growth (allocation lock held): keeps peak_heap exact between collections. */
 static void GC_CALLBACK on_heap_resize(GC_word new_size) {
     (void)new_size;
@@ -120,6 +138,7 @@ static void GC_CALLBACK push_roots(void) {
         /* Eager: a push per slot could overflow libgc's mark stack during root pushing (which
          * aborts); eager scanning marks what the slot points to at once. */
         for (size_t i = 0; i < h->roots.n; i++) GC_push_all_eager(h->roots.slot[i], h->roots.slot[i] + 1);
+        gc_bdw_push_fin_roots(h);
     }
     if (g_prev_push) g_prev_push();
 }
@@ -130,6 +149,10 @@ unsigned gc_bdw_init_libgc(unsigned markers, size_t max_heap) {
     GC_set_markers_count(markers);
     GC_set_max_heap_size(max_heap);
     GC_set_warn_proc(on_warn);
+    /* libgc runs finalizers itself, on the thread that allocates or collects after a collection: ours
+     * only move cells to the queue, and cleanups run in gc_run_finalizers (bdw_fin.c says why not
+     * on demand). Set, not left to how libgc was built. */
+    GC_set_finalize_on_demand(0);
     GC_INIT();
     GC_allow_register_threads();   /* also starts the marker threads */
     int par = GC_get_parallel();
@@ -137,6 +160,7 @@ unsigned gc_bdw_init_libgc(unsigned markers, size_t max_heap) {
     GC_set_oom_fn(on_oom);
     GC_set_on_collection_event(on_event);
     GC_set_on_heap_resize(on_heap_resize);
+    GC_set_await_finalize_proc(on_finalizer_queued);
     g_prev_push = GC_get_push_other_roots();   /* libgc's own: pushes the thread stacks */
     GC_set_push_other_roots(push_roots);
     g_inited = true;

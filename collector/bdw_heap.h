@@ -1,6 +1,7 @@
 /* bdw_heap.h: COLLECTOR=bdw's heap, as its files share it (bdw.c: heap, threads, roots, allocation;
  * bdw_events.c: libgc's set-up and callbacks; bdw_stats.c: what the harness reads; bdw_verify.c: the
- * verifier). Not the block heap of common/heap.h: libgc manages the memory.
+ * verifier; bdw_weak.c: weak references and ephemerons; bdw_fin.c: finalization registries). Not the
+ * block heap of common/heap.h: libgc manages the memory.
  *
  * Locking. The list of mutators, the global root table and the pause log are changed only while
  * holding libgc's allocation lock (GC_alloc_lock), which every collection holds from start to end, so
@@ -16,6 +17,7 @@
 #define GC_THREADS
 #define GC_NO_THREAD_REDIRECTS
 #include <gc/gc.h>
+#include <gc/gc_inline.h>   /* GC_I_PTRFREE, GC_I_NORMAL: the kinds of GC_get_kind_and_size */
 #include <gc/gc_mark.h>
 
 #include <pthread.h>
@@ -45,6 +47,15 @@ struct gc_heap {
     unsigned nmuts;
     gc_root_table roots;
     gc_pauselog log;
+    /* Also under bdw_fin.c's lock: registries are added and dropped holding both, so the root hook
+     * (allocation lock) and the registry code (its own lock) each see a whole list. */
+    struct gc_registry *registries;
+
+    /* Finalization cells whose target died, oldest first (bdw_fin.c; under its lock, read by the
+     * root hook with the world stopped). */
+    _Atomic(gc_obj *) fin_head, fin_tail;
+    _Atomic size_t fin_pending;     /* cells on that queue: gc_finalizers_pending */
+    uint64_t fin_seq;               /* cells ever queued; under bdw_fin.c's lock */
 
     /* Written by the collection-event callback (allocation lock held). */
     gc_pause *cur;              /* the record of the current collection, or NULL */
@@ -74,6 +85,20 @@ extern gc_heap *gc_bdw_heap;
  * the collecting thread. */
 unsigned gc_bdw_init_libgc(unsigned markers, size_t max_heap);
 
+/* bdw_fin.c. The root hook's share: the heads of the registries' cell lists and of the queue. */
+void gc_bdw_push_fin_roots(gc_heap *h);
+/* Drops every registry of h without running a cleanup (gc_heap_destroy). */
+void gc_bdw_fin_destroy(gc_heap *h);
+/* The lock of the registries, the cells and the queue. The verifier holds it across its stopped
+ * world, so it never sees a list halfway through a change. Never held while calling into anything
+ * that may run libgc finalizers (GC_malloc, user code): libgc runs them on allocating threads, and
+ * they take it. */
+void gc_bdw_fin_lock(void);
+void gc_bdw_fin_unlock(void);
+/* For the verifier, lock held: walking the registries without knowing their layout. */
+struct gc_registry *gc_bdw_registry_next(struct gc_registry *r);
+gc_obj *gc_bdw_registry_live(struct gc_registry *r);
+
 /* bdw_stats.c: CPU time of libgc's helper marker threads; false if none could be found. */
 bool gc_bdw_marker_cpu_ns(uint64_t *out);
 
@@ -81,6 +106,65 @@ bool gc_bdw_marker_cpu_ns(uint64_t *out);
  * writes them, the verifier checks them. */
 static inline const uint64_t *gc_bdw_big_tail(const gc_obj *obj) {
     return (const uint64_t *)((const char *)obj + GC_size((void *)obj) - 2 * sizeof(uint64_t));
+}
+
+/* ---- Weak objects (bdw_weak.c, bdw_fin.c) ----
+ * The built-in types (common/types.h) in bdw's layout. A weak slot holds GC_HIDE_POINTER(target), or
+ * 0 once libgc cleared it: the word is a libgc disappearing link, so libgc writes 0 into it (under the
+ * allocation lock) when the target is found unreachable; anyone else reads it under that lock too, or
+ * with the world stopped, never between libgc's marking and its clearing. */
+
+/* A WeakRef: header (type GC_TYPE_WEAKREF, 1 slot, 0 raw bytes), then the hidden target. Allocated
+ * pointer-free (GC_malloc_atomic): libgc never scans it, and gc_alloc never makes a pointer-free
+ * object with slots, so the kind tells gc_weakref_new's objects from a user's of the same type id. */
+typedef struct gc_bdw_weakref {
+    uint64_t hdr;
+    _Atomic GC_hidden_pointer target;
+} gc_bdw_weakref;
+
+/* A FinalizationCell: GC_BDW_CELL_SLOTS strong slots, then struct gc_bdw_cell raw bytes. Allocated
+ * with GC_malloc, so libgc scans it whole: the hidden words do not look like pointers. */
+enum {
+    GC_BDW_CELL_HELD,       /* the held value (strong until the cleanup ran or the cell was cancelled) */
+    GC_BDW_CELL_TNEXT,      /* the other cells of the same target: libgc allows one finalizer per */
+    GC_BDW_CELL_TPREV,      /*   object, so the finalizer's client data is the head of this chain */
+    GC_BDW_CELL_NEXT,       /* the registry's live list or the heap's queue, whichever holds it */
+    GC_BDW_CELL_PREV,
+    GC_BDW_CELL_SLOTS
+};
+typedef enum { GC_BDW_CELL_LIVE = 1, GC_BDW_CELL_QUEUED, GC_BDW_CELL_DONE } gc_bdw_cell_state;
+typedef struct gc_bdw_cell {
+    _Atomic GC_hidden_pointer target;   /* disappearing link to the target */
+    _Atomic GC_hidden_pointer token;    /* disappearing link to the token; 0: none, or it died */
+    struct gc_registry *reg;            /* NULL once DONE; the rest under bdw_fin.c's lock */
+    uint64_t seq;                       /* when QUEUED: h->fin_seq at queueing */
+    int state;                          /* gc_bdw_cell_state */
+    int match;                          /* scratch of gc_finalizer_unregister */
+} gc_bdw_cell;
+
+static inline gc_bdw_cell *gc_bdw_cell_of(gc_obj *c) {
+    return (gc_bdw_cell *)((char *)c + sizeof(uint64_t) + GC_BDW_CELL_SLOTS * sizeof(gc_obj *));
+}
+
+/* What a weak word holds, as a pointer; the caller holds the allocation lock or stopped the world. */
+static inline gc_obj *gc_bdw_reveal(_Atomic GC_hidden_pointer *w) {
+    GC_hidden_pointer v = atomic_load_explicit(w, memory_order_relaxed);
+    return v ? (gc_obj *)GC_REVEAL_POINTER(v) : NULL;
+}
+
+/* p is the start of a libgc object that gc_weakref_new made (or, for the cell check, that
+ * gc_finalizer_register made), judged by its libgc kind and header, not by its type id alone: a
+ * workload may register "WeakRef" and get the built-in id. */
+static inline bool gc_bdw_is_weakref(const gc_obj *p) {
+    size_t size;
+    return p && GC_base((void *)p) == (void *)p && p->hdr == GC_BDW_HDR(GC_TYPE_WEAKREF, 1, 0) &&
+           GC_get_kind_and_size(p, &size) == GC_I_PTRFREE;
+}
+static inline bool gc_bdw_is_cell(const gc_obj *p) {
+    size_t size;
+    return p && GC_base((void *)p) == (void *)p &&
+           p->hdr == GC_BDW_HDR(GC_TYPE_FINCELL, GC_BDW_CELL_SLOTS, sizeof(gc_bdw_cell)) &&
+           GC_get_kind_and_size(p, &size) == GC_I_NORMAL;
 }
 
 #endif

@@ -7,6 +7,14 @@
  * object shows as a bad header (a freed libgc object starts with its free-list link). Objects held
  * only by C stacks or registers (conservative roots) are not walked. While the world is stopped a
  * stopped thread may hold malloc's lock, so the visited set and the work stack live in mmap memory.
+ *
+ * Weak objects (bdw_heap.h). A WeakRef's slot holds a hidden pointer, never walked as a slot: the
+ * verifier checks the object is one gc_weakref_new made and that its target, if not cleared, is a valid
+ * object (with the allocation lock held no collection is between marking and clearing, so an uncleared
+ * target is alive). Finalization cells are walked from the registries, as roots, under bdw_fin.c's
+ * lock (taken before the world stops, so no list is halfway through a change): their slots are strong,
+ * their target and token words are checked like a WeakRef's, and the lists must agree with the cells'
+ * states and with gc_finalizers_pending's count.
  */
 #include "bdw_heap.h"
 
@@ -122,7 +130,16 @@ static void vvisit(vstate *v, gc_obj *p, const char *what, const void *parent, s
                  (unsigned long long)need, size);
         return;
     }
-    if (np == 0) return;
+    if (type == GC_TYPE_WEAKREF || type == GC_TYPE_FINCELL) {
+        if (type == GC_TYPE_WEAKREF ? !gc_bdw_is_weakref(p) : !gc_bdw_is_cell(p)) {
+            vproblem(v, "object %p (%s %p[%zu]) has the built-in type %s but was not made by gclab's %s",
+                     (void *)p, what, parent, idx, v->h->types.name[type],
+                     type == GC_TYPE_WEAKREF ? "gc_weakref_new" : "gc_finalizer_register");
+            return;
+        }
+    } else if (np == 0) {
+        return;
+    }
     if (v->stack_n == v->stack_cap) {
         size_t ncap = v->stack_cap * 2;
         void *n = mremap(v->stack, v->stack_cap * sizeof *v->stack, ncap * sizeof *v->stack,
@@ -140,9 +157,55 @@ static void vvisit(vstate *v, gc_obj *p, const char *what, const void *parent, s
 static void vdrain(vstate *v) {
     while (v->stack_n && !v->oom) {
         gc_obj *p = v->stack[--v->stack_n];
+        gc_type type = gc_typeof(p);
+        if (type == GC_TYPE_WEAKREF) {
+            /* Its slot is hidden: no slot to walk, only the target to check. */
+            vvisit(v, gc_bdw_reveal(&((gc_bdw_weakref *)p)->target), "target of WeakRef", p, 0);
+            continue;
+        }
+        if (type == GC_TYPE_FINCELL) {
+            gc_bdw_cell *cell = gc_bdw_cell_of(p);
+            vvisit(v, gc_bdw_reveal(&cell->target), "target of cell", p, 0);
+            vvisit(v, gc_bdw_reveal(&cell->token), "token of cell", p, 0);
+        }
         uint32_t np = gc_nptrs(p);
         for (uint32_t i = 0; i < np && !v->oom; i++) vvisit(v, gc_read(p, i), "slot of", p, i);
     }
+}
+
+/* One list of cells (a registry's live list, or the queue with reg NULL): each a cell in the state the
+ * list implies, linked both ways, walked as a root. Returns the cells counted. */
+static size_t vcells(vstate *v, gc_obj *c, gc_registry *reg, int state, const char *what) {
+    size_t n = 0;
+    for (gc_obj *prev = NULL; c && !v->oom; prev = c, c = gc_read(c, GC_BDW_CELL_NEXT), n++) {
+        if (!gc_bdw_is_cell(c)) {
+            vproblem(v, "%p on the %s is not a finalization cell", (void *)c, what);
+            return n;
+        }
+        gc_bdw_cell *cell = gc_bdw_cell_of(c);
+        if (cell->state != state || (reg && cell->reg != reg) || !cell->reg ||
+            gc_read(c, GC_BDW_CELL_PREV) != prev) {
+            vproblem(v, "cell %p on the %s: state %d, registry %p, back link %p (want %d, %p, %p)",
+                     (void *)c, what, cell->state, (void *)cell->reg, (void *)gc_read(c, GC_BDW_CELL_PREV),
+                     state, (void *)reg, (void *)prev);
+            return n;
+        }
+        vvisit(v, c, what, reg, n);
+        vdrain(v);
+    }
+    return n;
+}
+
+/* bdw_fin.c's lock held: the registries' cells and the queue. */
+static void vregistries(vstate *v) {
+    gc_heap *h = v->h;
+    for (gc_registry *r = h->registries; r; r = gc_bdw_registry_next(r))
+        vcells(v, gc_bdw_registry_live(r), r, GC_BDW_CELL_LIVE, "live list of a registry");
+    size_t queued = vcells(v, atomic_load_explicit(&h->fin_head, memory_order_relaxed), NULL,
+                           GC_BDW_CELL_QUEUED, "finalization queue");
+    size_t pending = atomic_load_explicit(&h->fin_pending, memory_order_relaxed);
+    if (!v->oom && queued != pending)
+        vproblem(v, "the finalization queue holds %zu cells but %zu are counted pending", queued, pending);
 }
 
 size_t gc_verify_now(gc_mut *mut, char *msg, size_t msglen) {
@@ -160,6 +223,7 @@ size_t gc_verify_now(gc_mut *mut, char *msg, size_t msglen) {
         return 1;
     }
 
+    gc_bdw_fin_lock();          /* before libgc's lock, in bdw_fin.c's order */
     GC_stop_world_external();   /* takes the allocation lock, stops every other registered thread */
     unsigned t = 0;
     for (gc_mut *m = h->muts; m; m = m->next, t++) {
@@ -172,7 +236,9 @@ size_t gc_verify_now(gc_mut *mut, char *msg, size_t msglen) {
         vvisit(&v, *h->roots.slot[i], "global root", (void *)h->roots.slot[i], 0);
         vdrain(&v);
     }
+    vregistries(&v);
     GC_start_world_external();
+    gc_bdw_fin_unlock();
 
     if (v.oom) vproblem(&v, "verifier: out of memory after %zu objects", v.set_n);
     munmap(v.set, v.set_cap * sizeof *v.set);

@@ -51,13 +51,14 @@ size_t micro_last_pause(micro_env *e, gc_pause *out) {
 }
 
 size_t micro_benchmarks(micro_bench *out, size_t max, unsigned cores) {
-    micro_bench all[64];
+    micro_bench all[96];
     size_t n = 0;
     n += micro_alloc_benches(all + n);
     n += micro_barrier_benches(all + n);
     n += micro_mark_benches(all + n, cores);
     n += micro_copy_benches(all + n);
     n += micro_safepoint_benches(all + n, cores);
+    n += micro_ephemeron_benches(all + n);
     if (n > max) n = max;
     memcpy(out, all, n * sizeof *all);
     return n;

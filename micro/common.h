@@ -32,11 +32,12 @@ uint64_t micro_now_ns(void);
 /* Keeps a value alive without a store (the compiler must compute it). */
 #define MICRO_KEEP(x) __asm__ volatile("" : : "r"(x))
 
-/* The benchmark groups (alloc.c, barrier.c, mark.c, copy.c, safepoint.c): each appends its cases. */
+/* The benchmark groups (alloc.c, barrier.c, mark.c, copy.c, safepoint.c, ephemeron.c): each appends its cases. */
 size_t micro_alloc_benches(micro_bench *out);
 size_t micro_barrier_benches(micro_bench *out);
 size_t micro_mark_benches(micro_bench *out, unsigned cores);
 size_t micro_copy_benches(micro_bench *out);
 size_t micro_safepoint_benches(micro_bench *out, unsigned cores);
+size_t micro_ephemeron_benches(micro_bench *out);
 
 #endif

@@ -50,7 +50,7 @@ void run_one(benchmark::State &st, const micro_bench *b) {
 int main(int argc, char **argv) {
     unsigned cores = std::thread::hardware_concurrency();
     if (cores == 0) cores = 1;
-    static micro_bench benches[64];
+    static micro_bench benches[96];
     size_t n = micro_benchmarks(benches, sizeof benches / sizeof *benches, cores);
     for (size_t i = 0; i < n; i++) {
         const micro_bench *b = &benches[i];

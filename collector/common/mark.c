@@ -213,14 +213,26 @@ static inline void ephemeron(void *ctx, gc_obj *e) {
 
 static const gc_tracer mark_tracer = {.slots = scan_slots, .defer = defer_chunk, .object = account,
                                       .weak = weak_slot, .ephemeron = ephemeron};
+/* The same walk for an object with neither header bit: trace.h then has no weak kind to test for. */
+static const gc_tracer mark_tracer_strong = {.slots = scan_slots, .defer = defer_chunk, .object = account};
+
+/* An object some ephemeron waits for (it hands over their values as it turns black, weak.h), or one
+ * of a weak kind. Out of line: the common case pays one test of the header it has loaded anyway. */
+static __attribute__((noinline)) void scan_special(gc_heap *heap, gc_marker *m, gc_obj *o, uint64_t h,
+                                                   uint64_t colour) {
+    if (h & GC_HDR_EPHKEY) gc_eph_key_marked(heap, o, resolve, &(marking){heap, m, colour});
+    gc_trace_object(o, h, &mark_tracer, &(marking){heap, m, colour});
+}
 
 /* Grey -> black. The context is built here, not passed in, so that it never leaves this frame and
- * the callers keep their marker in a register. A key some ephemeron waits for hands over its
- * ephemerons' values as it turns black (weak.h). */
+ * the callers keep their marker in a register. */
 static void scan(gc_heap *heap, gc_marker *m, gc_obj *o, uint64_t colour) {
     uint64_t h = atomic_load_explicit(&o->header, memory_order_relaxed);
-    if (__builtin_expect((h & GC_HDR_EPHKEY) != 0, 0)) gc_eph_key_marked(heap, o, resolve, &(marking){heap, m, colour});
-    gc_trace_object(o, h, &mark_tracer, &(marking){heap, m, colour});
+    if (__builtin_expect((h & (GC_HDR_EPHKEY | GC_HDR_WEAK)) != 0, 0)) {
+        scan_special(heap, m, o, h, colour);
+        return;
+    }
+    gc_trace_object(o, h, &mark_tracer_strong, &(marking){heap, m, colour});
 }
 
 /* A range entry: a chunk of a large object, whose header the block table leads to. */
