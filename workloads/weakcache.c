@@ -412,13 +412,20 @@ static int run(wl_ctx *ctx, char *err, size_t errlen) {
     if (!atomic_load(&sh.failed)) {
         /* No ring holds anything now: every value is dead, so the map must come out empty. */
         collect_and_check(mut, &sh, "at the end");
-        if (!atomic_load(&sh.failed)) {
-            for (uint32_t k = 0; k < sh.keys; k++)
-                if (gc_read(sh.map, k)) {
-                    fail(&sh, "at the end no value is held, yet key %u still has an entry", k);
-                    break;
-                }
-        }
+        /* libgc (bdw) scans stacks and registers conservatively: a stale word may keep a value
+         * alive, and that is no bug. There an entry may remain, its value wholly alive (checked
+         * above), as long as some value died. */
+        bool conservative = strcmp(gc_collector_name(), "bdw") == 0;
+        uint64_t cleaned = 0;
+        for (uint64_t g = 0; g < sh.gens; g++) cleaned += atomic_load(&sh.ran[g]);
+        if (!atomic_load(&sh.failed) && conservative && sh.gens && !cleaned)
+            fail(&sh, "at the end no value is held, yet none of the %llu made was ever cleaned up",
+                 (unsigned long long)sh.gens);
+        for (uint32_t k = 0; k < sh.keys && !conservative && !atomic_load(&sh.failed); k++)
+            if (gc_read(sh.map, k)) {
+                fail(&sh, "at the end no value is held, yet key %u still has an entry", k);
+                break;
+            }
     }
     if (!atomic_load(&sh.failed) && done != requests)
         fail(&sh, "%llu requests done, expected %llu", (unsigned long long)done, (unsigned long long)requests);
