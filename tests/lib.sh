@@ -88,8 +88,8 @@ SMALL_msgbuf="--window 2000 --pushes 40000 --msg-size 256"
 SMALL_graphchurn="--nodes 5000 --ops 100000 --check-every 20000"
 SMALL_collectrace="--ops 5000 --ring 32 --spawn 20"
 SMALL_ephemerons="--chains 16 --length 64 --rounds 5"
-SMALL_finalizers="--objects 3000 --rounds 4"
-SMALL_weakcache="--keys 2000 --requests 40000 --check-every 10000"
+SMALL_finalizers="--objects 1500 --rounds 3"
+SMALL_weakcache="--keys 1000 --requests 15000 --check-every 5000"
 WORKLOADS="gcbench binarytrees msgbuf graphchurn collectrace ephemerons finalizers weakcache"
 small() { eval echo "\$SMALL_$1"; }
 # unsupported VARIANT WORKLOAD: why VARIANT (sanitizer suffix and all) cannot run WORKLOAD, or nothing
