@@ -87,6 +87,18 @@ SMALL_binarytrees="--depth 10"
 SMALL_msgbuf="--window 2000 --pushes 40000 --msg-size 256"
 SMALL_graphchurn="--nodes 5000 --ops 100000 --check-every 20000"
 SMALL_collectrace="--ops 5000 --ring 32 --spawn 20"
-WORKLOADS="gcbench binarytrees msgbuf graphchurn collectrace"
+SMALL_ephemerons="--chains 16 --length 64 --rounds 5"
+SMALL_finalizers="--objects 1500 --rounds 3"
+SMALL_weakcache="--keys 1000 --requests 15000 --check-every 5000"
+WORKLOADS="gcbench binarytrees msgbuf graphchurn collectrace ephemerons finalizers weakcache"
 small() { eval echo "\$SMALL_$1"; }
+# unsupported VARIANT WORKLOAD: why VARIANT (sanitizer suffix and all) cannot run WORKLOAD, or nothing
+# when it can. The workload refuses such a run itself (30-badinput.sh checks that it does).
+unsupported() {
+    case "$1:$2" in
+    bdw:ephemerons | bdw-*:ephemerons) echo "bdw has no ephemerons: gc_has_ephemerons() is false" ;;
+    esac
+}
+# skip NAME WHY: says that a check is not run, and why (counted in neither total).
+skip() { echo "skip $1 ($2)"; }
 

@@ -8,6 +8,9 @@ extern const workload wl_binarytrees;
 extern const workload wl_msgbuf;
 extern const workload wl_graphchurn;
 extern const workload wl_collectrace;
+extern const workload wl_ephemerons;
+extern const workload wl_finalizers;
+extern const workload wl_weakcache;
 
 static const workload *const all[] = {
     &wl_gcbench,
@@ -15,6 +18,9 @@ static const workload *const all[] = {
     &wl_msgbuf,
     &wl_graphchurn,
     &wl_collectrace,
+    &wl_ephemerons,
+    &wl_finalizers,
+    &wl_weakcache,
 };
 
 const workload *wl_find(const char *name) {

@@ -5,6 +5,8 @@ for v in $VARIANTS; do
     # BARRIER=none builds exist to lose objects (below and in their barrier_lost_object unit test).
     case $v in *-none) continue ;; esac
     for w in $WORKLOADS; do
+        why=$(unsupported $v $w)
+        if [ -n "$why" ]; then skip "$v $w" "$why"; continue; fi
         check "$v $w default --verify" 0 $g run $w --verify --quiet
         check "$v $w threads=3 --verify" 0 $g run $w --threads 3 --gc-threads 2 --verify --quiet $(small $w)
         check "$v $w stress-every=97 --verify" 0 $g run $w --threads 2 --stress-every 97 --verify --quiet $(small $w)

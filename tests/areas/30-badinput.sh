@@ -14,6 +14,10 @@ for v in $VARIANTS; do
     check_msg "$v missing value" 2 "needs a value" $g run msgbuf --pushes
     check_msg "$v params that do not go together" 2 "greater than --max-depth" $g run gcbench --min-depth 9 --max-depth 5
     check_msg "$v unknown command" 2 "unknown command" $g frobnicate
+    check_msg "$v finalizers percentages over 100" 2 "more than 100" $g run finalizers --drop-percent 60 --unregister-percent 50
+    if [ -n "$(unsupported $v ephemerons)" ]; then
+        check_msg "$v refuses ephemerons" 2 "has no ephemerons" $g run ephemerons $(small ephemerons)
+    fi
     check_msg "$v bad promote age" 2 "promote-age 16 is out of range" $g run msgbuf --promote-age 16
     # 1048-byte messages take 1152-byte cells: the live set passes the up-front check but not the heap.
     check_msg "$v heap exhausted" 3 "heap exhausted" \

@@ -8,6 +8,8 @@ for vs in $(for v in $TSAN_VARIANTS; do echo $v-tsan; done) $(for v in $ASAN_VAR
         done
         case $vs in *-none-*) continue ;; esac   # built to lose objects: their unit tests above say so
         for w in $WORKLOADS; do
+            why=$(unsupported $vs $w)
+            if [ -n "$why" ]; then skip "$vs $w" "$why"; continue; fi
             check "$vs $w threads=3 --verify" 0 $g run $w --threads 3 --gc-threads 2 --verify --quiet $(small $w)
             check "$vs $w stress --verify" 0 $g run $w --threads 2 --gc-threads 3 --stress-every 211 --verify --quiet $(small $w)
         done
