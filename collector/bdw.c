@@ -52,6 +52,7 @@ _Noreturn void gc_bdw_root_overflow(gc_mut *mut) {
 /* Heap */
 
 const char *gc_collector_name(void) { return "bdw"; }
+bool gc_collector_precise(void) { return false; }
 
 static void *set_tuning(void *arg) {
     gc_heap *h = arg;

@@ -153,6 +153,10 @@ typedef struct gc_options {
 gc_heap *gc_heap_create(const gc_options *opts, char *err, size_t errlen);
 void gc_heap_destroy(gc_heap *heap);
 const char *gc_collector_name(void);  /* e.g. "stw", "bdw" */
+/* False where the collector may keep an unreachable object alive indefinitely (bdw: libgc scans
+ * stacks and registers conservatively); true where an object is dead once unreachable at a full
+ * collection. Workloads that check what died use it to know how exact they can be. */
+bool gc_collector_precise(void);
 
 /* Types give objects a name for statistics, snapshots and the verifier. Register before attaching
  * threads; the same name returns the same id. */

@@ -402,7 +402,7 @@ static int run(wl_ctx *ctx, char *err, size_t errlen) {
     sh.drop = ctx->param[P_DROP];
     sh.unreg = ctx->param[P_UNREG];
     sh.one_registry = ctx->param[P_SHARED] != 0;
-    sh.conservative = strcmp(gc_collector_name(), "bdw") == 0;
+    sh.conservative = !gc_collector_precise();
     sh.nthreads = ctx->threads ? ctx->threads : 1;
     if (sh.drop + sh.unreg > 100) {
         snprintf(err, errlen, "--drop-percent %lld plus --unregister-percent %lld is more than 100", (long long)sh.drop,

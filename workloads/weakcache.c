@@ -415,7 +415,7 @@ static int run(wl_ctx *ctx, char *err, size_t errlen) {
         /* libgc (bdw) scans stacks and registers conservatively: a stale word may keep a value
          * alive, and that is no bug. There an entry may remain, its value wholly alive (checked
          * above), as long as some value died. */
-        bool conservative = strcmp(gc_collector_name(), "bdw") == 0;
+        bool conservative = !gc_collector_precise();
         uint64_t cleaned = 0;
         for (uint64_t g = 0; g < sh.gens; g++) cleaned += atomic_load(&sh.ran[g]);
         if (!atomic_load(&sh.failed) && conservative && sh.gens && !cleaned)

@@ -17,6 +17,7 @@ const gc_options *gc_heap_options(gc_heap *heap) { return &heap->opts; }
 gc_type_table *gc_heap_types(gc_heap *heap) { return &heap->types; }
 
 const char *gc_collector_name(void) { return gc_collector.name; }
+bool gc_collector_precise(void) { return true; }
 
 bool gc_test_marking(gc_mut *mut, bool on) { return gc_collector.test_marking && gc_collector.test_marking(mut, on); }
 
