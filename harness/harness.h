@@ -7,6 +7,7 @@
 #include "histogram.h"
 #include "stats.h"
 #include "topology.h"
+#include "leak.h"
 #include "../workloads/workload.h"
 
 #define GC_NMMU 10
@@ -27,7 +28,11 @@ typedef struct run_config {
     const char *variant;        /* rows written for another variant (gclab suite); NULL: this binary's */
     const char *collector;      /* ... and its collector */
     char gc_options[256];       /* the collector options given (results_gc_option), for runs.csv */
+    unsigned leak_mode;         /* --leak-check: LEAK_OFF, LEAK_REPORT or LEAK_FAIL */
+    leak_params leak;           /* --leak-window, --leak-warmup, --leak-min-growth, --leak-min-percent */
 } run_config;
+
+enum { LEAK_OFF, LEAK_REPORT, LEAK_FAIL };
 
 typedef struct run_result {
     unsigned rep;
@@ -45,7 +50,16 @@ typedef struct run_result {
     gc_worker_stats *workers;
     unsigned nworkers;
     uint64_t ops;
+    gc_memory_usage mem;        /* at the end of the run (Node's process.memoryUsage()) */
+    gc_census_row *census;      /* the heap's census log (--census), copied out; NULL without one */
+    size_t ncensus;
+    char **type_names;          /* by type id, for types.csv and the leak report (the heap is gone) */
+    unsigned ntypes;
+    leak_report leak;           /* --leak-check */
 } run_result;
+
+/* The name of type t in a finished run. */
+const char *run_type_name(const run_result *r, gc_type t);
 
 /* size_arg.c: a size with an optional K, M, G or T suffix (binary units, "i" and "B" allowed after
  * it): 0 and *out set, -1 when malformed, -2 when too large. */
@@ -53,8 +67,8 @@ int gc_parse_size(const char *s, size_t *out);
 
 /* results.c */
 void results_print_summary(FILE *f, const run_config *cfg, run_result *r, unsigned n);
-/* Appends to <dir>/runs.csv, pauses.csv, latency.csv, workers.csv (headers on creation). Returns 0 or
- * -1 with a message. */
+/* Appends to <dir>/runs.csv, pauses.csv, latency.csv, workers.csv, mmu.csv and, when the run took
+ * censuses, types.csv (headers on creation). Returns 0 or -1 with a message. */
 int results_write(const char *dir, const run_config *cfg, const run_result *r, unsigned n, char *err, size_t errlen);
 void results_format_params(const run_config *cfg, char *buf, size_t len);
 /* The options recorded in runs.csv's gc_options column (options.c: gc_options_column). results_gc_option

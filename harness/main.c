@@ -88,6 +88,7 @@ static void parse_run(int argc, char **argv, run_config *cfg) {
     cfg->first_rep = 1;
     cfg->gc.gc_threads = gc_topology_cores();
     cfg->gc.heap_factor = 2.0;
+    cfg->leak = (leak_params){.window = 5, .warmup = 3, .min_bytes = 64u << 10, .min_percent = 1.0};
     for (int i = 3; i < argc; i++) {
         const char *a = argv[i];
         if (strncmp(a, "--", 2) != 0) usage_error("unexpected argument '%s'", a);
@@ -105,6 +106,7 @@ static void parse_run(int argc, char **argv, run_config *cfg) {
         if (k == cfg->wl->nparams) usage_error("unknown option %s for workload %s", a, cfg->wl->name);
         cfg->param[k] = parse_int(a, v, cfg->wl->params[k].min, cfg->wl->params[k].max);
     }
+    if (cfg->leak_mode != LEAK_OFF) cfg->gc.census = true;   /* the detector reads the census series */
     if (cfg->threads > 1 && !cfg->wl->multithreaded)
         usage_error("workload %s runs on one thread; --threads %u is not supported", cfg->wl->name, cfg->threads);
     if (cfg->gc.max_heap && cfg->gc.max_heap < ((size_t)1 << 20))
@@ -157,6 +159,33 @@ _Noreturn static void on_fatal(void *ctx, const char *msg) {
     _exit(3);
 }
 
+/* The census log and the type names (the heap goes before the results are written), and the leak
+ * check over them; --leak-check fail turns a suspected leak into a failed run. */
+static void take_census(const run_config *cfg, gc_heap *heap, run_result *r) {
+    size_t n;
+    const gc_census_row *log = gc_census_log(heap, &n);
+    if (!n) return;
+    r->census = malloc(n * sizeof *r->census);
+    if (!r->census) usage_error("out of memory copying the census log");
+    memcpy(r->census, log, n * sizeof *log);
+    r->ncensus = n;
+    gc_type top = 0;
+    for (size_t i = 0; i < n; i++)
+        if (log[i].type > top) top = log[i].type;
+    r->ntypes = (unsigned)top + 1;
+    r->type_names = calloc(r->ntypes, sizeof *r->type_names);
+    if (!r->type_names) usage_error("out of memory for type names");
+    for (unsigned t = 1; t < r->ntypes; t++)
+        if (!(r->type_names[t] = strdup(gc_type_name(heap, (gc_type)t)))) usage_error("out of memory for type names");
+    leak_check(r->census, r->ncensus, &cfg->leak, &r->leak);
+    if (cfg->leak_mode == LEAK_FAIL && r->leak.suspected && !r->status) {
+        r->status = 1;
+        snprintf(r->error, sizeof r->error, "leak suspected: live bytes rose at %u consecutive collections (cycles %u..%u, %+lld bytes)%s%s",
+                 cfg->leak.window, r->leak.first_cycle, r->leak.last_cycle, (long long)r->leak.growth_bytes,
+                 r->leak.ntop ? "; most grown: " : "", r->leak.ntop ? run_type_name(r, r->leak.top[0].type) : "");
+    }
+}
+
 static void run_once(run_config *cfg, unsigned rep, run_result *r) {
     memset(r, 0, sizeof *r);
     r->rep = rep;
@@ -191,7 +220,9 @@ static void run_once(run_config *cfg, unsigned rep, run_result *r) {
     r->ops = ctx.ops;
     if (r->status && !r->error[0]) snprintf(r->error, sizeof r->error, "workload check failed");
     gc_get_stats(heap, &r->heap);
+    gc_get_memory_usage(heap, &r->mem);
     r->gc_cpu_ns = r->heap.gc_cpu_ns;
+    take_census(cfg, heap, r);
     size_t n;
     const gc_pause *log = gc_pause_log(heap, &n);
     r->pauses = malloc(sizeof *r->pauses * (n ? n : 1));
@@ -263,6 +294,9 @@ static int cmd_run(int argc, char **argv) {
         free(r[i].workers);
         free(r[i].latency);
         free(r[i].metered);
+        free(r[i].census);
+        for (unsigned t = 0; t < r[i].ntypes; t++) free(r[i].type_names[t]);
+        free(r[i].type_names);
     }
     free(r);
     gc_pinner_free(g_pinner);

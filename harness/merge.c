@@ -15,7 +15,7 @@
 #include <unistd.h>
 #include "merge.h"
 
-static const char *const csv_names[] = {"runs.csv", "pauses.csv", "latency.csv", "workers.csv", "mmu.csv"};
+static const char *const csv_names[] = {"runs.csv", "pauses.csv", "latency.csv", "workers.csv", "mmu.csv", "types.csv"};
 #define NCSV (sizeof csv_names / sizeof csv_names[0])
 
 static bool exists(const char *path) {

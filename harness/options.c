@@ -12,6 +12,13 @@ static int factor_ok(double v) { return v > 1.0 && v <= 100.0; }
  * that the suite checker and every variant (bdw ignores the option) refuse it alike. */
 static int mark_rate_ok(double v) { return v >= 0 && v <= 1000; }
 static int pin_parse(const char *s, void *dst) { return gc_pin_parse(s, dst); }
+static int leak_parse(const char *s, void *dst) {
+    static const char *const words[] = {[LEAK_OFF] = "off", [LEAK_REPORT] = "report", [LEAK_FAIL] = "fail"};
+    for (unsigned i = 0; i < 3; i++)
+        if (!strcmp(s, words[i])) return *(unsigned *)dst = i, 0;
+    return -1;
+}
+static int percent_ok(double v) { return v >= 0 && v <= 1000; }
 
 #define AT(field) offsetof(run_config, field)
 
@@ -48,8 +55,22 @@ const gclab_option gclab_options[] = {
     {.name = "promote-age", .metavar = "N", .kind = OPT_INT, .min = 1, .max = 15, .def = "2",
      .collectors = "generational", .gc_options_column = true, .offset = AT(gc.promote_age),
      .help = "an object is promoted when it survives its N-th scavenge (1..15)"},
+    {.name = "census", .kind = OPT_FLAG, .def = "off", .collectors = "all", .gc_options_column = true,
+     .offset = AT(gc.census), .help = "count live objects by type after every full-heap collection (types.csv)",
+     .more = "(see \"Heap statistics and leaks\")"},
+    {.name = "leak-check", .metavar = "MODE", .kind = OPT_ENUM, .parse_enum = leak_parse, .choices = "off, report or fail",
+     .def = "off", .offset = AT(leak_mode),
+     .help = "`report`: flag live bytes rising over --leak-window collections (implies --census); `fail`: and fail the run"},
+    {.name = "leak-window", .metavar = "N", .kind = OPT_INT, .min = 2, .max = 1000, .def = "5", .offset = AT(leak.window),
+     .help = "consecutive rises of the live bytes after full collections that make a leak"},
+    {.name = "leak-warmup", .metavar = "N", .kind = OPT_INT, .min = 0, .max = 1000000, .def = "3", .offset = AT(leak.warmup),
+     .help = "censuses the leak check skips first (start-up fills caches and pools)"},
+    {.name = "leak-min-growth", .metavar = "SIZE", .kind = OPT_SIZE, .def = "64K", .offset = AT(leak.min_bytes),
+     .help = "the least growth over the window that counts as a leak"},
+    {.name = "leak-min-percent", .metavar = "P", .kind = OPT_REAL, .real_ok = percent_ok, .range = "0 to 1000",
+     .def = "1", .offset = AT(leak.min_percent), .help = "... and the least growth as a percentage of the live bytes"},
     {.name = "out", .metavar = "DIR", .kind = OPT_STRING, .def = "none", .runner_sets = true, .offset = AT(out),
-     .help = "append runs.csv, pauses.csv, latency.csv, workers.csv and mmu.csv to DIR",
+     .help = "append runs.csv, pauses.csv, latency.csv, workers.csv, mmu.csv (and types.csv) to DIR",
      .more = "(a row per repetition as it finishes; see Results)"},
     {.name = "pin", .metavar = "P", .kind = OPT_ENUM, .parse_enum = pin_parse, .choices = "compact, scatter or none",
      .def = "none", .suite_key = "pin", .offset = AT(pin),

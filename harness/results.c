@@ -120,7 +120,38 @@ int results_write(const char *dir, const run_config *cfg, const run_result *r, u
                 pauses_of_kind(x, GC_PAUSE_DEGENERATED), (unsigned long long)x->heap.initial_heap_bytes,
                 (unsigned long long)x->heap.nursery_bytes, x->heap.promote_age);
         put_text(runs, cfg->gc_options);
+        const leak_report *lk = &x->leak;
+        fprintf(runs, ",%llu,%llu,%llu,%llu,%zu,", (unsigned long long)x->mem.rss, (unsigned long long)x->mem.heap_total,
+                (unsigned long long)x->mem.heap_used, (unsigned long long)x->mem.external, x->ncensus ? (size_t)lk->censuses : 0);
+        if (cfg->leak_mode != LEAK_OFF) {
+            /* 1 suspected, 0 not, -1 too few censuses for a verdict; the top type either way. */
+            fprintf(runs, "%d,", lk->suspected ? 1 : lk->enough ? 0 : -1);
+            put_text(runs, lk->ntop ? run_type_name(x, lk->top[0].type) : "");
+            fprintf(runs, ",%lld,%.0f,%u,%u", (long long)(lk->ntop ? lk->top[0].growth_bytes : 0),
+                    lk->ntop ? lk->top[0].slope_bytes : 0.0, lk->first_cycle, lk->last_cycle);
+        } else {
+            fprintf(runs, ",,,,,");
+        }
         fputc('\n', runs);
+        if (x->ncensus) {
+            FILE *types = open_csv(dir, "types.csv", TYPES_HEADER, err, errlen);
+            if (!types) {
+                fclose(runs), fclose(pauses), fclose(lat), fclose(wk), fclose(mmu);
+                return -1;
+            }
+            for (size_t i = 0; i < x->ncensus; i++) {
+                const gc_census_row *c = &x->census[i];
+                fprintf(types, "%s,%s,%s,%u,%u,", x->run_id, variant, wl, x->rep, c->cycle);
+                put_text(types, c->type ? run_type_name(x, c->type) : "(total)");
+                fprintf(types, ",%llu,%llu,%llu,%llu\n", (unsigned long long)c->objects, (unsigned long long)c->bytes,
+                        (unsigned long long)c->protected_objects, (unsigned long long)c->census_ns);
+            }
+            if (ferror(types) | fclose(types)) {
+                snprintf(err, errlen, "error writing %s/types.csv", dir);
+                fclose(runs), fclose(pauses), fclose(lat), fclose(wk), fclose(mmu);
+                return -1;
+            }
+        }
         for (size_t i = 0; i < x->npauses; i++) {
             const gc_pause *p = &x->pauses[i];
             fprintf(pauses, "%s,%s,%s,%u,%zu,%u,%s,%llu,%llu,%llu", x->run_id, variant, wl, x->rep, i, p->cycle,
@@ -278,8 +309,38 @@ void results_print_summary(FILE *f, const run_config *cfg, run_result *r, unsign
         row(f, "metered latency p99.9", spread_of(r, n, g_mp999), false);
         row(f, "metered latency max", spread_of(r, n, g_mmax), false);
     }
+    if (r[0].ncensus) {
+        size_t at = 0;
+        for (size_t i = 0; i < r[0].ncensus; i++)
+            if (r[0].census[i].type == 0) at = i;
+        const gc_census_row *last = &r[0].census[at];
+        fprintf(f, "  %-22s %llu censuses; the last (cycle %u): %llu objects, %.1f MiB, %llu protected, counted in %.2f ms\n",
+                "census (run 1)", (unsigned long long)r[0].leak.censuses, last->cycle, (unsigned long long)last->objects,
+                (double)last->bytes / 1048576.0, (unsigned long long)last->protected_objects, (double)last->census_ns / 1e6);
+    }
+    fprintf(f, "  %-22s rss %.1f MiB, heap total %.1f MiB, used %.1f MiB, external %.1f MiB\n", "memory usage (run 1)",
+            (double)r[0].mem.rss / 1048576.0, (double)r[0].mem.heap_total / 1048576.0,
+            (double)r[0].mem.heap_used / 1048576.0, (double)r[0].mem.external / 1048576.0);
+    for (unsigned i = 0; cfg->leak_mode != LEAK_OFF && i < n; i++) {
+        const leak_report *lk = &r[i].leak;
+        if (!lk->enough)
+            fprintf(f, "  leak check, run %u: no verdict: %u censuses, %u needed (--leak-warmup + --leak-window + 1)\n",
+                    r[i].rep, lk->censuses, cfg->leak.warmup + cfg->leak.window + 1);
+        else
+            fprintf(f, "  leak check, run %u: %s: live bytes %s%+.1f KiB over cycles %u..%u\n", r[i].rep,
+                    lk->suspected ? "LEAK SUSPECTED" : "no leak", lk->suspected ? "rose at every collection, " : "",
+                    (double)lk->growth_bytes / 1024.0, lk->first_cycle, lk->last_cycle);
+        for (size_t k = 0; k < lk->ntop; k++)
+            fprintf(f, "    %zu. %-24s %+10.1f KiB %+10lld objects, %+.1f KiB per collection\n", k + 1,
+                    run_type_name(&r[i], lk->top[k].type), (double)lk->top[k].growth_bytes / 1024.0,
+                    (long long)lk->top[k].growth_objects, lk->top[k].slope_bytes / 1024.0);
+    }
     for (unsigned i = 0; i < n; i++)
         if (r[i].status) fprintf(f, "  run %u FAILED: %s\n", r[i].rep, r[i].error);
+}
+
+const char *run_type_name(const run_result *r, gc_type t) {
+    return t < r->ntypes && r->type_names && r->type_names[t] ? r->type_names[t] : "?";
 }
 
 int results_write_binding(const char *dir, const run_config *cfg, const char *run_id, const gc_pinner *pn,
