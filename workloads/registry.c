@@ -11,6 +11,7 @@ extern const workload wl_collectrace;
 extern const workload wl_ephemerons;
 extern const workload wl_finalizers;
 extern const workload wl_weakcache;
+extern const workload wl_leaks;
 extern const workload wl_lrucache;
 
 static const workload *const all[] = {
@@ -22,6 +23,7 @@ static const workload *const all[] = {
     &wl_ephemerons,
     &wl_finalizers,
     &wl_weakcache,
+    &wl_leaks,
     &wl_lrucache,
 };
 
