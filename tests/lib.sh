@@ -90,13 +90,22 @@ SMALL_collectrace="--ops 5000 --ring 32 --spawn 20"
 SMALL_ephemerons="--chains 16 --length 64 --rounds 5"
 SMALL_finalizers="--objects 1500 --rounds 3"
 SMALL_weakcache="--keys 1000 --requests 15000 --check-every 5000"
-WORKLOADS="gcbench binarytrees msgbuf graphchurn collectrace ephemerons finalizers weakcache"
+# leaks at this size still has what the leak detector needs: 15 censuses, each tick adding 32 KiB of
+# the pattern's type (the fixed cache and ring fill in 2 ticks, inside the detector's warm-up).
+SMALL_leaks="--ticks 15 --requests 200 --leaks 8 --bound 16 --request-size 256 --base 512"
+SMALL_lrucache="--keys 5000 --capacity 500 --requests 50000"
+WORKLOADS="gcbench binarytrees msgbuf graphchurn collectrace ephemerons finalizers weakcache leaks lrucache"
 small() { eval echo "\$SMALL_$1"; }
+# Workloads that run on one thread (an event loop): `thr W N` is N for the others, 1 for these.
+SINGLE_THREADED="leaks"
+thr() { case " $SINGLE_THREADED " in *" $1 "*) echo 1 ;; *) echo "$2" ;; esac; }
 # unsupported VARIANT WORKLOAD: why VARIANT (sanitizer suffix and all) cannot run WORKLOAD, or nothing
 # when it can. The workload refuses such a run itself (30-badinput.sh checks that it does).
 unsupported() {
     case "$1:$2" in
     bdw:ephemerons | bdw-*:ephemerons) echo "bdw has no ephemerons: gc_has_ephemerons() is false" ;;
+    bdw:leaks-fixed-map-keys | bdw-*:leaks-fixed-map-keys)
+        echo "the fixed map-keys pattern needs a WeakMap; bdw has no ephemerons: gc_has_ephemerons() is false" ;;
     esac
 }
 # skip NAME WHY: says that a check is not run, and why (counted in neither total).

@@ -8,8 +8,8 @@ for v in $VARIANTS; do
         why=$(unsupported $v $w)
         if [ -n "$why" ]; then skip "$v $w" "$why"; continue; fi
         check "$v $w default --verify" 0 $g run $w --verify --quiet
-        check "$v $w threads=3 --verify" 0 $g run $w --threads 3 --gc-threads 2 --verify --quiet $(small $w)
-        check "$v $w stress-every=97 --verify" 0 $g run $w --threads 2 --stress-every 97 --verify --quiet $(small $w)
+        check "$v $w threads=$(thr $w 3) --verify" 0 $g run $w --threads $(thr $w 3) --gc-threads 2 --verify --quiet $(small $w)
+        check "$v $w stress-every=97 --verify" 0 $g run $w --threads $(thr $w 2) --stress-every 97 --verify --quiet $(small $w)
         check "$v $w gc-threads=1 small heap" 0 $g run $w --gc-threads 1 --heap 64M --verify --quiet $(small $w)
     done
 done

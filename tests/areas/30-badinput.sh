@@ -18,6 +18,12 @@ for v in $VARIANTS; do
     if [ -n "$(unsupported $v ephemerons)" ]; then
         check_msg "$v refuses ephemerons" 2 "has no ephemerons" $g run ephemerons $(small ephemerons)
     fi
+    check_msg "$v leaks: more leaks than requests" 2 "more than --requests" $g run leaks --requests 4 --leaks 5
+    check_msg "$v leaks: no pattern 8" 2 "pattern 8 is out of range" $g run leaks --pattern 8
+    check_msg "$v leaks: one thread only" 2 "runs on one thread" $g run leaks --threads 2
+    if [ -n "$(unsupported $v leaks-fixed-map-keys)" ]; then
+        check_msg "$v refuses the fixed map-keys leak" 2 "has no ephemerons" $g run leaks --pattern 6 --fixed 1 $(small leaks)
+    fi
     check_msg "$v bad promote age" 2 "promote-age 16 is out of range" $g run msgbuf --promote-age 16
     # 1048-byte messages take 1152-byte cells: the live set passes the up-front check but not the heap.
     check_msg "$v heap exhausted" 3 "heap exhausted" \

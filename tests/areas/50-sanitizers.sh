@@ -10,7 +10,7 @@ for vs in $(for v in $TSAN_VARIANTS; do echo $v-tsan; done) $(for v in $ASAN_VAR
         for w in $WORKLOADS; do
             why=$(unsupported $vs $w)
             if [ -n "$why" ]; then skip "$vs $w" "$why"; continue; fi
-            check "$vs $w threads=3 --verify" 0 $g run $w --threads 3 --gc-threads 2 --verify --quiet $(small $w)
-            check "$vs $w stress --verify" 0 $g run $w --threads 2 --gc-threads 3 --stress-every 211 --verify --quiet $(small $w)
+            check "$vs $w threads=$(thr $w 3) --verify" 0 $g run $w --threads $(thr $w 3) --gc-threads 2 --verify --quiet $(small $w)
+            check "$vs $w stress --verify" 0 $g run $w --threads $(thr $w 2) --gc-threads 3 --stress-every 211 --verify --quiet $(small $w)
         done
 done
