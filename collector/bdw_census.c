@@ -234,9 +234,18 @@ gc_census_row *gc_heap_census(gc_mut *mut, size_t *count) {
     return l.out;
 }
 
+/* A delta that would take the count below zero or past INT64_MAX is refused whole: the count stays
+ * what it was, for an on_fatal that does not end the process. */
 void gc_external_add(gc_heap *h, int64_t delta) {
-    int64_t now = atomic_fetch_add_explicit(&h->external_bytes, delta, memory_order_relaxed) + delta;
-    if (now < 0) gc_fatal(h, "gc_external_add: external memory went below zero (%lld bytes)", (long long)now);
+    int64_t old = atomic_load_explicit(&h->external_bytes, memory_order_relaxed), now;
+    do {
+        if (__builtin_add_overflow(old, delta, &now))
+            gc_fatal(h, "gc_external_add: external memory overflows (%lld + %lld bytes)", (long long)old,
+                     (long long)delta);
+        if (now < 0)
+            gc_fatal(h, "gc_external_add: external memory went below zero (%lld bytes)", (long long)now);
+    } while (!atomic_compare_exchange_weak_explicit(&h->external_bytes, &old, now, memory_order_relaxed,
+                                                    memory_order_relaxed));
 }
 
 uint64_t gc_bdw_used_bytes(void) {
