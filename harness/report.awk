@@ -215,7 +215,7 @@ function cfgs_slug(k,    w, s) {
     w = cw[k]
     s = w "-t" ct[k] "-g" cg[k] "-f" cf[k]
     if (nheaps[w] > 1) s = s "-h" sprintf("%.0f", ch[k] / 1048576)
-    if (nparams[w] > 1) s = s "-" plab[w, cp[k]]
     if (npins[w] > 1) s = s "-" cpin[k]
+    if (nparams[w] > 1) s = s "-" plab[w, cp[k]]
     return slugify(s)
 }
