@@ -1,6 +1,7 @@
 /* bdw.c: COLLECTOR=bdw, Boehm-Demers-Weiser libgc (8.2) as a peer behind the gclab API (docs/DESIGN.md §3):
  * the heap's life, threads, global roots and the allocation slow path. Its other jobs are in
- * bdw_events.c (libgc's callbacks, pause recording), bdw_stats.c and bdw_verify.c.
+ * bdw_events.c (libgc's callbacks, pause recording), bdw_stats.c, bdw_verify.c and bdw_census.c
+ * (statistics by type, external memory).
  *
  * libgc is a conservative, non-moving mark-sweep collector with parallel marking. This file adapts it:
  *
@@ -15,8 +16,9 @@
  *
  * What libgc does not give: per-marker work (gc_get_worker_stats returns zeros); exact live bytes
  * (live_bytes is heap size minus free blocks after the reclaim step, i.e. bytes in blocks that hold at
- * least one marked object: block granular, an upper bound); a heap that shrinks or can be
- * re-initialised (see gc_heap_create).
+ * least one marked object: block granular, an upper bound; used_bytes and heapUsed likewise, now
+ * rather than after the last collection; a census counts exact bytes, see bdw_census.c); a heap that
+ * shrinks or can be re-initialised (see gc_heap_create).
  */
 #include "bdw_heap.h"
 
@@ -209,6 +211,7 @@ void gc_heap_destroy(gc_heap *h) {
             GC_unregister_my_thread();
         }
     }
+    gc_bdw_census_free(h);
     gc_pauselog_free(&h->log);
     gc_type_table_free(&h->types);
     gc_root_table_free(&h->roots);

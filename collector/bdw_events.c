@@ -12,7 +12,8 @@
  * still the collection's). fin_queued counts the targets it queued (on_finalizer_queued). The rest
  * libgc cannot tell and stay 0: weak_ns (GC_finalize reports no event of its own: it runs inside
  * RECLAIM_START..RECLAIM_END), weak_cleared (libgc counts cleared links only for its own log), and the
- * ephemeron figures (libgc has no ephemerons). The callback runs with the allocation
+ * ephemeron figures (libgc has no ephemerons). census_ns is the census taken at MARK_END
+ * (bdw_census.c), inside the pause. The callback runs with the allocation
  * lock held (and, inside the pause, the world stopped): it never calls malloc or anything that takes
  * the lock; it fills records of the gc_pauselog whose room is reserved outside the GC (at heap create
  * and from the allocation slow path when less than GC_BDW_LOG_SLACK records are left).
@@ -76,6 +77,8 @@ static void GC_CALLBACK on_event(GC_EventType ev) {
         uint64_t d = gc_now_ns() - h->t_mark;
         h->mark_ns_total += d;
         if (h->cur && h->in_pause) h->cur->mark_ns += d;
+        /* Marking is complete and the world still stopped: gclab's census, if due (bdw_census.c). */
+        gc_bdw_census_take(h, h->in_pause ? h->cur : NULL);
         break;
     }
     case GC_EVENT_RECLAIM_START:

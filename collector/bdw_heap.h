@@ -1,7 +1,8 @@
 /* bdw_heap.h: COLLECTOR=bdw's heap, as its files share it (bdw.c: heap, threads, roots, allocation;
  * bdw_events.c: libgc's set-up and callbacks; bdw_stats.c: what the harness reads; bdw_verify.c: the
- * verifier; bdw_weak.c: weak references and ephemerons; bdw_fin.c: finalization registries). Not the
- * block heap of common/heap.h: libgc manages the memory.
+ * verifier; bdw_weak.c: weak references and ephemerons; bdw_fin.c: finalization registries;
+ * bdw_census.c: heap statistics by type, external memory). Not the block heap of common/heap.h: libgc
+ * manages the memory.
  *
  * Locking. The list of mutators, the global root table and the pause log are changed only while
  * holding libgc's allocation lock (GC_alloc_lock), which every collection holds from start to end, so
@@ -72,6 +73,19 @@ struct gc_heap {
     uint64_t total_bytes0;
     uint64_t marker_cpu0;
 
+    /* Census (bdw_census.c): taken by the collection-event callback with the world stopped, where
+     * malloc is off limits, so the log and the scratch are mmap'd memory the callback grows itself.
+     * Under the allocation lock. */
+    gc_census_row *census;          /* every census taken, in cycle order */
+    size_t census_n, census_cap;    /* rows */
+    uint64_t *census_counts;        /* scratch: objects, bytes, two words per type id */
+    size_t census_counts_cap;       /* words */
+    uintptr_t *census_set;          /* scratch: the distinct objects the program's roots hold */
+    size_t census_set_cap;          /* words */
+    uint64_t census_dropped;        /* censuses that found no memory (mmap failed; should stay 0) */
+    _Atomic int census_requests;    /* gc_heap_census calls in progress */
+    _Atomic int64_t external_bytes; /* gc_external_add */
+
     _Atomic uint64_t epoch;           /* completed collections seen by the callback */
     _Atomic uint64_t verified_epoch;  /* last epoch the verifier ran for */
     _Atomic uint64_t objects;         /* allocations counted by the slow path */
@@ -98,6 +112,16 @@ void gc_bdw_fin_unlock(void);
 /* For the verifier, lock held: walking the registries without knowing their layout. */
 struct gc_registry *gc_bdw_registry_next(struct gc_registry *r);
 gc_obj *gc_bdw_registry_live(struct gc_registry *r);
+
+/* bdw_census.c. The census of the collection now ending its marking, if gclab's census is due (the
+ * collection-event callback calls it at MARK_END: world stopped, allocation lock held); its time goes
+ * into rec->census_ns when the pause has a record (rec may be NULL). */
+void gc_bdw_census_take(gc_heap *h, gc_pause *rec);
+/* Returns the census log and scratch to the OS (gc_heap_destroy, once no callback can see h). */
+void gc_bdw_census_free(gc_heap *h);
+/* Bytes in libgc's blocks in use: heap minus free blocks (gc_heap_stats.used_bytes, heapUsed).
+ * Allocation lock held. */
+uint64_t gc_bdw_used_bytes(void);
 
 /* bdw_stats.c: CPU time of libgc's helper marker threads; false if none could be found. */
 bool gc_bdw_marker_cpu_ns(uint64_t *out);

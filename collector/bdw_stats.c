@@ -56,6 +56,7 @@ static void *read_stats(void *arg) {
     s->peak_heap_bytes = h->peak_heap;
     s->live_bytes = h->live_bytes;
     s->gc_cpu_ns = h->collector_cpu_ns;
+    s->used_bytes = gc_bdw_used_bytes();
     rd->mark_total = h->mark_ns_total;
     return NULL;
 }
@@ -77,6 +78,7 @@ void gc_get_stats(gc_heap *h, gc_heap_stats *out) {
     out->max_heap_bytes = h->opts.max_heap;
     out->gc_threads = h->markers;
     out->initial_heap_bytes = h->initial_heap;
+    out->external_bytes = (uint64_t)atomic_load_explicit(&h->external_bytes, memory_order_relaxed);
 }
 
 typedef struct log_read {

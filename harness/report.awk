@@ -1,10 +1,12 @@
 # report.awk: the per-workload sections of report.md (harness/report.sh).
 #
-#   awk -f plots/lib.awk -f harness/report.awk PNG_LIST runs.csv
+#   awk [-v LEAKS=RESULTS_DIR/leaks.md] -f plots/lib.awk -f harness/report.awk PNG_LIST runs.csv [types.csv]
 #
-# PNG_LIST names the plots drawn (one file name a line, from RESULTS_DIR/plots/). runs.csv is read by
-# header name. Each table cell is the median over the successful repetitions of a configuration and
-# variant; "-" marks a column this results folder does not have.
+# PNG_LIST names the plots drawn (one file name a line, from RESULTS_DIR/plots/). runs.csv and
+# types.csv are read by header name. Each table cell is the median over the successful repetitions of a
+# configuration and variant (the heap statistics: over the repetitions that took censuses, failed ones
+# too); "-" marks a column this results folder does not have. LEAKS, when it names a file, is included
+# in the "Heap statistics and leak check" section.
 
 function has(c) { return c in col }
 function med(k, v, c) { return (has(c) && ((k, v, c) in vals)) ? lst_median(vals[k, v, c]) : "" }
@@ -29,6 +31,32 @@ function img(file, alt) {
 }
 
 FILENAME == ARGV[1] { png[$0] = 1; pngs[++npng] = $0; next }
+
+FNR == 1 { file = FILENAME; sub(/.*\//, "", file) }
+
+FNR == 1 && file == "types.csv" {
+    csv_header($0, tcol)
+    have_types = ("run_id" in tcol) && ("rep" in tcol) && ("cycle" in tcol) && ("type" in tcol) && ("objects" in tcol) && ("bytes" in tcol)
+    next
+}
+
+# types.csv: per repetition that took censuses, its last census's totals and what counting cost
+file == "types.csv" {
+    if (!have_types) next
+    csv_split($0, f)
+    if (f[tcol["type"]] != "(total)") next
+    rk = f[tcol["run_id"]] SUBSEP f[tcol["rep"]]
+    if (!(rk in crk_k)) next
+    cyc = f[tcol["cycle"]] + 0
+    if (!(rk in t_n) || cyc >= t_cyc[rk]) {
+        t_cyc[rk] = cyc; t_obj[rk] = f[tcol["objects"]] + 0; t_bytes[rk] = f[tcol["bytes"]] + 0
+        t_prot[rk] = ("protected_objects" in tcol) ? f[tcol["protected_objects"]] + 0 : ""
+    }
+    t_n[rk]++
+    t_sumobj[rk] += f[tcol["objects"]]
+    if ("census_ns" in tcol) { t_ns[rk] += f[tcol["census_ns"]]; t_hasns[rk] = 1 }
+    next
+}
 
 FNR == 1 {
     csv_header($0, col)
@@ -62,6 +90,16 @@ FNR == 1 {
     }
     if (!(v in vseen)) { vseen[v] = 1; nvar++; vars[nvar] = v }
     nruns[k, v]++
+    # repetitions that took censuses (--census, --leak-check), failed ones too (--leak-check fail)
+    if (has("censuses") && f[col["censuses"]] + 0 > 0) {
+        rk = f[col["run_id"]] SUBSEP f[col["rep"]]
+        nhs++
+        i = ++ncr[k, v]; cr_rk[k, v, i] = rk
+        crk_k[rk] = k; crk_ok[rk] = f[col["status"]] == "ok"; crk_rep[rk] = f[col["rep"]]; crk_n[rk] = f[col["censuses"]] + 0
+        if (!crk_ok[rk]) ncr_failed[k, v]++
+        split("censuses rss_bytes heap_total_bytes heap_used_bytes external_bytes leak_suspected leak_top_type leak_top_growth_bytes leak_top_slope_bytes leak_first_cycle leak_last_cycle", hcols, " ")
+        for (i = 1; i in hcols; i++) crk[rk, hcols[i]] = has(hcols[i]) ? f[col[hcols[i]]] : ""
+    }
     if (f[col["status"]] != "ok") {
         if (has("error") && f[col["error"]] != "") lasterr[k, v] = f[col["error"]]
         next
@@ -207,6 +245,123 @@ END {
             }
         }
     }
+    if (nhs || LEAKS != "") heap_section()
+}
+
+# Medians over the repetitions of (k, v) that took censuses: name a figure of crk[] or a per-run value
+# computed from types.csv.
+function hmed(k, v, what,    i, rk, l, x, n) {
+    l = ""; n = 0
+    for (i = 1; i <= ncr[k, v]; i++) {
+        rk = cr_rk[k, v, i]
+        if (what == "objects") { if (!(rk in t_n)) continue; x = t_obj[rk] }
+        else if (what == "bytes") { if (!(rk in t_n)) continue; x = t_bytes[rk] }
+        else if (what == "protected") { if (!(rk in t_n) || t_prot[rk] == "") continue; x = t_prot[rk] }
+        else if (what == "census_ns") { if (!(rk in t_n) || !t_hasns[rk]) continue; x = t_ns[rk] / t_n[rk] }
+        else if (what == "ns_per_object") { if (!(rk in t_n) || !t_hasns[rk] || t_sumobj[rk] <= 0) continue; x = t_ns[rk] / t_sumobj[rk] }
+        else { if (crk[rk, what] == "") continue; x = crk[rk, what] }
+        l = l " " x; n++
+    }
+    return n ? lst_median(l) : ""
+}
+
+function fmt_kib(x) { return x == "" ? "-" : sprintf("%+.1f", x / 1024) }
+
+# The leak check's verdicts over the repetitions of (k, v), and the type that grew most: of the
+# suspected repetitions when there are any, else of the ranked last window (growth that was not a leak).
+function leak_cells(k, v,    i, rk, s1, s0, sm, off, n, cell, grp, cnt, best, top, gl, sl, wins, nw, seen, w) {
+    n = ncr[k, v]; s1 = s0 = sm = off = 0
+    for (i = 1; i <= n; i++) {
+        rk = cr_rk[k, v, i]
+        if (crk[rk, "leak_suspected"] == "1") s1++
+        else if (crk[rk, "leak_suspected"] == "0") s0++
+        else if (crk[rk, "leak_suspected"] == "-1") sm++
+        else off++
+    }
+    cell = ""
+    if (s1) cell = "**LEAK SUSPECTED** " s1 "/" n
+    if (s0) cell = cell (cell == "" ? "" : ", ") "no leak " s0 "/" n
+    if (sm) cell = cell (cell == "" ? "" : ", ") "no verdict (too few censuses) " sm "/" n
+    if (off) cell = cell (cell == "" ? "" : ", ") "off " off "/" n
+    grp = s1 ? "1" : "0"
+    best = 0; top = ""
+    for (i = 1; i <= n; i++) {
+        rk = cr_rk[k, v, i]
+        if (crk[rk, "leak_suspected"] != grp || crk[rk, "leak_top_type"] == "") continue
+        if (++cnt[crk[rk, "leak_top_type"]] > best) { best = cnt[crk[rk, "leak_top_type"]]; top = crk[rk, "leak_top_type"] }
+    }
+    if (top == "") return cell " | - | - | - | -"
+    gl = ""; sl = ""; wins = ""; nw = 0
+    for (i = 1; i <= n; i++) {
+        rk = cr_rk[k, v, i]
+        if (crk[rk, "leak_suspected"] != grp || crk[rk, "leak_top_type"] != top) continue
+        gl = gl " " crk[rk, "leak_top_growth_bytes"]; sl = sl " " crk[rk, "leak_top_slope_bytes"]
+        w = crk[rk, "leak_first_cycle"] ".." crk[rk, "leak_last_cycle"]
+        if (!(w in seen)) { seen[w] = 1; if (++nw <= 3) wins = wins (nw > 1 ? ", " : "") w }
+    }
+    if (nw > 3) wins = wins ", ..."
+    return cell " | " (grp == "1" ? "`" top "`" : "(`" top "`)") " " best "/" (grp == "1" ? s1 : s0) " | " fmt_kib(lst_median(gl)) " | " fmt_kib(lst_median(sl)) " | " wins
+}
+
+# "Heap statistics and leak check": the census after full collections (--census), memoryUsage at the
+# end of each run, the leak check's verdicts, LEAKS (leaks.md) and the census plots.
+function heap_section(    i, k, v, sl, anyimg, c, nconc, nbdw, runs, wi, vi, n) {
+    print "## Heap statistics and leak check\n"
+    # (configuration, variant) pairs with censuses, in workload, configuration and variant order
+    n = 0
+    for (wi = 1; wi <= nwl; wi++) for (c = 1; c <= ncfg; c++) if (cw[cfgs[c]] == wls[wi])
+        for (vi = 1; vi <= nvar; vi++) if (((cfgs[c], vars[vi]) in ncr)) { n++; hs_k[n] = cfgs[c]; hs_v[n] = vars[vi] }
+    nhs = n
+    if (nhs) {
+        for (i = 1; i <= nvar; i++) {
+            if (vars[i] ~ /^(incremental|concurrent)/) nconc++
+            if (vars[i] ~ /^bdw/) nbdw++
+        }
+        print "From the repetitions run with `--census` or `--leak-check` (README, \"Heap statistics and leaks\"), failed ones included; medians over them."
+        printf "A census counts the objects live after a full-heap collection by type: exactly the reachable heap after a stop-the-world cycle%s%s.\n\n", \
+            nconc ? "; after an incremental or concurrent cycle it includes that cycle's floating garbage (objects that died while it marked)" : "", \
+            nbdw ? "; on bdw it includes what libgc's conservative scan retains" : ""
+        print "### Live heap at the last census\n"
+        print "Live objects and MiB and protected objects (reached directly from handles and global roots) at each repetition's last census; what a census took inside its pause, per census and per million live objects counted.\n"
+        print "| workload | config | variant | runs | censuses | live objects | live MiB | protected | ms per census | ms per million objects |"
+        print "|---|---|---|--:|--:|--:|--:|--:|--:|--:|"
+        for (i = 1; i <= nhs; i++) {
+            k = hs_k[i]; v = hs_v[i]
+            runs = ncr[k, v] (ncr_failed[k, v] ? " (" ncr_failed[k, v] " failed)" : "")
+            printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", cw[k], cfg_label(k), v, runs, hmed(k, v, "censuses"), \
+                hmed(k, v, "objects") == "" ? "-" : fmt_big(hmed(k, v, "objects")), fmt_mib(hmed(k, v, "bytes")), \
+                hmed(k, v, "protected") == "" ? "-" : hmed(k, v, "protected"), fmt_ms(hmed(k, v, "census_ns")), \
+                hmed(k, v, "ns_per_object") == "" ? "-" : num(hmed(k, v, "ns_per_object"))
+        }
+        print ""
+        print "### Memory usage and the leak check\n"
+        print "`memoryUsage` at the end of each repetition, in MiB: the process's resident set, the heap's footprint, the bytes in objects, external memory (`gc_external_add`)."
+        print "Leak check: repetitions by verdict; the type that grew most over the leak window in the suspected repetitions (in parentheses, where none was suspected: over the last window, growth that was not a leak), in how many of them it came first, its growth (median, KiB) and least-squares slope (KiB per collection), and the windows (cycles).\n"
+        print "| workload | config | variant | RSS | heapTotal | heapUsed | external | leak check | most grown type | growth KiB | KiB per collection | window |"
+        print "|---|---|---|--:|--:|--:|--:|---|---|--:|--:|---|"
+        for (i = 1; i <= nhs; i++) {
+            k = hs_k[i]; v = hs_v[i]
+            printf "| %s | %s | %s | %s | %s | %s | %s | %s |\n", cw[k], cfg_label(k), v, fmt_mib(hmed(k, v, "rss_bytes")), \
+                fmt_mib(hmed(k, v, "heap_total_bytes")), fmt_mib(hmed(k, v, "heap_used_bytes")), fmt_mib(hmed(k, v, "external_bytes")), leak_cells(k, v)
+        }
+        print ""
+        if (!have_types) print "_No types.csv in this folder: no census figures or census plots._\n"
+    }
+    if (LEAKS != "") {
+        print "### Leak patterns (`leaks.md`)\n"
+        if (!md_include(LEAKS, 4)) print "_leaks.md is empty._"
+        print ""
+    }
+    for (c = 1; c <= ncfg; c++) if (("census-" cfgs_slug(cfgs[c]) ".png") in png) anyimg = 1
+    if (anyimg) {
+        print "### Live bytes by type\n"
+        for (c = 1; c <= ncfg; c++) {
+            k = cfgs[c]; sl = cfgs_slug(k)
+            if (!(("census-" sl ".png") in png)) continue
+            printf "#### %s: %s\n\n", cw[k], cfg_label(k)
+            img("census-" sl ".png", "live bytes by type " cw[k] " " cfg_label(k))
+        }
+    }
 }
 
 # The file-name slug plots/prep.awk gives a configuration (without its collision suffix, which only a
@@ -215,7 +370,7 @@ function cfgs_slug(k,    w, s) {
     w = cw[k]
     s = w "-t" ct[k] "-g" cg[k] "-f" cf[k]
     if (nheaps[w] > 1) s = s "-h" sprintf("%.0f", ch[k] / 1048576)
-    if (nparams[w] > 1) s = s "-" plab[w, cp[k]]
     if (npins[w] > 1) s = s "-" cpin[k]
+    if (nparams[w] > 1) s = s "-" plab[w, cp[k]]
     return slugify(s)
 }

@@ -1,8 +1,10 @@
 #!/bin/sh
 # report.sh RESULTS_DIR: writes RESULTS_DIR/report.md and report.html (README, "Plots and report"):
 # the machine, the comparison table (harness/compare.sh), per-workload tables (pause percentiles, MMU,
-# mutator latency, throughput and memory), every plot (drawn first by plots/plot.sh unless NOPLOTS=1),
-# and the micro-benchmark table when `make micro` left one (RESULTS_DIR/micro/micro.md).
+# mutator latency, throughput and memory), the heap statistics and leak check when runs took censuses
+# (types.csv; with RESULTS_DIR/leaks.md from harness/leakcheck.sh when present), every plot (drawn first
+# by plots/plot.sh unless NOPLOTS=1), and the micro-benchmark table when `make micro` left one
+# (RESULTS_DIR/micro/micro.md).
 # Tables hold medians over the successful repetitions of each configuration and variant.
 set -u
 dir=${1:?usage: harness/report.sh RESULTS_DIR}
@@ -64,11 +66,25 @@ fi
         echo
         : >"$tmp"
         for p in "$dir"/plots/*.png; do [ -f "$p" ] && basename "$p" >>"$tmp"; done
-        awk -f "$root/plots/lib.awk" -f "$here/report.awk" "$tmp" "$dir/runs.csv"
+        types=
+        [ -f "$dir/types.csv" ] && types=$dir/types.csv
+        leaks=
+        [ -f "$dir/leaks.md" ] && leaks=$dir/leaks.md
+        # shellcheck disable=SC2086
+        awk -v LEAKS="$leaks" -f "$root/plots/lib.awk" -f "$here/report.awk" "$tmp" "$dir/runs.csv" $types
         rm -f "$tmp"
     else
         echo "_No runs.csv in this folder: no run tables or plots._"
         echo
+        if [ -f "$dir/leaks.md" ]; then
+            echo "## Heap statistics and leak check"
+            echo
+            echo "### Leak patterns (\`leaks.md\`)"
+            echo
+            echo 'BEGIN { if (!md_include(F, 4)) print "_leaks.md is empty._"; print "" }' >"$tmp.awk"
+            awk -v F="$dir/leaks.md" -f "$root/plots/lib.awk" -f "$tmp.awk"
+            rm -f "$tmp.awk"
+        fi
     fi
 
     if [ -f "$dir/micro/micro.md" ]; then

@@ -80,3 +80,26 @@ function param_labels(n, p, lab,    i, j, m, t, cnt, s) {
         lab[i] = s == "" ? "p" i : s
     }
 }
+
+# Prints the Markdown file `path` (another script's page, included in a report) with its headings moved
+# down so that its highest becomes level `top` (at most 6; fenced code left alone). Returns the number
+# of lines printed, 0 when the file is missing or empty.
+function md_include(path, top,    line, lines, n, i, j, h, lo, shift, fence) {
+    n = 0; lo = 0; fence = 0
+    while ((getline line < path) > 0) {
+        lines[++n] = line
+        if (line ~ /^(```|~~~)/) fence = !fence
+        else if (!fence && match(line, /^#+[ \t]/)) { h = RLENGTH - 1; if (!lo || h < lo) lo = h }
+    }
+    close(path)
+    shift = lo ? top - lo : 0
+    fence = 0
+    for (i = 1; i <= n; i++) {
+        line = lines[i]
+        if (line ~ /^(```|~~~)/) fence = !fence
+        else if (!fence && shift > 0 && match(line, /^#+[ \t]/))
+            for (j = 0; j < shift && RLENGTH - 1 + j < 6; j++) line = "#" line
+        print line
+    }
+    return n
+}

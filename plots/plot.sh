@@ -21,9 +21,9 @@ rm -f "$out"/*.png "$out"/*.svg
 : >"$data/notes.txt"
 
 files=$dir/runs.csv
-for f in pauses latency mmu; do
+for f in pauses latency mmu types; do
     if [ -f "$dir/$f.csv" ]; then files="$files $dir/$f.csv"
-    elif [ "$f" != mmu ]; then echo "$f.csv missing" >>"$data/notes.txt"; fi
+    elif [ "$f" != mmu ] && [ "$f" != types ]; then echo "$f.csv missing" >>"$data/notes.txt"; fi
 done
 # shellcheck disable=SC2086
 awk -v D="$data" -f "$here/lib.awk" -f "$here/prep.awk" $files || exit 2

@@ -1,6 +1,6 @@
 # prep.awk: turns a results folder's CSV files into gnuplot data and parameter files (plots/plot.sh).
 #
-#   awk -v D=OUTDIR -f plots/lib.awk -f plots/prep.awk runs.csv [pauses.csv] [latency.csv] [mmu.csv]
+#   awk -v D=OUTDIR -f plots/lib.awk -f plots/prep.awk runs.csv [pauses.csv] [latency.csv] [mmu.csv] [types.csv]
 #
 # runs.csv must come first (it maps each run to its configuration and variant). Writes into D:
 #   <plot>.inc      gnuplot statements (data file, titles, series, ranges) that a plots/<script>.gp loads
@@ -11,6 +11,8 @@
 # a series is a variant (collector build). Only runs with status "ok" are plotted.
 
 function note(s) { print s >> (D "/notes.txt"); nnotes++ }
+
+BEGIN { CENSUS_TOP = 6 }
 
 function add_plot(script, name) { print script "\t" name > (D "/manifest.txt"); nplots++ }
 
@@ -96,6 +98,13 @@ FNR == 1 {
         bcol = ("bmu" in col) ? "bmu" : ""
         have_mmufile = wcol != "" && ucol != "" && ("run_id" in col) && ("rep" in col)
         if (!have_mmufile) note("mmu.csv has no run_id/rep/window_*/mmu columns: MMU curves from runs.csv")
+    } else if (file == "types.csv") {
+        choose_runs(); choose_census()
+        have_types = 1
+        split("run_id rep cycle type bytes", need_types, " ")
+        for (i = 1; i in need_types; i++) if (!(need_types[i] in col)) have_types = 0
+        if (!have_types) note("types.csv lacks run_id/rep/cycle/type/bytes: no census plots")
+        else types_read = 1
     }
     next
 }
@@ -123,6 +132,19 @@ file == "runs.csv" {
     if (!(v in vidx)) { nvar++; vars[nvar] = v; vidx[v] = nvar }
     nruns[k, v]++
     rk = f[col["run_id"]] SUBSEP f[col["rep"]]
+    # runs that took censuses (--census, --leak-check), failed ones too: --leak-check fail fails a
+    # leaking run, whose census series is then the one worth seeing
+    if (("censuses" in col) && f[col["censuses"]] + 0 > 0) {
+        ncensus_runs++
+        i = ++ncr[k, v]; cr_rk[k, v, i] = rk
+        crk_ok[rk] = f[col["status"]] == "ok"; crk_rep[rk] = f[col["rep"]]; crk_n[rk] = f[col["censuses"]] + 0
+        crk_k[rk] = k
+        crk_leak[rk] = ("leak_suspected" in col) ? f[col["leak_suspected"]] : ""
+        crk_top[rk] = ("leak_top_type" in col) ? f[col["leak_top_type"]] : ""
+        crk_growth[rk] = ("leak_top_growth_bytes" in col) ? f[col["leak_top_growth_bytes"]] + 0 : 0
+        crk_first[rk] = ("leak_first_cycle" in col) ? f[col["leak_first_cycle"]] + 0 : 0
+        crk_last[rk] = ("leak_last_cycle" in col) ? f[col["leak_last_cycle"]] + 0 : 0
+    }
     if (f[col["status"]] != "ok") { nfailed[k, v]++; next }
     nok[k, v]++
     run_cfg[rk] = k; run_var[rk] = v
@@ -144,7 +166,24 @@ function choose_runs(    c, k, vi, v, n, i, l, m) {
         k = cfgs[c]; v = vars[vi]; n = nok[k, v] + 0
         if (!n) continue
         m = lst_median(wall_l[k, v]) * 1e6
-        for (i = 1; i <= n; i++) if (ok_wall[k, v, i] == m || i == n) { chosen[ok_rk[k, v, i]] = 1; chosen_rep[k, v] = ok_rep[k, v, i]; chosen_wall[k, v] = ok_wall[k, v, i]; break }
+        for (i = 1; i <= n; i++) if (ok_wall[k, v, i] == m || i == n) { chosen[ok_rk[k, v, i]] = 1; chosen_rk[k, v] = ok_rk[k, v, i]; chosen_rep[k, v] = ok_rep[k, v, i]; chosen_wall[k, v] = ok_wall[k, v, i]; break }
+    }
+}
+
+# The repetition whose census series is drawn, per (configuration, variant): the one the heap plot
+# draws (median wall time) when it took censuses, else the first successful one that did, else the
+# first that did (a run that --leak-check fail failed).
+function choose_census(    c, vi, k, v, i, rk, pick) {
+    if (census_done) return
+    census_done = 1
+    for (c = 1; c <= ncfg; c++) for (vi = 1; vi <= nvar; vi++) {
+        k = cfgs[c]; v = vars[vi]
+        if (!ncr[k, v]) continue
+        pick = ""
+        for (i = 1; i <= ncr[k, v]; i++) if (cr_rk[k, v, i] == chosen_rk[k, v]) pick = cr_rk[k, v, i]
+        for (i = 1; pick == "" && i <= ncr[k, v]; i++) if (crk_ok[cr_rk[k, v, i]]) pick = cr_rk[k, v, i]
+        if (pick == "") pick = cr_rk[k, v, 1]
+        census_rk[k, v] = pick; census_sel[pick] = 1
     }
 }
 
@@ -193,6 +232,21 @@ file == "mmu.csv" && have_mmufile {
     next
 }
 
+# types.csv: keeps the census series of the repetitions choose_census() picked. Each census is its
+# totals row (type "(total)") and a row per type with live objects.
+file == "types.csv" && have_types {
+    csv_split($0, f)
+    rk = f[col["run_id"]] SUBSEP f[col["rep"]]
+    if (!(rk in census_sel)) next
+    cyc = f[col["cycle"]] + 0; t = f[col["type"]]
+    if (!((rk, cyc) in cseen)) { cseen[rk, cyc] = 1; ncs[rk]++; cs_cyc[rk, ncs[rk]] = cyc }
+    if (t == "(total)") { ctot[rk, cyc] = f[col["bytes"]] + 0; next }
+    ctb[rk, cyc, t] += f[col["bytes"]] + 0
+    k = crk_k[rk]
+    if (!((k, t) in ktype)) { ktype[k, t] = 1; nkt[k]++; kt[k, nkt[k]] = t }
+    next
+}
+
 END {
     if (bad_input) exit 2
     if (!ncfg) { note("runs.csv has no runs: no plots"); exit 0 }
@@ -227,6 +281,10 @@ END {
         k = ord[c]
         cdf(k); mmu(k); heap(k); latency(k)
     }
+    if (!types_read) {
+        if (ncensus_runs) note("types.csv missing although " plural(ncensus_runs, "run") " took censuses: no census plots")
+        else if (!have_types) note("types.csv missing (no run used --census or --leak-check): no census plots")
+    } else for (c = 1; c <= nord; c++) census(ord[c])
     for (wi = 1; wi <= nwl; wi++) { scaling(wls[wi], "g"); scaling(wls[wi], "t") }
     if (!nplots) note("nothing to plot")
 }
@@ -539,4 +597,118 @@ function scaling_group(w, dim, g, glabel,    c, k, s, x, key, ns, sk, sx, nx, i,
     for (i = 1; i <= n; i++) print "dts[" i "] = " dd[i] > f
     close(f)
     add_plot("scaling", name)
+}
+
+# Live bytes after each full-heap collection, stacked by type (--census): one panel per variant, the
+# repetition choose_census() picked. The layers are the CENSUS_TOP types with the most bytes at the last
+# census (summed over the panels, so every panel has the same layers in the same colours; a type a
+# suspected leak names takes the last of those places if it is not among them) and "other" for the
+# rest; with at most CENSUS_TOP + 1 types, each has its layer. A suspected leak's window (runs.csv
+# leak_first_cycle..leak_last_cycle) is shaded.
+function census(k,    name, f, d, n, vi, v, rk, p, prk, pvi, j, t, i, last, score, ord_t, nt, ntop, nl, lnames, \
+                      cyc, cum, tot, sum, other, xmin, xmax, ymax, pad, step, tt, ll, lw1, lw2, anyleak, verdict, any, s, pinned) {
+    name = "census-" slug[k]
+    n = 0; any = 0
+    for (vi = 1; vi <= nvar; vi++) {
+        v = vars[vi]
+        if (!((k, v) in census_rk)) continue
+        any = 1; rk = census_rk[k, v]
+        if (!ncs[rk]) continue
+        n++; prk[n] = rk; pvi[n] = vi
+    }
+    if (!n) {
+        if (any) note(name ": types.csv has no census rows for the runs of " cfg_short(k, " "))
+        return
+    }
+    # rank the types by their bytes at each panel's last census
+    nt = nkt[k]
+    for (j = 1; j <= nt; j++) { t = kt[k, j]; ord_t[j] = t; score[t] = 0 }
+    for (p = 1; p <= n; p++) {
+        rk = prk[p]; last = cs_cyc[rk, ncs[rk]]
+        for (j = 1; j <= nt; j++) score[ord_t[j]] += ctb[rk, last, ord_t[j]]
+    }
+    for (i = 2; i <= nt; i++)
+        for (j = i; j > 1 && (score[ord_t[j - 1]] < score[ord_t[j]] || (score[ord_t[j - 1]] == score[ord_t[j]] && ord_t[j - 1] > ord_t[j])); j--) {
+            t = ord_t[j]; ord_t[j] = ord_t[j - 1]; ord_t[j - 1] = t
+        }
+    ntop = nt <= CENSUS_TOP + 1 ? nt : CENSUS_TOP
+    # the type a suspected leak names gets a layer of its own even if little of it is left at the end:
+    # it takes the last named place
+    for (p = 1; p <= n; p++) {
+        rk = prk[p]
+        if (crk_leak[rk] != "1" || crk_top[rk] == "") continue
+        for (j = 1; j <= nt && ord_t[j] != crk_top[rk]; j++) ;
+        if (j > ntop && j <= nt && ntop > 0) {
+            for (i = ntop; i <= nt && ord_t[i] in pinned; i--) ;
+            if (i >= 1 && i <= ntop) { t = ord_t[j]; for (; j > i; j--) ord_t[j] = ord_t[j - 1]; ord_t[i] = t; pinned[t] = 1 }
+        } else if (j <= nt) pinned[ord_t[j]] = 1
+    }
+    nl = ntop + (nt > ntop ? 1 : 0)
+    if (nl == 0) nl = 1   # totals only: one layer, "other"
+    for (j = 1; j <= ntop; j++) lnames[j] = ord_t[j]
+    if (nl > ntop) lnames[nl] = ntop ? "other (" plural(nt - ntop, "type") ")" : "all types"
+    f = D "/" name ".inc"; d = D "/" name ".dat"
+    xmin = ""; xmax = ""; ymax = 0
+    for (p = 1; p <= n; p++) {
+        rk = prk[p]
+        for (i = 1; i <= ncs[rk]; i++) {
+            cyc = cs_cyc[rk, i]
+            if (xmin == "" || cyc < xmin) xmin = cyc
+            if (xmax == "" || cyc > xmax) xmax = cyc
+        }
+    }
+    # a lone census is drawn as a narrow band around its cycle
+    pad = (xmax - xmin) * 0.01; if (pad < 0.3) pad = 0.3
+    for (p = 1; p <= n; p++) {
+        rk = prk[p]
+        if (p > 1) printf "\n\n" > d
+        for (i = 1; i <= ncs[rk]; i++) {
+            cyc = cs_cyc[rk, i]
+            sum = 0; cum = ""
+            for (j = 1; j <= ntop; j++) { sum += ctb[rk, cyc, lnames[j]]; cum = cum " " sprintf("%.6f", mib(sum)) }
+            tot = ((rk, cyc) in ctot) ? ctot[rk, cyc] : 0
+            if (nl > ntop) {
+                other = tot - sum
+                if (!((rk, cyc) in ctot)) for (j = ntop + 1; j <= nt; j++) other += ctb[rk, cyc, ord_t[j]]
+                if (other < 0) other = 0
+                sum += other; cum = cum " " sprintf("%.6f", mib(sum))
+            }
+            if (!((rk, cyc) in ctot)) tot = sum
+            if (mib(tot) > ymax) ymax = mib(tot)
+            if (sum > tot && mib(sum) > ymax) ymax = mib(sum)
+            if (ncs[rk] == 1) printf "%.3f%s NaN\n", cyc - pad, cum > d
+            printf "%s%s %.6f\n", cyc, cum, mib(tot) > d
+            if (ncs[rk] == 1) printf "%.3f%s NaN\n", cyc + pad, cum > d
+        }
+        v = vars[pvi[p]]
+        verdict = crk_leak[rk]
+        tt[p] = v ": repetition " crk_rep[rk] (rk == chosen_rk[k, v] ? (nok[k, v] > 1 ? " (median wall time)" : "") : crk_ok[rk] ? "" : " (failed)") \
+            ", " (ncs[rk] == 1 ? "1 census" : ncs[rk] " censuses") ", last " num(mib(ctot[rk, cs_cyc[rk, ncs[rk]]])) " MiB" \
+            (verdict == "1" ? "\nleak check: LEAK SUSPECTED over cycles " crk_first[rk] ".." crk_last[rk] (crk_top[rk] != "" ? ", most grown " crk_top[rk] " " sprintf("%+.1f", crk_growth[rk] / 1024) " KiB" : "") : \
+             verdict == "0" ? "; leak check: no leak" : verdict == "-1" ? "; leak check: too few censuses for a verdict" : "")
+        ll[p] = pvi[p]
+        lw1[p] = 0; lw2[p] = 0
+        if (verdict == "1" && crk_last[rk] > crk_first[rk]) { lw1[p] = crk_first[rk]; lw2[p] = crk_last[rk]; anyleak = 1 }
+    }
+    close(d)
+    step = 1
+    while ((xmax - xmin) / step > 12) step = (step == 1 || step ~ /^10*$/) ? step * 2 : (step ~ /^20*$/) ? step * 2.5 : step * 2
+    print "datafile = " gpq(d) > f
+    print "ptitle = " gpdq("Live bytes after each full-heap collection, by type: " cfg_title(k) \
+        "\nstacked: the " (nl > ntop ? plural(ntop, "type") " with the most bytes at the last census, then the rest" : "types") \
+        "; dots: each census's total" (anyleak ? "; shaded: the window of a suspected leak" : "")) > f
+    print "xmin = " (xmin - 2 * pad) "; xmax = " (xmax + 2 * pad) "; xstep = " step > f
+    print "ymax = " ymax > f
+    print "nlayers = " nl > f
+    print "hasother = " (nl > ntop ? 1 : 0) > f
+    s = "array lnames[" nl "] = ["
+    for (j = 1; j <= nl; j++) s = s (j > 1 ? ", " : "") gpdq(lnames[j])
+    print s "]" > f
+    s = "array lw1[" n "] = ["; t = "array lw2[" n "] = ["
+    for (p = 1; p <= n; p++) { s = s (p > 1 ? ", " : "") lw1[p]; t = t (p > 1 ? ", " : "") lw2[p] }
+    print s "]" > f
+    print t "]" > f
+    write_series(f, n, tt, ll)
+    close(f)
+    add_plot("census", name)
 }

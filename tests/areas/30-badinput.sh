@@ -25,6 +25,9 @@ for v in $VARIANTS; do
         check_msg "$v refuses the fixed map-keys leak" 2 "has no ephemerons" $g run leaks --pattern 6 --fixed 1 $(small leaks)
     fi
     check_msg "$v bad promote age" 2 "promote-age 16 is out of range" $g run msgbuf --promote-age 16
+    check_msg "$v bad leak-check mode" 2 "leak-check" $g run gcbench --leak-check sometimes
+    check_msg "$v leak window too short" 2 "leak-window 1 is out of range" $g run gcbench --leak-window 1
+    check_msg "$v bad leak growth" 2 "expects a size" $g run gcbench --leak-min-growth lots
     # 1048-byte messages take 1152-byte cells: the live set passes the up-front check but not the heap.
     check_msg "$v heap exhausted" 3 "heap exhausted" \
         $g run msgbuf --heap 44M --window 40000 --msg-size 1040 --pushes 100000

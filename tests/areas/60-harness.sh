@@ -18,7 +18,8 @@ check "suite with failing runs completes" 0 $g suite tests/suites/failing.suite 
 csv_check "failing suite: 8 rows, 4 ok, 4 failed" $H/failing 'n == 8 && ok == 4 && bad == 4'
 grep_check "failing suite: heap exhaustion recorded" ',"exit status 3: gclab: msgbuf on stw: heap exhausted' $H/failing/runs.csv
 grep_check "failing suite: timeout recorded" ',"timed out after 2 s' $H/failing/runs.csv
-grep_check "failing suite: the runner's failed row keeps gc_options, last" 'heap exhausted.*,"initial-heap=8M"$' $H/failing/runs.csv
+check "failing suite: the runner's failed row keeps gc_options" 0 awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+    /heap exhausted/ { n++; if ($c["gc_options"] != "\"initial-heap=8M\"") exit 1 } END { exit !n }' $H/failing/runs.csv
 # Interleaved (the default): repetitions 1 and 2 of every run, each from a process of its own (the pid
 # is the run id's middle part); interleave no: one process for both.
 check "failing suite: interleaved, repetitions 1 and 2 of every run, one process each" 0 awk -F, \
@@ -66,6 +67,21 @@ csv_check "metered: 5000 metered pushes recorded" $H/metered 'n == 1 && ok == 1 
 grep_check "metered: latency.csv has kind metered" ',metered$' $H/metered/latency.csv
 grep_check "metered: latency.csv has kind simple" ',simple$' $H/metered/latency.csv
 grep_check "mmu.csv written with bmu" '^run_id,variant,workload,rep,window_ns,mmu,bmu$' $H/metered/mmu.csv
+# Heap statistics: --census writes types.csv, a totals row per census; runs.csv counts the censuses and
+# holds the leak verdict; a run without --census writes no types.csv (plots and report: 70-plots.sh).
+check "census: weakcache --census --leak-check report" 0 sh -c "$g run weakcache --census --leak-check report --leak-window 2 \
+    --leak-warmup 1 --repeat 2 --out $H/census $(small weakcache) >$H/census.txt"
+grep_check "census: types.csv header" '^run_id,variant,workload,rep,cycle,type,objects,bytes,protected_objects,census_ns$' $H/census/types.csv
+check "census: runs.csv censuses = the (total) rows of types.csv, a verdict for each" 0 awk -F, \
+    'FNR == 1 { delete c; for (i = 1; i <= NF; i++) c[$i] = i; f++; next }
+     f == 1 { want[$c["run_id"]] = $c["censuses"]; v[$c["run_id"]] = $c["leak_suspected"] }
+     f == 2 && $c["type"] == "\"(total)\"" { got[$c["run_id"]]++ }
+     END { for (r in want) { n++; if (want[r] < 1 || got[r] != want[r] || v[r] == "") exit 1 } exit n != 2 }' $H/census/runs.csv $H/census/types.csv
+grep_check "census: the summary's census line" '^  census (run 1) .* censuses; the last (cycle' $H/census.txt
+grep_check "census: the summary's leak check" '^  leak check, run 2: ' $H/census.txt
+pr_check "no --census: no types.csv" ! -e $H/metered/types.csv
+check "no --census: censuses 0, no leak verdict" 0 awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+    { n++; if ($c["censuses"] != "0" || $c["leak_suspected"] != "") exit 1 } END { exit n != 1 }' $H/metered/runs.csv
 # bench.sh with a shard into a given folder (results/latest untouched); then merge everything.
 check "bench.sh shard 1/4 of the sweep" 0 env HWLOC_SYNTHETIC="$SYN" harness/bench.sh tests/suites/sweep.suite --shard 1/4 --out $H/shard1
 csv_check "shard 1/4: 5 of the 20 runs" $H/shard1 'n == 5 && ok == 5'
