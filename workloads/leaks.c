@@ -554,6 +554,7 @@ static void setup(app *a, uint64_t base_bytes) {
         gc_scope_close(mut, scope);
         break;
     }
+    case PAT_TIMERS: break;   /* its list starts empty */
     default: a->vec = gc_alloc(mut, a->t_vec, 16, 0);
     }
 }
@@ -561,7 +562,7 @@ static void setup(app *a, uint64_t base_bytes) {
 static uint64_t live_bytes(const int64_t *param, unsigned threads) {
     (void)threads;
     uint64_t base = (uint64_t)param[P_BASE] * 1024;
-    uint64_t leak = obj_size(3, (uint64_t)param[P_LEAK_SIZE]), per = (uint64_t)param[P_LEAKS];
+    uint64_t leak = obj_size(0, (uint64_t)param[P_LEAK_SIZE]), per = (uint64_t)param[P_LEAKS];
     if (param[P_PATTERN] == PAT_DETACHED) per *= WIDGET_NODES;
     uint64_t kept = param[P_FIXED] ? 0 : per * (uint64_t)param[P_TICKS];
     return base / obj_size(0, STATE_SIZE) * obj_size(0, STATE_SIZE) + kept * leak;
@@ -595,7 +596,7 @@ static int run(wl_ctx *ctx, char *err, size_t errlen) {
     a.stride = a.requests / a.leaks;
     static const char *const vec_type[] = {
         [PAT_LISTENERS] = "ListenerArray", [PAT_CACHE] = "RequestLog", [PAT_CLOSURE] = "Callbacks",
-        [PAT_TIMERS] = "Unused", [PAT_DETACHED] = "HandlerArray", [PAT_MAPKEYS] = "MapBuckets",
+        [PAT_TIMERS] = NULL, [PAT_DETACHED] = "HandlerArray", [PAT_MAPKEYS] = "MapBuckets",
         [PAT_GLOBAL] = "GlobalArray",
     };
     a.t_request = gc_register_type(a.heap, "Request");
@@ -603,11 +604,17 @@ static int run(wl_ctx *ctx, char *err, size_t errlen) {
     a.t_state = gc_register_type(a.heap, "AppState");
     a.t_config = gc_register_type(a.heap, "Config");
     a.t_leak = gc_register_type(a.heap, patterns[a.pattern].type);
-    a.t_vec = gc_register_type(a.heap, vec_type[a.pattern]);
-    a.t_aux = gc_register_type(a.heap, a.pattern == PAT_CLOSURE    ? "Callback"
-                                       : a.pattern == PAT_DETACHED ? "Handler"
-                                                                   : "MapKey");
-    a.t_aux2 = gc_register_type(a.heap, a.pattern == PAT_DETACHED ? "DomNode" : "MapEntry");
+    /* The pattern's other types, only those it makes (timers: a list of its records, no array). */
+    if (vec_type[a.pattern] && !(a.pattern == PAT_MAPKEYS && a.fixed)) a.t_vec = gc_register_type(a.heap, vec_type[a.pattern]);
+    if (a.pattern == PAT_CLOSURE) a.t_aux = gc_register_type(a.heap, "Callback");
+    if (a.pattern == PAT_DETACHED) {
+        a.t_aux = gc_register_type(a.heap, "Handler");
+        a.t_aux2 = gc_register_type(a.heap, "DomNode");
+    }
+    if (a.pattern == PAT_MAPKEYS) {
+        a.t_aux = gc_register_type(a.heap, "MapKey");
+        if (!a.fixed) a.t_aux2 = gc_register_type(a.heap, "MapEntry");
+    }
     if (a.pattern == PAT_MAPKEYS && a.fixed) wm_register_types(a.heap, &a.wmt);
 
     a.mut = gc_attach(a.heap);
