@@ -170,8 +170,9 @@ void gc_gen_barrier_init(gc_mut *mut, gc_obj *obj, gc_slot *slot, gc_obj *val) {
 
 static void gen_collect(gc_mut *mut, int kind, uint64_t seen);
 
-/* A TLAB given up (for a new one, at a pause, for a heap walk): its unused tail gets a filler, so
- * eden stays parseable (walk). */
+/* A TLAB given up (for a new one, at a pause, for a heap walk, by a thread detaching): its unused tail
+ * gets a filler, so eden stays parseable (walk). A detaching thread's TLAB would otherwise leave a gap
+ * no pause retires, since the pause retires only attached threads' TLABs. */
 static void retire_tlab(gc_mut *m) {
     if (m->c.tlab_top < m->c.tlab_end) gc_write_filler(m->c.tlab_top, (size_t)(m->c.tlab_end - m->c.tlab_top));
     m->c.tlab_top = m->c.tlab_end = NULL;
@@ -389,6 +390,7 @@ const gc_collector_ops gc_collector = {
     .start_fraction = 1.0,
     .init = init,
     .free = fini,
+    .detach = retire_tlab,
     .collect = collect,
     .stress = gen_stress,
     .stats = stats,

@@ -149,8 +149,35 @@ static void churn(bool stress) {
     gc_heap_destroy(h);
 }
 
+/* A thread that allocates and detaches leaves its allocation buffer behind; a census (a heap walk)
+ * after it must still parse the heap (generational's TLAB tail once had no filler). */
+static void *allocate_and_leave(void *arg) {
+    gc_mut *m = gc_attach(arg);
+    for (int i = 0; i < 1000; i++) gc_alloc(m, t_a, 2, 24);
+    gc_detach(m);
+    return NULL;
+}
+
+static void census_after_detach(void) {
+    gc_heap *h = make("census after a thread detached", false, 0);
+    gc_mut *m = gc_attach(h);
+    pthread_t t;
+    gc_block_enter(m);
+    pthread_create(&t, NULL, allocate_and_leave, h);
+    pthread_join(t, NULL);
+    gc_block_leave(m);
+    size_t n;
+    gc_census_row *rows = gc_heap_census(m, &n);
+    CHECK(rows && n >= 1 && rows[0].objects == 0, "census: after a thread allocated and detached", "%zu rows, %llu objects", n,
+          rows ? (unsigned long long)rows[0].objects : 0ull);
+    free(rows);
+    gc_detach(m);
+    gc_heap_destroy(h);
+}
+
 int main(void) {
     known_counts();
+    census_after_detach();
     churn(false);
     churn(true);
     printf("test_census: %u checks, %u failed\n", checks, failed);
