@@ -381,7 +381,10 @@ gc_obj *gc_bdw_alloc_big(gc_mut *m, gc_type type, uint32_t nptrs, size_t nbytes)
 uint32_t gc_bdw_big_nptrs(const gc_obj *obj) { return (uint32_t)(gc_bdw_big_tail(obj)[0] & ~GC_BDW_TAG); }
 size_t gc_bdw_big_nbytes(const gc_obj *obj) { return (size_t)(gc_bdw_big_tail(obj)[1] & ~GC_BDW_TAG); }
 
+/* A census taken while a gc_collect waits is the program's own (bdw_census.c). */
 void gc_collect(gc_mut *m) {
+    atomic_fetch_add_explicit(&m->heap->collects_waiting, 1, memory_order_acq_rel);
     GC_gcollect();
+    atomic_fetch_sub_explicit(&m->heap->collects_waiting, 1, memory_order_acq_rel);
     after_collection(m);
 }

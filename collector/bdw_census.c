@@ -156,7 +156,8 @@ void gc_bdw_census_take(gc_heap *h, gc_pause *rec) {
      * pause record gets at POST_START_WORLD. */
     uint32_t cycle = (uint32_t)(GC_get_gc_no() - h->gc_no0);
     log[h->census_n++] = (gc_census_row){.cycle = cycle, .type = 0, .objects = c.objects, .bytes = c.bytes,
-                                         .protected_objects = prot, .census_ns = ns};
+                                         .protected_objects = prot, .census_ns = ns,
+                                         .requested = atomic_load(&h->collects_waiting) != 0};
     for (uint32_t t = 1; t < c.ntypes; t++)
         if (counts[2 * t])
             log[h->census_n++] = (gc_census_row){.cycle = cycle, .type = (gc_type)t, .objects = counts[2 * t],

@@ -84,6 +84,7 @@ struct gc_heap {
     size_t census_set_cap;          /* words */
     uint64_t census_dropped;        /* censuses that found no memory (mmap failed; should stay 0) */
     _Atomic int census_requests;    /* gc_heap_census calls in progress */
+    _Atomic int collects_waiting;   /* threads in gc_collect: a census now is the program's own */
     _Atomic int64_t external_bytes; /* gc_external_add */
 
     _Atomic uint64_t epoch;           /* completed collections seen by the callback */

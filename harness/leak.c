@@ -71,18 +71,22 @@ static void rank(const census_ref *c, size_t first, size_t last, leak_report *ou
 
 void leak_check(const gc_census_row *rows, size_t nrows, const leak_params *p, leak_report *out) {
     memset(out, 0, sizeof *out);
-    size_t n = 0;
-    for (size_t i = 0; i < nrows; i++) n += rows[i].type == 0;
+    size_t all = 0, requested = 0;
+    for (size_t i = 0; i < nrows; i++)
+        if (rows[i].type == 0) all++, requested += rows[i].requested;
+    out->requested_only = requested > 0;
+    size_t n = out->requested_only ? requested : all;
     out->censuses = (unsigned)n;
     if (n < 2) return;
     census_ref *c = calloc(n, sizeof *c);
     if (!c) return;
-    for (size_t i = 0, k = 0; i < nrows; i++) {
+    size_t k = 0;
+    bool in = false;   /* the rows after a totals row belong to a census in the series */
+    for (size_t i = 0; i < nrows; i++) {
         if (rows[i].type == 0) {
-            c[k].total = &rows[i];
-            c[k].types = &rows[i + 1];
-            k++;
-        } else {
+            in = !out->requested_only || rows[i].requested;
+            if (in) c[k++] = (census_ref){.total = &rows[i], .types = &rows[i + 1]};
+        } else if (in) {
             c[k - 1].ntypes++;
         }
     }

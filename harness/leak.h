@@ -8,7 +8,13 @@
  * longer at one collection) and floating garbage (what an incremental or concurrent cycle keeps one
  * cycle too long) rarely rise `window` times in a row, and the thresholds keep small drifts out. Then
  * the types are ranked by how much they grew over that window (bytes, and the least-squares slope in
- * bytes per census), so the report names what leaks, not only that something does. */
+ * bytes per census), so the report names what leaks, not only that something does.
+ *
+ * Which collections: when the program collects on its own (gc_collect, as a test calling Node's
+ * global.gc() between requests does), only the censuses of those collections count: they are taken
+ * at the points the program chose, where its transient state is gone. The heap's own collections
+ * fall anywhere, and a heap that grows its way up at start-up (libgc collects at each step) gives a
+ * rise at every one of them. Without any such collection, every census counts. */
 #ifndef GCLAB_LEAK_H
 #define GCLAB_LEAK_H
 
@@ -34,7 +40,8 @@ typedef struct leak_type {
 } leak_type;
 
 typedef struct leak_report {
-    unsigned censuses;              /* in the series */
+    unsigned censuses;              /* in the series examined */
+    bool requested_only;            /* the series is the program's own collections (see above) */
     bool enough;                    /* at least warmup + window + 1 censuses: a verdict was possible */
     bool suspected;
     size_t first, last;             /* the window: census indexes (its first and last) */

@@ -143,8 +143,8 @@ int results_write(const char *dir, const run_config *cfg, const run_result *r, u
                 const gc_census_row *c = &x->census[i];
                 fprintf(types, "%s,%s,%s,%u,%u,", x->run_id, variant, wl, x->rep, c->cycle);
                 put_text(types, c->type ? run_type_name(x, c->type) : "(total)");
-                fprintf(types, ",%llu,%llu,%llu,%llu\n", (unsigned long long)c->objects, (unsigned long long)c->bytes,
-                        (unsigned long long)c->protected_objects, (unsigned long long)c->census_ns);
+                fprintf(types, ",%llu,%llu,%llu,%llu,%d\n", (unsigned long long)c->objects, (unsigned long long)c->bytes,
+                        (unsigned long long)c->protected_objects, (unsigned long long)c->census_ns, c->requested ? 1 : 0);
             }
             if (ferror(types) | fclose(types)) {
                 snprintf(err, errlen, "error writing %s/types.csv", dir);
@@ -327,9 +327,10 @@ void results_print_summary(FILE *f, const run_config *cfg, run_result *r, unsign
             fprintf(f, "  leak check, run %u: no verdict: %u censuses, %u needed (--leak-warmup + --leak-window + 1)\n",
                     r[i].rep, lk->censuses, cfg->leak.warmup + cfg->leak.window + 1);
         else
-            fprintf(f, "  leak check, run %u: %s: live bytes %s%+.1f KiB over cycles %u..%u\n", r[i].rep,
+            fprintf(f, "  leak check, run %u: %s: live bytes %s%+.1f KiB over cycles %u..%u (%u censuses: %s)\n", r[i].rep,
                     lk->suspected ? "LEAK SUSPECTED" : "no leak", lk->suspected ? "rose at every collection, " : "",
-                    (double)lk->growth_bytes / 1024.0, lk->first_cycle, lk->last_cycle);
+                    (double)lk->growth_bytes / 1024.0, lk->first_cycle, lk->last_cycle, lk->censuses,
+                    lk->requested_only ? "the program's own collections" : "every full-heap collection");
         for (size_t k = 0; k < lk->ntop; k++)
             fprintf(f, "    %zu. %-24s %+10.1f KiB %+10lld objects, %+.1f KiB per collection\n", k + 1,
                     run_type_name(&r[i], lk->top[k].type), (double)lk->top[k].growth_bytes / 1024.0,

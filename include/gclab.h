@@ -215,6 +215,8 @@ typedef struct gc_census_row {
     uint64_t objects, bytes;    /* live objects of the type and their exact sizes (header, slots, raw) */
     uint64_t protected_objects; /* totals row: distinct objects that a handle or a global root points at */
     uint64_t census_ns;         /* totals row: what counting took, inside the pause */
+    bool requested;             /* totals row: the collection was the program's own (gc_collect or
+                                 * gc_heap_census was waiting for it), not one the heap decided on */
 } gc_census_row;
 /* A full collection and a census of it: returns the rows (the totals row first, then one per type with
  * live objects, by type id), malloc'd, *count of them; the caller frees it. NULL when out of memory. */

@@ -20,7 +20,7 @@
 #define LATENCY_HEADER "run_id,variant,workload,rep,low_ns,high_ns,count,kind"
 #define MMU_HEADER "run_id,variant,workload,rep,window_ns,mmu,bmu"
 /* types.csv: a row per type per census (--census), and the census's totals as type "(total)". */
-#define TYPES_HEADER "run_id,variant,workload,rep,cycle,type,objects,bytes,protected_objects,census_ns"
+#define TYPES_HEADER "run_id,variant,workload,rep,cycle,type,objects,bytes,protected_objects,census_ns,requested"
 #define WORKERS_HEADER "run_id,variant,workload,rep,worker,objects,bytes,steals,steal_fails,busy_ns,idle_ns"
 
 #endif

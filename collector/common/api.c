@@ -117,7 +117,12 @@ void gc_detach(gc_mut *mut) {
     free(mut);
 }
 
-void gc_collect(gc_mut *mut) { gc_collector.collect(mut, GC_WHY_EXPLICIT); }
+/* A census taken while a gc_collect waits is the program's own (census.c). */
+void gc_collect(gc_mut *mut) {
+    atomic_fetch_add_explicit(&mut->heap->collects_waiting, 1, memory_order_acq_rel);
+    gc_collector.collect(mut, GC_WHY_EXPLICIT);
+    atomic_fetch_sub_explicit(&mut->heap->collects_waiting, 1, memory_order_acq_rel);
+}
 
 /* With the collector role, so a cycle that a collector thread is still running is not read halfway. */
 static void hold_role(gc_heap *heap) {

@@ -100,7 +100,8 @@ void gc_census_take(gc_heap *heap, uint32_t cycle, gc_pause *rec) {
         heap->census_cap = cap;
     }
     heap->census[heap->census_n++] = (gc_census_row){.cycle = cycle, .type = 0, .objects = c.objects, .bytes = c.bytes,
-                                                     .protected_objects = prot, .census_ns = ns};
+                                                     .protected_objects = prot, .census_ns = ns,
+                                                     .requested = atomic_load(&heap->collects_waiting) != 0};
     for (uint32_t t = 1; t < c.ntypes; t++)
         if (c.per_type[2 * t])
             heap->census[heap->census_n++] = (gc_census_row){.cycle = cycle, .type = (gc_type)t,

@@ -110,6 +110,7 @@ struct gc_heap {
     gc_census_row *census;
     size_t census_n, census_cap;
     _Atomic int census_requests;
+    _Atomic int collects_waiting;   /* threads in gc_collect: a census now is the program's own */
     _Atomic int64_t external_bytes; /* gc_external_add */
     struct gc_registry *registries; /* finalization registries (finalize.c), under weak.lock */
     void *collector;                /* the collector's own state (collector.h), read by it alone */

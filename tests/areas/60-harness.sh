@@ -71,7 +71,7 @@ grep_check "mmu.csv written with bmu" '^run_id,variant,workload,rep,window_ns,mm
 # holds the leak verdict; a run without --census writes no types.csv (plots and report: 70-plots.sh).
 check "census: weakcache --census --leak-check report" 0 sh -c "$g run weakcache --census --leak-check report --leak-window 2 \
     --leak-warmup 1 --repeat 2 --out $H/census $(small weakcache) >$H/census.txt"
-grep_check "census: types.csv header" '^run_id,variant,workload,rep,cycle,type,objects,bytes,protected_objects,census_ns$' $H/census/types.csv
+grep_check "census: types.csv header" '^run_id,variant,workload,rep,cycle,type,objects,bytes,protected_objects,census_ns,requested$' $H/census/types.csv
 check "census: runs.csv censuses = the (total) rows of types.csv, a verdict for each" 0 awk -F, \
     'FNR == 1 { delete c; for (i = 1; i <= NF; i++) c[$i] = i; f++; next }
      f == 1 { want[$c["run_id"]] = $c["censuses"]; v[$c["run_id"]] = $c["leak_suspected"] }
