@@ -125,7 +125,7 @@ static void after_pause(gc_heap *heap, gc_mut *self, const char *event) {
                  (unsigned long long)objects, (unsigned long long)bytes);
 }
 
-static void churn(bool stress) {
+static __attribute__((unused)) void churn(bool stress) {
     char name[80];
     snprintf(name, sizeof name, "census: every full cycle of a churning run%s", stress ? " (stress)" : "");
     gc_heap *h = make(name, true, stress ? 97 : 0);
@@ -178,8 +178,14 @@ static void census_after_detach(void) {
 int main(void) {
     known_counts();
     census_after_detach();
+#if defined(GCLAB_BARRIER_NONE)
+    /* Marking beside the mutator without a barrier loses objects by design (barrier_lost_object.c):
+     * the verifier then fails whatever the census says. */
+    printf("# churning runs skipped: BARRIER=none loses objects by design\n");
+#else
     churn(false);
     churn(true);
+#endif
     printf("test_census: %u checks, %u failed\n", checks, failed);
     return failed ? 1 : 0;
 }
