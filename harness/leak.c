@@ -74,7 +74,8 @@ void leak_check(const gc_census_row *rows, size_t nrows, const leak_params *p, l
     size_t all = 0, requested = 0;
     for (size_t i = 0; i < nrows; i++)
         if (rows[i].type == 0) all++, requested += rows[i].requested;
-    out->requested_only = requested > 0;
+    /* The program's own collections, when there are enough of them for a verdict. */
+    out->requested_only = requested >= (size_t)p->warmup + (p->window ? p->window : 1) + 1;
     size_t n = out->requested_only ? requested : all;
     out->censuses = (unsigned)n;
     if (n < 2) return;
@@ -100,7 +101,14 @@ void leak_check(const gc_census_row *rows, size_t nrows, const leak_params *p, l
             continue;
         }
         uint64_t from = c[s].total->bytes, to = c[s + w].total->bytes;
-        if (to - from >= p->min_bytes && (double)(to - from) * 100.0 >= p->min_percent * (double)from) {
+        if (to - from < p->min_bytes || (double)(to - from) * 100.0 < p->min_percent * (double)from) continue;
+        /* Kept: no later census gives back more than half of the window's growth (memlab's final
+         * snapshot: what leaked is still there). A heap that climbs for a while and then falls back (a
+         * graph that grows and is cut, a queue that fills and drains) is no leak; a window that ends at
+         * the last census cannot be confirmed yet. */
+        bool kept = s + w + 1 < n;
+        for (size_t j = s + w + 1; j < n && kept; j++) kept = c[j].total->bytes >= from + (to - from) / 2;
+        if (kept) {
             out->suspected = true;
             out->first = s;
             out->last = s + w;

@@ -4,14 +4,17 @@
  * The rule of thumb of the JavaScript world (memlab, Node's own advice): if the heap after a
  * collection grows over five consecutive collections, it leaks. Here: after a warm-up of `warmup`
  * censuses, some `window` + 1 consecutive censuses whose live bytes rise at every step, by at least
- * `min_bytes` and `min_percent` of where the window began in all. Noise (a queue that happens to be
- * longer at one collection) and floating garbage (what an incremental or concurrent cycle keeps one
- * cycle too long) rarely rise `window` times in a row, and the thresholds keep small drifts out. Then
+ * `min_bytes` and `min_percent` of where the window began in all, and kept: every later census still
+ * holds at least half of that growth (memlab's final snapshot), so there must be one. Noise (a queue
+ * that happens to be longer at one collection) and floating garbage (what an incremental or
+ * concurrent cycle keeps one cycle too long) rarely rise `window` times in a row, the thresholds keep
+ * small drifts out, and the confirmation keeps out a live set that climbs and then falls back. Then
  * the types are ranked by how much they grew over that window (bytes, and the least-squares slope in
  * bytes per census), so the report names what leaks, not only that something does.
  *
  * Which collections: when the program collects on its own (gc_collect, as a test calling Node's
- * global.gc() between requests does), only the censuses of those collections count: they are taken
+ * global.gc() between requests does) often enough for a verdict, only the censuses of those
+ * collections count: they are taken
  * at the points the program chose, where its transient state is gone. The heap's own collections
  * fall anywhere, and a heap that grows its way up at start-up (libgc collects at each step) gives a
  * rise at every one of them. Without any such collection, every census counts. */

@@ -26,5 +26,5 @@ median() {
 }
 for col in wall_ns gc_cpu_ns; do
     ma=$(median "$out/a/runs.csv" $col) mb=$(median "$out/b/runs.csv" $col)
-    awk -v c=$col -v a="$ma" -v b="$mb" 'BEGIN { printf "%-10s median a %.2f ms, b %.2f ms, b/a %.3f\n", c, a / 1e6, b / 1e6, a > 0 ? b / a : 0 }'
+    awk -v c=$col -v a="$ma" -v b="$mb" 'BEGIN { printf "%-10s median a %.2f ms, b %.2f ms, b/a %.3f\n", c, a / 1e6, b / 1e6, (a > 0 ? b / a : 0) }'
 done | tee -a "$out/ab.txt"
