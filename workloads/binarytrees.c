@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "workload.h"
+#include "wl_size.h"
 
 enum { P_DEPTH, P_COUNT };
 
@@ -33,8 +34,6 @@ static const wl_param params[] = {
 #define POLL_DEPTH 10
 
 static uint64_t tree_size(int depth) { return ((uint64_t)1 << (depth + 1)) - 1; }
-
-static uint64_t obj_size(uint64_t nptrs, uint64_t nbytes) { return (8 + 8 * nptrs + nbytes + 15) & ~(uint64_t)15; }
 
 static int max_depth_of(int64_t depth) { return depth < MIN_DEPTH + 2 ? MIN_DEPTH + 2 : (int)depth; }
 
@@ -202,7 +201,7 @@ out:
 static uint64_t live_bytes(const int64_t *param, unsigned threads) {
     (void)threads;  /* other threads' trees need not be live at the same moment */
     int n = max_depth_of(param[P_DEPTH]);
-    uint64_t node = obj_size(2, 0);
+    uint64_t node = wl_obj_size(2, 0);
     uint64_t stretch = tree_size(n + 1) * node, steady = 2 * tree_size(n) * node;
     return stretch > steady ? stretch : steady;
 }

@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include "workload.h"
+#include "wl_size.h"
 
 enum { P_COLLECTORS, P_OPS, P_RING, P_LIST, P_SPAWN, P_BLOCK_EVERY, P_COUNT };
 
@@ -61,8 +62,6 @@ static void fail(shared *sh, const char *fmt, ...) {
     }
     pthread_mutex_unlock(&sh->err_lock);
 }
-
-static uint64_t obj_size(uint64_t nptrs, uint64_t nbytes) { return (8 + 8 * nptrs + nbytes + 15) & ~(uint64_t)15; }
 
 /* Builds a list of n nodes tagged `tag`, last node first, so every allocation keeps the part built
  * so far in a handle. */
@@ -227,8 +226,8 @@ static void *spawner_main(void *arg) {
 
 static uint64_t live_bytes(const int64_t *param, unsigned threads) {
     uint64_t lists = (uint64_t)threads * (uint64_t)param[P_RING] + (uint64_t)param[P_COLLECTORS] + 1;
-    return lists * (uint64_t)param[P_LIST] * obj_size(1, sizeof(node_data)) +
-           threads * obj_size((uint64_t)param[P_RING], 0);
+    return lists * (uint64_t)param[P_LIST] * wl_obj_size(1, sizeof(node_data)) +
+           threads * wl_obj_size((uint64_t)param[P_RING], 0);
 }
 
 static int run(wl_ctx *ctx, char *err, size_t errlen) {

@@ -30,6 +30,7 @@
 #include <string.h>
 
 #include "workload.h"
+#include "wl_size.h"
 #include "weakmap.h"
 
 enum { P_CHAINS, P_LENGTH, P_ROUNDS, P_DROP, P_COUNT };
@@ -55,8 +56,6 @@ typedef struct key_data {
 typedef struct value_data {
     uint32_t magic, chain, index, version;
 } value_data;
-
-static uint64_t obj_size(uint64_t nptrs, uint64_t nbytes) { return (8 + 8 * nptrs + nbytes + 15) & ~(uint64_t)15; }
 
 static uint64_t next_rand(uint64_t *s) {
     *s ^= *s << 13;
@@ -399,8 +398,8 @@ static void *worker_main(void *arg) {
 
 static uint64_t live_bytes(const int64_t *param, unsigned threads) {
     uint64_t entries = (uint64_t)param[P_CHAINS] * (uint64_t)param[P_LENGTH];
-    uint64_t per_entry = obj_size(0, sizeof(key_data)) + obj_size(1, sizeof(value_data)) + obj_size(3, 0);
-    uint64_t per_thread = entries * per_entry + obj_size(entries, 0) + obj_size((uint64_t)param[P_CHAINS], 0);
+    uint64_t per_entry = wl_obj_size(0, sizeof(key_data)) + wl_obj_size(1, sizeof(value_data)) + wl_obj_size(3, 0);
+    uint64_t per_thread = entries * per_entry + wl_obj_size(entries, 0) + wl_obj_size((uint64_t)param[P_CHAINS], 0);
     return (threads ? threads : 1) * per_thread;
 }
 

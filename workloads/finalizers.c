@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include "workload.h"
+#include "wl_size.h"
 
 enum { P_OBJECTS, P_ROUNDS, P_DROP, P_UNREG, P_SHARED, P_COUNT };
 
@@ -118,8 +119,6 @@ static void fail(shared *sh, const char *fmt, ...) {
     }
     pthread_mutex_unlock(&sh->err_lock);
 }
-
-static uint64_t obj_size(uint64_t nptrs, uint64_t nbytes) { return (8 + 8 * nptrs + nbytes + 15) & ~(uint64_t)15; }
 
 static uint64_t next_rand(uint64_t *s) {
     *s ^= *s << 13;
@@ -389,8 +388,8 @@ static void *worker_main(void *arg) {
 
 static uint64_t live_bytes(const int64_t *param, unsigned threads) {
     uint64_t n = (uint64_t)param[P_OBJECTS];
-    uint64_t per = obj_size(0, 16) + obj_size(1, 0) + obj_size(1, sizeof(held_data)) + obj_size(3, 0);
-    return (threads ? threads : 1) * (n * per + 2 * obj_size(n, 0));
+    uint64_t per = wl_obj_size(0, 16) + wl_obj_size(1, 0) + wl_obj_size(1, sizeof(held_data)) + wl_obj_size(3, 0);
+    return (threads ? threads : 1) * (n * per + 2 * wl_obj_size(n, 0));
 }
 
 static int run(wl_ctx *ctx, char *err, size_t errlen) {

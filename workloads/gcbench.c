@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "workload.h"
+#include "wl_size.h"
 
 enum { P_MIN_DEPTH, P_MAX_DEPTH, P_LONG_DEPTH, P_ARRAY_SIZE, P_COUNT };
 
@@ -42,8 +43,6 @@ typedef struct node_raw {
 #define POLL_DEPTH 10
 
 static uint64_t tree_size(int depth) { return ((uint64_t)1 << (depth + 1)) - 1; }
-
-static uint64_t obj_size(uint64_t nptrs, uint64_t nbytes) { return (8 + 8 * nptrs + nbytes + 15) & ~(uint64_t)15; }
 
 /* Closed form of the checksum below for a correct tree: sum over nodes of 3*i + j. */
 static uint64_t expected_checksum(int depth) {
@@ -206,9 +205,9 @@ out:
 
 static uint64_t live_bytes(const int64_t *param, unsigned threads) {
     (void)threads;  /* other threads' trees need not be live at the same moment */
-    uint64_t node = obj_size(2, sizeof(node_raw));
+    uint64_t node = wl_obj_size(2, sizeof(node_raw));
     uint64_t stretch = tree_size((int)param[P_MAX_DEPTH] + 1) * node;
-    uint64_t steady = tree_size((int)param[P_LONG_DEPTH]) * node + obj_size(0, 8 * (uint64_t)param[P_ARRAY_SIZE]) +
+    uint64_t steady = tree_size((int)param[P_LONG_DEPTH]) * node + wl_obj_size(0, 8 * (uint64_t)param[P_ARRAY_SIZE]) +
                       tree_size((int)param[P_MAX_DEPTH]) * node;
     return stretch > steady ? stretch : steady;
 }

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "workload.h"
+#include "wl_size.h"
 
 enum { P_NODES, P_OPS, P_EDGES, P_CHECK_EVERY, P_COUNT };
 
@@ -251,7 +252,7 @@ static int run(wl_ctx *ctx, char *err, size_t errlen) {
     for (; started < n; started++) {
         worker *w = &ws[started];
         w->sh = &sh;
-        w->ops = ops / n + (started < ops % n);
+        w->ops = wl_share(ops, n, started);
         w->rng = 0x2545f4914f6cdd1dull * (started + 1);
         if (pthread_create(&w->thread, NULL, worker_main, w)) break;
     }

@@ -55,6 +55,7 @@
 #include <string.h>
 
 #include "workload.h"
+#include "wl_size.h"
 #include "lru.h"
 #include "weakmap.h"
 
@@ -139,8 +140,6 @@ static void fail(app *a, const char *fmt, ...) {
     va_end(ap);
     a->failed = true;
 }
-
-static uint64_t obj_size(uint64_t nptrs, uint64_t nbytes) { return (8 + 8 * nptrs + nbytes + 15) & ~(uint64_t)15; }
 
 static void put_stamp(gc_obj *o, uint64_t id, uint64_t tick) {
     stamp s = {id, tick, 0};
@@ -528,7 +527,7 @@ static void tick(app *a, uint64_t ticks, uint64_t check_every) {
 /* The long-lived state every pattern runs beside; detached also builds its document. */
 static void setup(app *a, uint64_t base_bytes) {
     gc_mut *mut = a->mut;
-    uint64_t n = base_bytes / obj_size(0, STATE_SIZE);
+    uint64_t n = base_bytes / wl_obj_size(0, STATE_SIZE);
     a->state = gc_alloc(mut, a->t_state, (uint32_t)n, 0);
     for (uint64_t i = 0; i < n; i++) {
         gc_obj *c = gc_alloc(mut, a->t_config, 0, STATE_SIZE);
@@ -562,10 +561,10 @@ static void setup(app *a, uint64_t base_bytes) {
 static uint64_t live_bytes(const int64_t *param, unsigned threads) {
     (void)threads;
     uint64_t base = (uint64_t)param[P_BASE] * 1024;
-    uint64_t leak = obj_size(0, (uint64_t)param[P_LEAK_SIZE]), per = (uint64_t)param[P_LEAKS];
+    uint64_t leak = wl_obj_size(0, (uint64_t)param[P_LEAK_SIZE]), per = (uint64_t)param[P_LEAKS];
     if (param[P_PATTERN] == PAT_DETACHED) per *= WIDGET_NODES;
     uint64_t kept = param[P_FIXED] ? 0 : per * (uint64_t)param[P_TICKS];
-    return base / obj_size(0, STATE_SIZE) * obj_size(0, STATE_SIZE) + kept * leak;
+    return base / wl_obj_size(0, STATE_SIZE) * wl_obj_size(0, STATE_SIZE) + kept * leak;
 }
 
 static int run(wl_ctx *ctx, char *err, size_t errlen) {

@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "workload.h"
+#include "wl_size.h"
 #include "clock.h"
 #include "lru.h"
 
@@ -81,9 +82,6 @@ static void fail(shared *sh, const char *fmt, ...) {
     }
     pthread_mutex_unlock(&sh->err_lock);
 }
-
-static uint64_t obj_size(uint64_t nptrs, uint64_t nbytes) { return (8 + 8 * nptrs + nbytes + 15) & ~(uint64_t)15; }
-static uint64_t share(uint64_t total, unsigned n, unsigned t) { return total / n + (t < total % n); }
 
 static uint64_t next_rand(uint64_t *s) {
     *s ^= *s << 13;
@@ -244,7 +242,7 @@ static uint64_t live_bytes(const int64_t *param, unsigned threads) {
     (void)threads;
     uint64_t cap = (uint64_t)param[P_CAPACITY], keys = (uint64_t)param[P_KEYS];
     uint64_t held = cap < keys ? cap : keys;
-    return obj_size(cap, 0) + held * obj_size(0, (uint64_t)param[P_VALUE_SIZE]);
+    return wl_obj_size(cap, 0) + held * wl_obj_size(0, (uint64_t)param[P_VALUE_SIZE]);
 }
 
 static int run(wl_ctx *ctx, char *err, size_t errlen) {
@@ -297,7 +295,7 @@ static int run(wl_ctx *ctx, char *err, size_t errlen) {
         worker *w = &workers[started];
         w->sh = &sh;
         w->index = started;
-        w->requests = share(requests, nthreads, started);
+        w->requests = wl_share(requests, nthreads, started);
         if (pthread_create(&w->thread, NULL, worker_main, w)) {
             fail(&sh, "cannot create thread %u", started);
             break;

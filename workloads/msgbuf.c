@@ -26,6 +26,7 @@
 #include <time.h>
 
 #include "workload.h"
+#include "wl_size.h"
 #include "clock.h"
 #include "meter.h"
 
@@ -38,11 +39,6 @@ static const wl_param params[] = {
                   (int64_t)1 << 40},
     [P_RATE] = {"rate", "pushes per second in total (metered latency); 0: as fast as possible", 0, 0, 1000000000},
 };
-
-static uint64_t obj_size(uint64_t nptrs, uint64_t nbytes) { return (8 + 8 * nptrs + nbytes + 15) & ~(uint64_t)15; }
-
-/* Share of thread t when `total` is split across n threads. */
-static uint64_t share(uint64_t total, unsigned n, unsigned t) { return total / n + (t < total % n); }
 
 typedef struct shared {
     gc_heap *heap;
@@ -192,10 +188,10 @@ static void *worker_main(void *arg) {
 static uint64_t live_bytes(const int64_t *param, unsigned threads) {
     if (!threads) threads = 1;
     uint64_t window = (uint64_t)param[P_WINDOW], pushes = (uint64_t)param[P_PUSHES], total = 0;
-    uint64_t msg = obj_size(0, (uint64_t)param[P_MSG_SIZE]);
+    uint64_t msg = wl_obj_size(0, (uint64_t)param[P_MSG_SIZE]);
     for (unsigned t = 0; t < threads; t++) {
-        uint64_t w = share(window, threads, t), p = share(pushes, threads, t);
-        total += obj_size(w, 0) + (p < w ? p : w) * msg;
+        uint64_t w = wl_share(window, threads, t), p = wl_share(pushes, threads, t);
+        total += wl_obj_size(w, 0) + (p < w ? p : w) * msg;
     }
     return total;
 }
@@ -229,8 +225,8 @@ static int run(wl_ctx *ctx, char *err, size_t errlen) {
         worker *w = &workers[started];
         w->sh = &sh;
         w->index = started;
-        w->window = share(window, sh.nthreads, started);
-        w->pushes = share(pushes, sh.nthreads, started);
+        w->window = wl_share(window, sh.nthreads, started);
+        w->pushes = wl_share(pushes, sh.nthreads, started);
         if (pthread_create(&w->thread, NULL, worker_main, w)) {
             atomic_store(&sh.failed, 1);
             snprintf(err, errlen, "cannot create thread %u", started);

@@ -30,6 +30,7 @@
 #include <string.h>
 
 #include "workload.h"
+#include "wl_size.h"
 #include "clock.h"
 
 enum { P_KEYS, P_REQUESTS, P_RECENT, P_VALUE_SIZE, P_SKEW, P_CHECK_EVERY, P_FINALIZE_EVERY, P_COUNT };
@@ -92,9 +93,6 @@ static void fail(shared *sh, const char *fmt, ...) {
     }
     pthread_mutex_unlock(&sh->err_lock);
 }
-
-static uint64_t obj_size(uint64_t nptrs, uint64_t nbytes) { return (8 + 8 * nptrs + nbytes + 15) & ~(uint64_t)15; }
-static uint64_t share(uint64_t total, unsigned n, unsigned t) { return total / n + (t < total % n); }
 
 static uint64_t next_rand(uint64_t *s) {
     *s ^= *s << 13;
@@ -319,7 +317,8 @@ static void *worker_main(void *arg) {
 static uint64_t live_bytes(const int64_t *param, unsigned threads) {
     uint64_t keys = (uint64_t)param[P_KEYS], recent = (uint64_t)param[P_RECENT];
     uint64_t held = recent < keys ? recent : keys;
-    return obj_size(keys, 0) + (threads ? threads : 1) * (obj_size(recent, 0) + held * obj_size(0, (uint64_t)param[P_VALUE_SIZE]));
+    return wl_obj_size(keys, 0) +
+           (threads ? threads : 1) * (wl_obj_size(recent, 0) + held * wl_obj_size(0, (uint64_t)param[P_VALUE_SIZE]));
 }
 
 static int run(wl_ctx *ctx, char *err, size_t errlen) {
@@ -363,7 +362,7 @@ static int run(wl_ctx *ctx, char *err, size_t errlen) {
         worker *w = &workers[t];
         w->sh = &sh;
         w->index = t;
-        w->requests = share(requests, sh.nthreads, t);
+        w->requests = wl_share(requests, sh.nthreads, t);
         w->checks = checks;
         w->check_every = check_every;
         w->in_ring = calloc(sh.keys, sizeof *w->in_ring);
