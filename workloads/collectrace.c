@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include "workload.h"
+#include "wl_rand.h"
 #include "wl_size.h"
 
 enum { P_COLLECTORS, P_OPS, P_RING, P_LIST, P_SPAWN, P_BLOCK_EVERY, P_COUNT };
@@ -111,13 +112,6 @@ static void sleep_blocked(gc_mut *mut, long ns) {
     gc_block_leave(mut);
 }
 
-static uint64_t next_rand(uint64_t *s) {
-    *s ^= *s << 13;
-    *s ^= *s >> 7;
-    *s ^= *s << 17;
-    return *s;
-}
-
 /* ---- the threads ---- */
 
 typedef struct worker {
@@ -143,7 +137,7 @@ static void *worker_main(void *arg) {
     gc_mut *mut = gc_attach(sh->heap);
     size_t base = gc_scope_open(mut);
     gc_obj **ring = gc_push(mut, gc_alloc(mut, sh->t_ring, (uint32_t)sh->ring, 0));
-    uint64_t seq = 0, rnd = 0x9e3779b97f4a7c15ull * (w->index + 1);
+    uint64_t seq = 0, rnd = wl_rand_seed(w->index);
     for (int64_t s = 0; s < sh->ring; s++) {
         uint64_t tag = (uint64_t)w->index << 40 | ++seq;
         gc_obj *l = make_list(mut, sh->t_node, tag, sh->list);
@@ -151,7 +145,7 @@ static void *worker_main(void *arg) {
         w->expect[s] = tag;
     }
     for (int64_t op = 1; op <= sh->ops && !atomic_load_explicit(&sh->failed, memory_order_relaxed); op++) {
-        int64_t s = (int64_t)(next_rand(&rnd) % (uint64_t)sh->ring);
+        int64_t s = (int64_t)(wl_next_rand(&rnd) % (uint64_t)sh->ring);
         uint64_t tag = (uint64_t)w->index << 40 | ++seq;
         gc_obj *l = make_list(mut, sh->t_node, tag, sh->list);
         gc_write(mut, *ring, (size_t)s, l);

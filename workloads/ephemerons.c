@@ -30,6 +30,7 @@
 #include <string.h>
 
 #include "workload.h"
+#include "wl_rand.h"
 #include "wl_size.h"
 #include "weakmap.h"
 
@@ -56,13 +57,6 @@ typedef struct key_data {
 typedef struct value_data {
     uint32_t magic, chain, index, version;
 } value_data;
-
-static uint64_t next_rand(uint64_t *s) {
-    *s ^= *s << 13;
-    *s ^= *s >> 7;
-    *s ^= *s << 17;
-    return *s;
-}
 
 typedef struct shared {
     gc_heap *heap;
@@ -325,7 +319,7 @@ static void build_chain(gc_mut *mut, worker *w, const round_roots *r, uint32_t c
         w->ops++;
     }
     for (uint32_t i = 0; i < L; i++) {
-        if (next_rand(rnd) % 10) continue;
+        if (wl_next_rand(rnd) % 10) continue;
         size_t at = (size_t)c * L + i;
         *k = gc_read(*keys, i);
         *next = i + 1 < L ? gc_read(*keys, i + 1) : NULL;
@@ -363,7 +357,7 @@ static int one_round(gc_mut *mut, worker *w, uint64_t *rnd) {
     for (uint32_t c = 0; c < sh->chains; c++) build_chain(mut, w, &r, c, rnd);
     if (check_live(mut, w, &r)) goto out;
     for (uint32_t c = 0; c < sh->chains; c++)
-        if ((int64_t)(next_rand(rnd) % 100) < sh->drop && cut_chain(mut, w, &r, c, (uint32_t)(next_rand(rnd) % sh->length)))
+        if ((int64_t)(wl_next_rand(rnd) % 100) < sh->drop && cut_chain(mut, w, &r, c, (uint32_t)(wl_next_rand(rnd) % sh->length)))
             goto out;
     if (check_live(mut, w, &r) || check_dead_array(mut, w, &r, false)) goto out;
     /* Twice: the survivors must come through a second cycle (promoted or moved by then), and what
@@ -382,7 +376,7 @@ static void *worker_main(void *arg) {
     worker *w = arg;
     shared *sh = w->sh;
     gc_mut *mut = gc_attach(sh->heap);
-    uint64_t rnd = 0x9e3779b97f4a7c15ull * (w->index + 1);
+    uint64_t rnd = wl_rand_seed(w->index);
     for (int64_t round = 0; round < sh->rounds; round++) {
         if (atomic_load_explicit(&sh->failed, memory_order_relaxed)) break;
         w->round = round;

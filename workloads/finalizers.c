@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include "workload.h"
+#include "wl_rand.h"
 #include "wl_size.h"
 
 enum { P_OBJECTS, P_ROUNDS, P_DROP, P_UNREG, P_SHARED, P_COUNT };
@@ -118,13 +119,6 @@ static void fail(shared *sh, const char *fmt, ...) {
         atomic_store(&sh->failed, 1);
     }
     pthread_mutex_unlock(&sh->err_lock);
-}
-
-static uint64_t next_rand(uint64_t *s) {
-    *s ^= *s << 13;
-    *s ^= *s >> 7;
-    *s ^= *s << 17;
-    return *s;
 }
 
 /* All threads meet, waiting as blocked threads so that a collection need not wait for them. */
@@ -272,7 +266,7 @@ static void one_round(gc_mut *mut, worker *w, gc_registry *reg, uint64_t *rnd) {
     atomic_store(&w->phase_b, false);
     for (uint32_t i = 0; i < n; i++) {
         atomic_store(&w->runs[i], 0);
-        uint64_t p = next_rand(rnd) % 100;
+        uint64_t p = wl_next_rand(rnd) % 100;
         w->cat[i] = i % SELF_EVERY == SELF_EVERY - 1 ? SELF_KEPT
                     : (int64_t)p < sh->drop          ? DROPPED
                     : (int64_t)p < sh->drop + sh->unreg ? UNREGISTERED
@@ -351,7 +345,7 @@ static void *worker_main(void *arg) {
     if (go < 0) return NULL;
     gc_mut *mut = gc_attach(sh->heap);
     gc_add_root(sh->heap, &w->wrefs);
-    uint64_t rnd = 0x9e3779b97f4a7c15ull * (w->index + 1);
+    uint64_t rnd = wl_rand_seed(w->index);
     for (int64_t round = 0; round < sh->rounds; round++) {
         /* Every thread stops after the same round: the serial thread samples the failure between two
          * meetings, so all read the same decision. */

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "workload.h"
+#include "wl_rand.h"
 #include "wl_size.h"
 
 enum { P_NODES, P_OPS, P_EDGES, P_CHECK_EVERY, P_COUNT };
@@ -61,13 +62,6 @@ typedef struct worker {
     char err[256];
 } worker;
 
-static uint64_t next_rand(worker *w) {
-    w->rng ^= w->rng << 13;
-    w->rng ^= w->rng >> 7;
-    w->rng ^= w->rng << 17;
-    return w->rng;
-}
-
 static uint64_t node_id(gc_obj *n) {
     payload p;
     memcpy(&p, gc_raw(n), sizeof p);
@@ -102,11 +96,11 @@ static void set_edge(gc_mut *mut, worker *w, gc_obj *u, uint64_t k, gc_obj *v) {
  * walk allocates nothing, so raw pointers are safe within it. */
 static gc_obj *walk(worker *w, gc_obj *roots) {
     gc_obj *n = NULL;
-    for (int tries = 0; !n && tries < ROOTS * 4; tries++) n = gc_read(roots, next_rand(w) % ROOTS);
+    for (int tries = 0; !n && tries < ROOTS * 4; tries++) n = gc_read(roots, wl_next_rand(&w->rng) % ROOTS);
     if (!n) return NULL;
-    uint64_t steps = next_rand(w) % WALK_MAX;
+    uint64_t steps = wl_next_rand(&w->rng) % WALK_MAX;
     for (uint64_t s = 0; s < steps; s++) {
-        gc_obj *next = gc_read(n, next_rand(w) % w->sh->edges);
+        gc_obj *next = gc_read(n, wl_next_rand(&w->rng) % w->sh->edges);
         if (!next) break;
         n = next;
     }
@@ -198,7 +192,7 @@ static void *worker_main(void *arg) {
 
     for (uint64_t op = 0; op < w->ops && !w->status; op++) {
         *u = walk(w, *roots);
-        uint64_t k = next_rand(w) % sh->edges, kind = next_rand(w) % 4;
+        uint64_t k = wl_next_rand(&w->rng) % sh->edges, kind = wl_next_rand(&w->rng) % 4;
         if (kind < 2) {                       /* rewire */
             *v = walk(w, *roots);
             set_edge(mut, w, *u, k, *v);
@@ -210,7 +204,7 @@ static void *worker_main(void *arg) {
                 break;
             }
             *v = n;
-            for (uint64_t e = 0; e < sh->edges; e++) set_edge(mut, w, *v, e, next_rand(w) % 2 ? walk(w, *roots) : NULL);
+            for (uint64_t e = 0; e < sh->edges; e++) set_edge(mut, w, *v, e, wl_next_rand(&w->rng) % 2 ? walk(w, *roots) : NULL);
             set_edge(mut, w, *u, k, *v);
         } else {                              /* cut */
             set_edge(mut, w, *u, k, NULL);

@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "workload.h"
+#include "wl_rand.h"
 #include "wl_size.h"
 #include "clock.h"
 #include "lru.h"
@@ -81,24 +82,6 @@ static void fail(shared *sh, const char *fmt, ...) {
         atomic_store(&sh->failed, 1);
     }
     pthread_mutex_unlock(&sh->err_lock);
-}
-
-static uint64_t next_rand(uint64_t *s) {
-    *s ^= *s << 13;
-    *s ^= *s >> 7;
-    *s ^= *s << 17;
-    return *s;
-}
-
-static uint32_t pick_key(const shared *sh, uint64_t *rnd) {
-    double u = (double)(next_rand(rnd) >> 11) / 9007199254740992.0;
-    uint32_t lo = 0, hi = sh->keys - 1;
-    while (lo < hi) {
-        uint32_t mid = lo + (hi - lo) / 2;
-        if (sh->cdf[mid] < u) lo = mid + 1;
-        else hi = mid;
-    }
-    return lo;
 }
 
 static double prob(const shared *sh, uint32_t k) { return sh->cdf[k] - (k ? sh->cdf[k - 1] : 0); }
@@ -190,10 +173,10 @@ static void *worker_main(void *arg) {
     pthread_mutex_unlock(&sh->gate_lock);
     if (go < 0) return NULL;
     gc_mut *mut = gc_attach(sh->heap);
-    uint64_t rnd = 0x9e3779b97f4a7c15ull * (w->index + 1);
+    uint64_t rnd = wl_rand_seed(w->index);
     for (uint64_t i = 0; i < w->requests; i++) {
         if ((i & 1023) == 0 && atomic_load_explicit(&sh->failed, memory_order_relaxed)) break;
-        uint32_t k = pick_key(sh, &rnd);
+        uint32_t k = wl_zipf_pick(sh->cdf, sh->keys, &rnd);
         uint64_t t0 = gc_now_ns();
         request(mut, sh, k);
         uint64_t t1 = gc_now_ns();
@@ -259,7 +242,8 @@ static int run(wl_ctx *ctx, char *err, size_t errlen) {
         snprintf(err, errlen, "--requests %llu is fewer than --threads %u", (unsigned long long)requests, nthreads);
         return WL_BAD_PARAMS;
     }
-    sh.cdf = malloc(sizeof *sh.cdf * sh.keys);
+    double skew = (double)ctx->param[P_SKEW] / 100;
+    sh.cdf = wl_zipf_cdf(sh.keys, skew);
     sh.version = calloc(sh.keys, sizeof *sh.version);
     worker *workers = calloc(nthreads, sizeof *workers);
     if (!sh.cdf || !sh.version || !workers) {
@@ -267,10 +251,6 @@ static int run(wl_ctx *ctx, char *err, size_t errlen) {
         free(sh.cdf), free(sh.version), free(workers);
         return -1;
     }
-    double skew = (double)ctx->param[P_SKEW] / 100, sum = 0;
-    for (uint32_t k = 0; k < sh.keys; k++) sh.cdf[k] = sum += pow(k + 1, -skew);
-    for (uint32_t k = 0; k < sh.keys; k++) sh.cdf[k] /= sum;
-    sh.cdf[sh.keys - 1] = 1.0;   /* rounding must not leave the last key out of reach */
     double predicted = che_hit_ratio(&sh);
 
     sh.t_slots = gc_register_type(ctx->heap, "lrucache.slots");

@@ -21,7 +21,6 @@
  *     had its cleanup run or is the live value of its key's entry, never both, never neither;
  *   - at the end (no ring holds anything) the same, so the map is empty and every cleanup ran once.
  */
-#include <math.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -30,6 +29,7 @@
 #include <string.h>
 
 #include "workload.h"
+#include "wl_rand.h"
 #include "wl_size.h"
 #include "clock.h"
 
@@ -92,25 +92,6 @@ static void fail(shared *sh, const char *fmt, ...) {
         atomic_store(&sh->failed, 1);
     }
     pthread_mutex_unlock(&sh->err_lock);
-}
-
-static uint64_t next_rand(uint64_t *s) {
-    *s ^= *s << 13;
-    *s ^= *s >> 7;
-    *s ^= *s << 17;
-    return *s;
-}
-
-static uint32_t pick_key(const shared *sh, uint64_t *rnd) {
-    if (!sh->cdf) return (uint32_t)(next_rand(rnd) % sh->keys);
-    double u = (double)(next_rand(rnd) >> 11) / 9007199254740992.0;
-    uint32_t lo = 0, hi = sh->keys - 1;
-    while (lo < hi) {
-        uint32_t mid = lo + (hi - lo) / 2;
-        if (sh->cdf[mid] < u) lo = mid + 1;
-        else hi = mid;
-    }
-    return lo;
 }
 
 /* The cache's mutex, waited for as a blocked thread: its holder may be allocating, and a collection
@@ -280,9 +261,9 @@ static void *worker_main(void *arg) {
     gc_mut *mut = gc_attach(sh->heap);
     size_t base = gc_scope_open(mut);
     gc_obj **ring = gc_push(mut, gc_alloc(mut, sh->t_ring, sh->recent, 0));
-    uint64_t rnd = 0x9e3779b97f4a7c15ull * (w->index + 1), checks = 0;
+    uint64_t rnd = wl_rand_seed(w->index), checks = 0;
     for (uint64_t i = 0; i < w->requests; i++) {
-        uint32_t k = pick_key(sh, &rnd);
+        uint32_t k = wl_zipf_pick(sh->cdf, sh->keys, &rnd);
         uint64_t t0 = gc_now_ns();
         gc_obj *v = request(mut, w, k);
         if (!v) break;
@@ -345,15 +326,12 @@ static int run(wl_ctx *ctx, char *err, size_t errlen) {
         snprintf(err, errlen, "out of memory for the model of %llu values", (unsigned long long)requests);
         status = -1;
     }
+    /* --skew 0 draws keys uniformly without a cdf (wl_zipf_pick), a sequence of its own. */
     if (!status && ctx->param[P_SKEW]) {
-        sh.cdf = malloc(sizeof *sh.cdf * sh.keys);
+        sh.cdf = wl_zipf_cdf(sh.keys, (double)ctx->param[P_SKEW] / 100);
         if (!sh.cdf) {
             snprintf(err, errlen, "out of memory for the key distribution");
             status = -1;
-        } else {
-            double s = (double)ctx->param[P_SKEW] / 100, sum = 0;
-            for (uint32_t k = 0; k < sh.keys; k++) sh.cdf[k] = sum += pow(k + 1, -s);
-            for (uint32_t k = 0; k < sh.keys; k++) sh.cdf[k] /= sum;
         }
     }
     /* Meetings at the same request counts on every thread: as many as the smallest share allows. */
