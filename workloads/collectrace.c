@@ -13,7 +13,6 @@
  * the run: each worker checks its whole ring every --ring operations and at the end, and every
  * thread checks each list it builds. */
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +20,7 @@
 #include <time.h>
 
 #include "workload.h"
+#include "wl_fail.h"
 #include "wl_rand.h"
 #include "wl_size.h"
 
@@ -45,24 +45,9 @@ typedef struct shared {
     gc_heap *heap;
     gc_type t_node, t_ring;
     int64_t ops, ring, list, spawn, block_every;
-    atomic_int failed;
     atomic_int workers_done;
-    pthread_mutex_t err_lock;
-    char err[256];
+    wl_failure failure;
 } shared;
-
-static void fail(shared *sh, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void fail(shared *sh, const char *fmt, ...) {
-    pthread_mutex_lock(&sh->err_lock);
-    if (!atomic_load(&sh->failed)) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(sh->err, sizeof sh->err, fmt, ap);
-        va_end(ap);
-        atomic_store(&sh->failed, 1);
-    }
-    pthread_mutex_unlock(&sh->err_lock);
-}
 
 /* Builds a list of n nodes tagged `tag`, last node first, so every allocation keeps the part built
  * so far in a handle. */
@@ -125,7 +110,7 @@ static int check_ring(shared *sh, worker *w, gc_obj *ring) {
     char why[200];
     for (int64_t s = 0; s < sh->ring; s++)
         if (check_list(gc_read(ring, (size_t)s), w->expect[s], sh->list, why, sizeof why)) {
-            fail(sh, "worker %u, ring slot %lld: %s", w->index, (long long)s, why);
+            wl_fail(&sh->failure, "worker %u, ring slot %lld: %s", w->index, (long long)s, why);
             return -1;
         }
     return 0;
@@ -144,7 +129,7 @@ static void *worker_main(void *arg) {
         gc_write(mut, *ring, (size_t)s, l);
         w->expect[s] = tag;
     }
-    for (int64_t op = 1; op <= sh->ops && !atomic_load_explicit(&sh->failed, memory_order_relaxed); op++) {
+    for (int64_t op = 1; op <= sh->ops && !atomic_load_explicit(&sh->failure.failed, memory_order_relaxed); op++) {
         int64_t s = (int64_t)(wl_next_rand(&rnd) % (uint64_t)sh->ring);
         uint64_t tag = (uint64_t)w->index << 40 | ++seq;
         gc_obj *l = make_list(mut, sh->t_node, tag, sh->list);
@@ -153,7 +138,7 @@ static void *worker_main(void *arg) {
         if (sh->block_every && op % sh->block_every == 0) sleep_blocked(mut, 20000);
         if (op % sh->ring == 0 && check_ring(sh, w, *ring)) break;
     }
-    if (!atomic_load(&sh->failed)) check_ring(sh, w, *ring);
+    if (!wl_failed(&sh->failure)) check_ring(sh, w, *ring);
     gc_scope_close(mut, base);
     gc_detach(mut);
     return NULL;
@@ -167,10 +152,10 @@ static void *collector_main(void *arg) {
     gc_obj **mine = gc_push(mut, make_list(mut, sh->t_node, tag, sh->list));
     char why[200];
     /* At least one collection, however soon the workers finish. */
-    for (uint64_t k = 1; k == 1 || (!atomic_load(&sh->workers_done) && !atomic_load(&sh->failed)); k++) {
+    for (uint64_t k = 1; k == 1 || (!atomic_load(&sh->workers_done) && !wl_failed(&sh->failure)); k++) {
         gc_collect(mut);
         if (check_list(*mine, tag, sh->list, why, sizeof why)) {
-            fail(sh, "collector thread after gc_collect: %s", why);
+            wl_fail(&sh->failure, "collector thread after gc_collect: %s", why);
             break;
         }
         if (k % 4 == 0) *mine = make_list(mut, sh->t_node, ++tag, sh->list);
@@ -196,7 +181,8 @@ static void *short_lived_main(void *arg) {
     if (s->n % 10 == 0) gc_collect(mut);
     gc_safepoint(mut);
     char why[200];
-    if (check_list(*l, tag, sh->list, why, sizeof why)) fail(sh, "short-lived thread %llu: %s", (unsigned long long)s->n, why);
+    if (check_list(*l, tag, sh->list, why, sizeof why))
+        wl_fail(&sh->failure, "short-lived thread %llu: %s", (unsigned long long)s->n, why);
     gc_scope_close(mut, base);
     gc_detach(mut);
     return NULL;
@@ -204,11 +190,11 @@ static void *short_lived_main(void *arg) {
 
 static void *spawner_main(void *arg) {
     shared *sh = arg;
-    for (int64_t n = 0; n < sh->spawn && !atomic_load(&sh->failed); n++) {
+    for (int64_t n = 0; n < sh->spawn && !wl_failed(&sh->failure); n++) {
         spawned s = {sh, (uint64_t)n};
         pthread_t t;
         if (pthread_create(&t, NULL, short_lived_main, &s)) {
-            fail(sh, "cannot create short-lived thread %lld", (long long)n);
+            wl_fail(&sh->failure, "cannot create short-lived thread %lld", (long long)n);
             break;
         }
         pthread_join(t, NULL);
@@ -231,9 +217,8 @@ static int run(wl_ctx *ctx, char *err, size_t errlen) {
                  .list = ctx->param[P_LIST],
                  .spawn = ctx->param[P_SPAWN],
                  .block_every = ctx->param[P_BLOCK_EVERY]};
-    atomic_init(&sh.failed, 0);
     atomic_init(&sh.workers_done, 0);
-    pthread_mutex_init(&sh.err_lock, NULL);
+    wl_fail_init(&sh.failure);
     sh.t_node = gc_register_type(ctx->heap, "collectrace.node");
     sh.t_ring = gc_register_type(ctx->heap, "collectrace.ring");
     unsigned nw = ctx->threads ? ctx->threads : 1, nc = (unsigned)ctx->param[P_COLLECTORS];
@@ -253,17 +238,17 @@ static int run(wl_ctx *ctx, char *err, size_t errlen) {
         w[started_w] = (worker){.sh = &sh, .index = started_w, .expect = calloc((size_t)sh.ring, sizeof(uint64_t))};
         if (!w[started_w].expect || pthread_create(&w[started_w].thread, NULL, worker_main, &w[started_w])) {
             free(w[started_w].expect);
-            fail(&sh, "cannot start worker %u", started_w);
+            wl_fail(&sh.failure, "cannot start worker %u", started_w);
             break;
         }
     }
     for (; started_c < nc; started_c++)
         if (pthread_create(&ct[started_c], NULL, collector_main, &sh)) {
-            fail(&sh, "cannot start collector thread %u", started_c);
+            wl_fail(&sh.failure, "cannot start collector thread %u", started_c);
             break;
         }
     if (pthread_create(&st, NULL, spawner_main, &sh) == 0) spawner = true;
-    else fail(&sh, "cannot start the spawner thread");
+    else wl_fail(&sh.failure, "cannot start the spawner thread");
     for (unsigned i = 0; i < started_w; i++) {
         pthread_join(w[i].thread, NULL);
         free(w[i].expect);
@@ -271,12 +256,9 @@ static int run(wl_ctx *ctx, char *err, size_t errlen) {
     atomic_store(&sh.workers_done, 1);
     for (unsigned i = 0; i < started_c; i++) pthread_join(ct[i], NULL);
     if (spawner) pthread_join(st, NULL);
-    if (atomic_load(&sh.failed)) {
-        snprintf(err, errlen, "%s", sh.err);
-        status = -1;
-    }
+    if (wl_fail_report(&sh.failure, err, errlen)) status = -1;
     ctx->ops = (uint64_t)nw * (uint64_t)sh.ops;
-    pthread_mutex_destroy(&sh.err_lock);
+    wl_fail_destroy(&sh.failure);
     free(w);
     free(ct);
     return status;

@@ -24,13 +24,13 @@
  * cleanup queued by the collections has run before anyone checks.
  */
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "workload.h"
+#include "wl_fail.h"
 #include "wl_rand.h"
 #include "wl_size.h"
 
@@ -102,24 +102,10 @@ struct shared {
     pthread_mutex_t gate_lock;
     pthread_cond_t gate;
     int go;
-    atomic_int failed, stop;
+    atomic_int stop;
     _Atomic uint64_t cleanups;
-    pthread_mutex_t err_lock;
-    char err[256];
+    wl_failure failure;
 };
-
-static void fail(shared *sh, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void fail(shared *sh, const char *fmt, ...) {
-    pthread_mutex_lock(&sh->err_lock);
-    if (!atomic_load(&sh->failed)) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(sh->err, sizeof sh->err, fmt, ap);
-        va_end(ap);
-        atomic_store(&sh->failed, 1);
-    }
-    pthread_mutex_unlock(&sh->err_lock);
-}
 
 /* All threads meet, waiting as blocked threads so that a collection need not wait for them. */
 static void meet(gc_mut *mut, shared *sh) {
@@ -136,12 +122,12 @@ static void cleanup(gc_mut *mut, gc_obj *held, void *ctx) {
     atomic_fetch_add(&sh->cleanups, 1);
     held_data d;
     if (!held || gc_nbytes(held) < sizeof d) {
-        fail(sh, "a cleanup received a held value that is not one");
+        wl_fail(&sh->failure, "a cleanup received a held value that is not one");
         return;
     }
     memcpy(&d, gc_raw(held), sizeof d);
     if (d.magic != HELD_MAGIC || d.thread >= sh->nthreads || d.index >= sh->objects) {
-        fail(sh, "a cleanup received a held value with a bad magic, thread or index");
+        wl_fail(&sh->failure, "a cleanup received a held value with a bad magic, thread or index");
         return;
     }
     worker *w = &sh->workers[d.thread];
@@ -150,33 +136,35 @@ static void cleanup(gc_mut *mut, gc_obj *held, void *ctx) {
         for (size_t k = 0; k < w->nretained; k++) {
             retained_target *r = &w->retained[k];
             if (r->round != (int64_t)d.round || r->index != d.index) continue;
-            if (r->cleaned) fail(sh, "thread %u: the cleanup of target %u of round %llu ran twice", d.thread, d.index,
-                                 (unsigned long long)d.round);
+            if (r->cleaned)
+                wl_fail(&sh->failure, "thread %u: the cleanup of target %u of round %llu ran twice", d.thread, d.index,
+                        (unsigned long long)d.round);
             r->cleaned = true;
             return;
         }
     }
     if ((int64_t)d.round != now) {
-        fail(sh, "the cleanup of thread %u's target %u of round %llu ran in its round %lld", d.thread, d.index,
-             (unsigned long long)d.round, (long long)now);
+        wl_fail(&sh->failure, "the cleanup of thread %u's target %u of round %llu ran in its round %lld", d.thread,
+                d.index, (unsigned long long)d.round, (long long)now);
         return;
     }
     category c = (category)w->cat[d.index];
     bool phase_b = atomic_load(&w->phase_b);
     if (!(c == DROPPED || (c == KEPT && phase_b))) {
-        fail(sh, "thread %u, round %lld: target %u is %s%s, yet its cleanup ran", d.thread, (long long)now, d.index,
-             cat_name[c], c == KEPT ? " (still held)" : "");
+        wl_fail(&sh->failure, "thread %u, round %lld: target %u is %s%s, yet its cleanup ran", d.thread, (long long)now,
+                d.index, cat_name[c], c == KEPT ? " (still held)" : "");
         return;
     }
     if (atomic_fetch_add(&w->runs[d.index], 1) != 0) {
-        fail(sh, "thread %u, round %lld: the cleanup of target %u ran twice", d.thread, (long long)now, d.index);
+        wl_fail(&sh->failure, "thread %u, round %lld: the cleanup of target %u ran twice", d.thread, (long long)now,
+                d.index);
         return;
     }
     /* The target's weak references are cleared in the pause that queued this cleanup. */
     gc_obj *ref = gc_read(w->wrefs, d.index);
     if (gc_weakref_get(mut, ref)) {
-        fail(sh, "thread %u, round %lld: target %u's cleanup runs while its weak reference still gives it",
-             d.thread, (long long)now, d.index);
+        wl_fail(&sh->failure, "thread %u, round %lld: target %u's cleanup runs while its weak reference still gives it",
+                d.thread, (long long)now, d.index);
         return;
     }
     /* Some cleanups allocate: a collection may then run in the middle of gc_run_finalizers. */
@@ -193,7 +181,7 @@ static bool note_retained(worker *w, int64_t round, uint32_t index) {
         size_t cap = w->cap_retained ? 2 * w->cap_retained : 64;
         retained_target *r = realloc(w->retained, cap * sizeof *r);
         if (!r) {
-            fail(w->sh, "out of memory noting retained targets");
+            wl_fail(&w->sh->failure, "out of memory noting retained targets");
             return false;
         }
         w->retained = r;
@@ -221,18 +209,19 @@ static void check_phase(gc_mut *mut, worker *w, bool phase_b, const char *when) 
             continue;
         }
         if (ran != want) {
-            fail(sh, "thread %u, round %lld, %s: %s target %u: its cleanup ran %u times, expected %u", w->index,
-                 (long long)round, when, cat_name[c], i, ran, want);
+            wl_fail(&sh->failure, "thread %u, round %lld, %s: %s target %u: its cleanup ran %u times, expected %u",
+                    w->index, (long long)round, when, cat_name[c], i, ran, want);
             return;
         }
         if (alive != want_alive) {
-            fail(sh, "thread %u, round %lld, %s: %s target %u: its weak reference is %s after gc_collect", w->index,
-                 (long long)round, when, cat_name[c], i, alive ? "alive" : "cleared");
+            wl_fail(&sh->failure, "thread %u, round %lld, %s: %s target %u: its weak reference is %s after gc_collect",
+                    w->index, (long long)round, when, cat_name[c], i, alive ? "alive" : "cleared");
             return;
         }
     }
     if (due && retained == due)
-        fail(sh, "thread %u, round %lld, %s: none of the %u targets let go died", w->index, (long long)round, when, due);
+        wl_fail(&sh->failure, "thread %u, round %lld, %s: none of the %u targets let go died", w->index,
+                (long long)round, when, due);
 }
 
 static void collect_and_run(gc_mut *mut, worker *w, const char *when) {
@@ -250,7 +239,8 @@ static void collect_and_run(gc_mut *mut, worker *w, const char *when) {
          * allocation started: its cleanup is queued after the runs; another run takes it. A precise
          * one found every such target in the gc_collects above. */
         if (!sh->conservative) {
-            fail(sh, "%s: %zu cleanups still pending after every thread ran gc_run_finalizers", when, sh->pending);
+            wl_fail(&sh->failure, "%s: %zu cleanups still pending after every thread ran gc_run_finalizers", when,
+                    sh->pending);
             return;
         }
     }
@@ -313,9 +303,10 @@ static void one_round(gc_mut *mut, worker *w, gc_registry *reg, uint64_t *rnd) {
         size_t got = gc_finalizer_unregister(mut, reg, gc_read(*tokens, g));
         size_t again = gc_finalizer_unregister(mut, reg, gc_read(*tokens, g));
         if (got != group_size[g] || again != 0) {
-            fail(sh, "thread %u, round %lld: unregistering group %u of %u targets cancelled %zu cells, then %zu "
-                 "(expected %u, then 0)", w->index, (long long)atomic_load(&w->round), g, group_size[g], got, again,
-                 group_size[g]);
+            wl_fail(&sh->failure,
+                    "thread %u, round %lld: unregistering group %u of %u targets cancelled %zu cells, then %zu "
+                    "(expected %u, then 0)",
+                    w->index, (long long)atomic_load(&w->round), g, group_size[g], got, again, group_size[g]);
             break;
         }
     }
@@ -350,13 +341,13 @@ static void *worker_main(void *arg) {
         /* Every thread stops after the same round: the serial thread samples the failure between two
          * meetings, so all read the same decision. */
         meet(mut, sh);
-        if (w->index == 0) atomic_store(&sh->stop, atomic_load(&sh->failed));
+        if (w->index == 0) atomic_store(&sh->stop, wl_failed(&sh->failure));
         meet(mut, sh);
         if (atomic_load(&sh->stop)) break;
         atomic_store(&w->round, round);
         gc_registry *reg = sh->one_registry ? sh->registry : gc_registry_new(sh->heap, cleanup, sh);
         if (!reg) {
-            fail(sh, "gc_registry_new failed");
+            wl_fail(&sh->failure, "gc_registry_new failed");
             continue;
         }
         one_round(mut, w, reg, &rnd);
@@ -368,8 +359,9 @@ static void *worker_main(void *arg) {
                 if (w->cat[i] != SELF_KEPT) continue;
                 bool alive = gc_weakref_get(mut, gc_read(w->wrefs, i)) != NULL;
                 if ((alive && !sh->conservative) || atomic_load(&w->runs[i])) {
-                    fail(sh, "thread %u, round %lld: self-kept target %u %s after its registry was freed", w->index,
-                         (long long)round, i, atomic_load(&w->runs[i]) ? "was cleaned up" : "is still alive");
+                    wl_fail(&sh->failure, "thread %u, round %lld: self-kept target %u %s after its registry was freed",
+                            w->index, (long long)round, i,
+                            atomic_load(&w->runs[i]) ? "was cleaned up" : "is still alive");
                     break;
                 }
             }
@@ -402,10 +394,9 @@ static int run(wl_ctx *ctx, char *err, size_t errlen) {
                  (long long)sh.unreg);
         return WL_BAD_PARAMS;
     }
-    atomic_init(&sh.failed, 0);
     atomic_init(&sh.stop, 0);
     atomic_init(&sh.cleanups, 0);
-    pthread_mutex_init(&sh.err_lock, NULL);
+    wl_fail_init(&sh.failure);
     pthread_mutex_init(&sh.gate_lock, NULL);
     pthread_cond_init(&sh.gate, NULL);
     pthread_barrier_init(&sh.barrier, NULL, sh.nthreads);
@@ -453,10 +444,7 @@ static int run(wl_ctx *ctx, char *err, size_t errlen) {
         gc_registry_free(mut, sh.registry);
         gc_detach(mut);
     }
-    if (!status && atomic_load(&sh.failed)) {
-        snprintf(err, errlen, "%s", sh.err);
-        status = -1;
-    }
+    if (!status && wl_fail_report(&sh.failure, err, errlen)) status = -1;
     for (unsigned t = 0; sh.workers && t < sh.nthreads; t++) {
         free(sh.workers[t].cat);
         free(sh.workers[t].runs);
@@ -465,7 +453,7 @@ static int run(wl_ctx *ctx, char *err, size_t errlen) {
     }
     free(sh.workers);
     pthread_barrier_destroy(&sh.barrier);
-    pthread_mutex_destroy(&sh.err_lock);
+    wl_fail_destroy(&sh.failure);
     pthread_mutex_destroy(&sh.gate_lock);
     pthread_cond_destroy(&sh.gate);
     ctx->ops = ops;

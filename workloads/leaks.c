@@ -49,12 +49,12 @@
  * every handler the emitter fires, every timer as it fires (its firings since it was set), every
  * record read back, every chain of closures (its length), every map look-up gives what was stored.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "workload.h"
+#include "wl_fail.h"
 #include "wl_size.h"
 #include "lru.h"
 #include "weakmap.h"
@@ -126,20 +126,8 @@ typedef struct app {
     uint64_t hits, reads;
     uint64_t *recent;       /* cache: the ids of the last 2 * bound records made, a ring */
     uint64_t nrec;          /* cache: records made */
-    char *err;
-    size_t errlen;
-    bool failed;
+    wl_failure failure;
 } app;
-
-static void fail(app *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void fail(app *a, const char *fmt, ...) {
-    if (a->failed) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(a->err, a->errlen, fmt, ap);
-    va_end(ap);
-    a->failed = true;
-}
 
 static void put_stamp(gc_obj *o, uint64_t id, uint64_t tick) {
     stamp s = {id, tick, 0};
@@ -160,15 +148,15 @@ static stamp get_stamp(gc_obj *o) {
  * the reason. */
 static bool intact(app *a, gc_obj *o, gc_type t, const char *what) {
     if (!o) {
-        fail(a, "tick %llu: %s is missing", (unsigned long long)a->tick, what);
+        wl_fail(&a->failure, "tick %llu: %s is missing", (unsigned long long)a->tick, what);
         return false;
     }
     stamp s = get_stamp(o);
     const uint8_t *p = gc_raw(o);
     if (gc_typeof(o) != t || gc_nbytes(o) < sizeof(uint64_t) || s.id >= a->next_id ||
         p[gc_nbytes(o) - 1] != (uint8_t)s.id) {
-        fail(a, "tick %llu: %s is not intact (type %s, id %llu)", (unsigned long long)a->tick, what,
-             gc_type_name(a->heap, gc_typeof(o)), (unsigned long long)s.id);
+        wl_fail(&a->failure, "tick %llu: %s is not intact (type %s, id %llu)", (unsigned long long)a->tick, what,
+                gc_type_name(a->heap, gc_typeof(o)), (unsigned long long)s.id);
         return false;
     }
     return true;
@@ -209,10 +197,11 @@ static void listeners_request(app *a, uint64_t id) {
 
 /* Once per tick the emitter fires: every handler registered runs. */
 static void listeners_emit(app *a) {
-    for (uint64_t i = 0; i < a->vlen && !a->failed; i++) intact(a, gc_read(a->vec, i), a->t_leak, "a registered listener");
-    if (!a->failed && a->vlen != a->held)
-        fail(a, "tick %llu: the emitter has %llu listeners, the program registered %llu", (unsigned long long)a->tick,
-             (unsigned long long)a->vlen, (unsigned long long)a->held);
+    for (uint64_t i = 0; i < a->vlen && !wl_failed(&a->failure); i++)
+        intact(a, gc_read(a->vec, i), a->t_leak, "a registered listener");
+    if (!wl_failed(&a->failure) && a->vlen != a->held)
+        wl_fail(&a->failure, "tick %llu: the emitter has %llu listeners, the program registered %llu",
+                (unsigned long long)a->tick, (unsigned long long)a->vlen, (unsigned long long)a->held);
 }
 
 static void cache_request(app *a, uint64_t id) {
@@ -226,7 +215,8 @@ static void cache_request(app *a, uint64_t id) {
         lru_put(&a->cache, mut, id, *rec, NULL);
         a->held = lru_size(&a->cache);
         if (a->held > a->bound)
-            fail(a, "the LRU holds %llu records, over its bound %llu", (unsigned long long)a->held, (unsigned long long)a->bound);
+            wl_fail(&a->failure, "the LRU holds %llu records, over its bound %llu", (unsigned long long)a->held,
+                    (unsigned long long)a->bound);
     }
     a->recent[a->nrec++ % (2 * a->bound)] = id;
     gc_scope_close(mut, scope);
@@ -244,8 +234,8 @@ static void cache_read(app *a, uint64_t back) {
     if (!r) return;
     a->hits++;
     if (intact(a, r, a->t_leak, "a request record read back") && get_stamp(r).id != id)
-        fail(a, "tick %llu: record %llu read back gives record %llu", (unsigned long long)a->tick, (unsigned long long)id,
-             (unsigned long long)get_stamp(r).id);
+        wl_fail(&a->failure, "tick %llu: record %llu read back gives record %llu", (unsigned long long)a->tick,
+                (unsigned long long)id, (unsigned long long)get_stamp(r).id);
 }
 
 /* Meteor's replaceThing for callback slot k:
@@ -271,16 +261,17 @@ static void closure_request(app *a, uint64_t id, uint64_t k) {
 /* Each slot's chain: callback -> scope -> previous callback -> ... has one scope per tick it was
  * replaced in (the leaky program) or one (the fixed one). */
 static void closure_check(app *a) {
-    for (uint64_t k = 0; k < a->leaks && !a->failed; k++) {
+    for (uint64_t k = 0; k < a->leaks && !wl_failed(&a->failure); k++) {
         uint64_t n = 0;
-        for (gc_obj *cb = gc_read(a->vec, k); cb && !a->failed; n++) {
+        for (gc_obj *cb = gc_read(a->vec, k); cb && !wl_failed(&a->failure); n++) {
             if (!intact(a, cb, a->t_aux, "a callback") || !intact(a, gc_read(cb, 0), a->t_leak, "a closure's scope")) break;
             cb = gc_read(gc_read(cb, 0), 0);
         }
         uint64_t want = a->fixed ? (a->tick ? 1 : 0) : a->tick;
-        if (!a->failed && n != want)
-            fail(a, "tick %llu: callback %llu's chain of scopes has %llu, expected %llu", (unsigned long long)a->tick,
-                 (unsigned long long)k, (unsigned long long)n, (unsigned long long)want);
+        if (!wl_failed(&a->failure) && n != want)
+            wl_fail(&a->failure, "tick %llu: callback %llu's chain of scopes has %llu, expected %llu",
+                    (unsigned long long)a->tick, (unsigned long long)k, (unsigned long long)n,
+                    (unsigned long long)want);
     }
 }
 
@@ -298,14 +289,14 @@ static void timers_fire(app *a) {
     gc_mut *mut = a->mut;
     gc_obj *prev = NULL;
     uint64_t n = 0;
-    for (gc_obj *t = a->list; t && !a->failed;) {
+    for (gc_obj *t = a->list; t && !wl_failed(&a->failure);) {
         if (!intact(a, t, a->t_leak, "an interval record")) break;
         stamp s = get_stamp(t);
         s.fires++;
         if (s.fires != a->tick - s.tick) {
-            fail(a, "tick %llu: the interval of request %llu, set at tick %llu, fires for the %llu. time",
-                 (unsigned long long)a->tick, (unsigned long long)s.id, (unsigned long long)s.tick,
-                 (unsigned long long)s.fires);
+            wl_fail(&a->failure, "tick %llu: the interval of request %llu, set at tick %llu, fires for the %llu. time",
+                    (unsigned long long)a->tick, (unsigned long long)s.id, (unsigned long long)s.tick,
+                    (unsigned long long)s.fires);
             break;
         }
         memcpy(gc_raw(t), &s, sizeof s);
@@ -320,9 +311,9 @@ static void timers_fire(app *a) {
         }
         t = next;
     }
-    if (!a->failed && n != a->held)
-        fail(a, "tick %llu: %llu intervals fired, the program set %llu and cleared the rest", (unsigned long long)a->tick,
-             (unsigned long long)n, (unsigned long long)a->held);
+    if (!wl_failed(&a->failure) && n != a->held)
+        wl_fail(&a->failure, "tick %llu: %llu intervals fired, the program set %llu and cleared the rest",
+                (unsigned long long)a->tick, (unsigned long long)n, (unsigned long long)a->held);
 }
 
 static gc_obj *node(app *a, gc_type t, gc_obj **parent, uint64_t id, size_t bytes) {
@@ -373,7 +364,7 @@ static void detached_unmount(app *a) {
         a->held = 0;
         return;
     }
-    for (uint64_t i = 0; i < a->vlen && !a->failed; i++) {
+    for (uint64_t i = 0; i < a->vlen && !wl_failed(&a->failure); i++) {
         gc_obj *h = gc_read(a->vec, i);
         if (!intact(a, h, a->t_aux, "a click handler")) break;
         gc_obj *leaf = gc_read(h, 0), *child = leaf ? gc_read(leaf, N_PARENT) : NULL;
@@ -382,14 +373,14 @@ static void detached_unmount(app *a) {
         if (!intact(a, leaf, a->t_leak, "a handler's node") || !intact(a, child, a->t_leak, "its parent") ||
             !intact(a, root, a->t_leak, "its widget's root") || gc_read(root, N_PARENT) ||
             get_stamp(leaf).id != id || get_stamp(root).id != id) {
-            fail(a, "tick %llu: handler %llu does not reach its own detached widget", (unsigned long long)a->tick,
-                 (unsigned long long)i);
+            wl_fail(&a->failure, "tick %llu: handler %llu does not reach its own detached widget",
+                    (unsigned long long)a->tick, (unsigned long long)i);
             break;
         }
     }
-    if (!a->failed && a->vlen * WIDGET_NODES != a->held)
-        fail(a, "tick %llu: %llu handlers hold widgets, the program counts %llu nodes", (unsigned long long)a->tick,
-             (unsigned long long)a->vlen, (unsigned long long)a->held);
+    if (!wl_failed(&a->failure) && a->vlen * WIDGET_NODES != a->held)
+        wl_fail(&a->failure, "tick %llu: %llu handlers hold widgets, the program counts %llu nodes",
+                (unsigned long long)a->tick, (unsigned long long)a->vlen, (unsigned long long)a->held);
 }
 
 static void mapkeys_request(app *a, uint64_t id) {
@@ -418,8 +409,9 @@ static void mapkeys_request(app *a, uint64_t id) {
         for (gc_obj *e = gc_read(a->vec, id % MAP_BUCKETS); e && !got; e = gc_read(e, E_NEXT))
             if (gc_read(e, E_KEY) == *key) got = gc_read(e, E_VALUE);
     }
-    if (got != *val) fail(a, "tick %llu: the map does not give request %llu's metadata back", (unsigned long long)a->tick,
-                          (unsigned long long)id);
+    if (got != *val)
+        wl_fail(&a->failure, "tick %llu: the map does not give request %llu's metadata back",
+                (unsigned long long)a->tick, (unsigned long long)id);
     gc_scope_close(mut, scope);   /* the request ends: its key is dropped */
 }
 
@@ -478,7 +470,8 @@ static void serve(app *a, uint64_t i) {
     /* The response: the body must be as the request left it. */
     const uint8_t *p = gc_raw(gc_read(*req, 0));
     if (get_stamp(*req).id != id || p[0] != (uint8_t)id || p[a->request_size - 1] != (uint8_t)id)
-        fail(a, "tick %llu: request %llu's body is not intact", (unsigned long long)a->tick, (unsigned long long)id);
+        wl_fail(&a->failure, "tick %llu: request %llu's body is not intact", (unsigned long long)a->tick,
+                (unsigned long long)id);
     gc_scope_close(mut, scope);
 }
 
@@ -487,7 +480,7 @@ static void census_check(app *a) {
     size_t n;
     gc_census_row *rows = gc_heap_census(a->mut, &n);
     if (!rows) {
-        fail(a, "tick %llu: gc_heap_census gave no census", (unsigned long long)a->tick);
+        wl_fail(&a->failure, "tick %llu: gc_heap_census gave no census", (unsigned long long)a->tick);
         return;
     }
     uint64_t got = 0;
@@ -497,27 +490,29 @@ static void census_check(app *a) {
     const char *type = patterns[a->pattern].type;
     uint64_t bound = fixed_bound(a);
     if (a->fixed && a->held > bound)
-        fail(a, "tick %llu: the fixed program holds %llu %s objects, over its bound %llu", (unsigned long long)a->tick,
-             (unsigned long long)a->held, type, (unsigned long long)bound);
+        wl_fail(&a->failure, "tick %llu: the fixed program holds %llu %s objects, over its bound %llu",
+                (unsigned long long)a->tick, (unsigned long long)a->held, type, (unsigned long long)bound);
     else if (a->precise ? got != a->held : got < a->held)
-        fail(a, "tick %llu: the census counts %llu %s objects, the program holds %s%llu", (unsigned long long)a->tick,
-             (unsigned long long)got, type, a->precise ? "" : "at least ", (unsigned long long)a->held);
+        wl_fail(&a->failure, "tick %llu: the census counts %llu %s objects, the program holds %s%llu",
+                (unsigned long long)a->tick, (unsigned long long)got, type, a->precise ? "" : "at least ",
+                (unsigned long long)a->held);
     else if (!a->precise && a->fixed && got > bound + per_tick(a))
-        fail(a, "tick %llu: the census counts %llu %s objects, more than the fixed program's bound %llu and a tick's %llu",
-             (unsigned long long)a->tick, (unsigned long long)got, type, (unsigned long long)bound,
-             (unsigned long long)per_tick(a));
+        wl_fail(&a->failure,
+                "tick %llu: the census counts %llu %s objects, more than the fixed program's bound %llu and a tick's %llu",
+                (unsigned long long)a->tick, (unsigned long long)got, type, (unsigned long long)bound,
+                (unsigned long long)per_tick(a));
 }
 
 static void tick(app *a, uint64_t ticks, uint64_t check_every) {
     a->tick++;
     if (a->pattern == PAT_TIMERS) timers_fire(a);
-    for (uint64_t i = 0; i < a->requests && !a->failed; i++) serve(a, i);
+    for (uint64_t i = 0; i < a->requests && !wl_failed(&a->failure); i++) serve(a, i);
     switch (a->pattern) {
     case PAT_LISTENERS: listeners_emit(a); break;
     case PAT_CLOSURE: closure_check(a); break;
     case PAT_DETACHED: detached_unmount(a); break;
     }
-    if (a->failed) return;
+    if (wl_failed(&a->failure)) return;
     /* One collection a tick, whether it is checked or not: two in a row would give the detector two
      * equal censuses, which it rightly does not count as growth. */
     if (a->tick == ticks || (check_every && a->tick % check_every == 0)) census_check(a);
@@ -579,8 +574,6 @@ static int run(wl_ctx *ctx, char *err, size_t errlen) {
     a.leak_size = (uint64_t)ctx->param[P_LEAK_SIZE];
     a.request_size = (uint64_t)ctx->param[P_REQUEST_SIZE];
     a.bound = (uint64_t)ctx->param[P_BOUND];
-    a.err = err;
-    a.errlen = errlen;
     uint64_t ticks = (uint64_t)ctx->param[P_TICKS], check_every = (uint64_t)ctx->param[P_CHECK_EVERY];
     if (a.leaks > a.requests) {
         snprintf(err, errlen, "--leaks %llu is more than --requests %llu", (unsigned long long)a.leaks,
@@ -593,6 +586,7 @@ static int run(wl_ctx *ctx, char *err, size_t errlen) {
         return WL_BAD_PARAMS;
     }
     a.stride = a.requests / a.leaks;
+    wl_fail_init(&a.failure);
     static const char *const vec_type[] = {
         [PAT_LISTENERS] = "ListenerArray", [PAT_CACHE] = "RequestLog", [PAT_CLOSURE] = "Callbacks",
         [PAT_TIMERS] = NULL, [PAT_DETACHED] = "HandlerArray", [PAT_MAPKEYS] = "MapBuckets",
@@ -625,12 +619,12 @@ static int run(wl_ctx *ctx, char *err, size_t errlen) {
         a.recent = malloc(sizeof *a.recent * 2 * a.bound);
         if (a.fixed) a.have_cache = a.recent && lru_init(&a.cache, a.heap, a.mut, a.t_vec, (uint32_t)a.bound);
         if (!a.recent || (a.fixed && !a.have_cache))
-            fail(&a, "out of memory for a cache of %llu records", (unsigned long long)a.bound);
+            wl_fail(&a.failure, "out of memory for a cache of %llu records", (unsigned long long)a.bound);
     }
     gc_collect(a.mut);   /* the start-up garbage gone before the first tick */
-    while (a.tick < ticks && !a.failed) tick(&a, ticks, check_every);
-    if (!a.failed && a.pattern == PAT_CACHE && a.reads && !a.hits)
-        fail(&a, "none of %llu reads of a recent record found it", (unsigned long long)a.reads);
+    while (a.tick < ticks && !wl_failed(&a.failure)) tick(&a, ticks, check_every);
+    if (!wl_failed(&a.failure) && a.pattern == PAT_CACHE && a.reads && !a.hits)
+        wl_fail(&a.failure, "none of %llu reads of a recent record found it", (unsigned long long)a.reads);
     ctx->ops = a.next_id;
     if (a.have_cache) lru_free(&a.cache);
     free(a.recent);
@@ -638,7 +632,9 @@ static int run(wl_ctx *ctx, char *err, size_t errlen) {
     gc_remove_root(a.heap, &a.vec);
     gc_remove_root(a.heap, &a.state);
     gc_detach(a.mut);
-    return a.failed ? -1 : 0;
+    int status = wl_fail_report(&a.failure, err, errlen);
+    wl_fail_destroy(&a.failure);
+    return status;
 }
 
 const workload wl_leaks = {

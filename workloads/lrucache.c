@@ -21,13 +21,13 @@
  */
 #include <math.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "workload.h"
+#include "wl_fail.h"
 #include "wl_rand.h"
 #include "wl_size.h"
 #include "clock.h"
@@ -66,23 +66,8 @@ typedef struct shared {
     pthread_mutex_t gate_lock;
     pthread_cond_t gate;
     int go;
-    atomic_int failed;
-    pthread_mutex_t err_lock;
-    char err[256];
+    wl_failure failure;
 } shared;
-
-static void fail(shared *sh, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void fail(shared *sh, const char *fmt, ...) {
-    pthread_mutex_lock(&sh->err_lock);
-    if (!atomic_load(&sh->failed)) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(sh->err, sizeof sh->err, fmt, ap);
-        va_end(ap);
-        atomic_store(&sh->failed, 1);
-    }
-    pthread_mutex_unlock(&sh->err_lock);
-}
 
 static double prob(const shared *sh, uint32_t k) { return sh->cdf[k] - (k ? sh->cdf[k - 1] : 0); }
 
@@ -134,8 +119,8 @@ static void request(gc_mut *mut, shared *sh, uint32_t k) {
         sh->hits++;
         sh->warm_hits += warm;
         if (!value_ok(sh, v, k, sh->version[k]))
-            fail(sh, "a hit on key %u gives a value that is not its version %llu, or not intact", k,
-                 (unsigned long long)sh->version[k]);
+            wl_fail(&sh->failure, "a hit on key %u gives a value that is not its version %llu, or not intact", k,
+                    (unsigned long long)sh->version[k]);
     } else {
         /* The load: the value made anew, with the key's next version. */
         sh->misses++;
@@ -147,7 +132,8 @@ static void request(gc_mut *mut, shared *sh, uint32_t k) {
         memcpy(p, &s, sizeof s);
         lru_put(&sh->cache, mut, k, v, NULL);
         if (lru_size(&sh->cache) > sh->capacity)
-            fail(sh, "the cache holds %u values, over its capacity %u", lru_size(&sh->cache), sh->capacity);
+            wl_fail(&sh->failure, "the cache holds %u values, over its capacity %u", lru_size(&sh->cache),
+                    sh->capacity);
         if (lru_size(&sh->cache) == sh->capacity) sh->full = true;
     }
     sh->warm_requests += warm;
@@ -175,7 +161,7 @@ static void *worker_main(void *arg) {
     gc_mut *mut = gc_attach(sh->heap);
     uint64_t rnd = wl_rand_seed(w->index);
     for (uint64_t i = 0; i < w->requests; i++) {
-        if ((i & 1023) == 0 && atomic_load_explicit(&sh->failed, memory_order_relaxed)) break;
+        if ((i & 1023) == 0 && atomic_load_explicit(&sh->failure.failed, memory_order_relaxed)) break;
         uint32_t k = wl_zipf_pick(sh->cdf, sh->keys, &rnd);
         uint64_t t0 = gc_now_ns();
         request(mut, sh, k);
@@ -188,7 +174,7 @@ static void *worker_main(void *arg) {
     gc_block_enter(mut);
     pthread_barrier_wait(&sh->barrier);
     gc_block_leave(mut);
-    if (w->index == 0 && !atomic_load(&sh->failed)) final_check(mut, sh);
+    if (w->index == 0 && !wl_failed(&sh->failure)) final_check(mut, sh);
     gc_block_enter(mut);
     pthread_barrier_wait(&sh->barrier);
     gc_block_leave(mut);
@@ -201,7 +187,7 @@ static void final_check(gc_mut *mut, shared *sh) {
     size_t n;
     gc_census_row *rows = gc_heap_census(mut, &n);
     if (!rows) {
-        fail(sh, "gc_heap_census gave no census");
+        wl_fail(&sh->failure, "gc_heap_census gave no census");
         return;
     }
     uint64_t got = 0;
@@ -210,14 +196,15 @@ static void final_check(gc_mut *mut, shared *sh) {
     free(rows);
     uint32_t size = lru_size(&sh->cache);
     if (gc_collector_precise() ? got != size : got < size)
-        fail(sh, "after a full collection the census counts %llu values, the cache holds %s%u", (unsigned long long)got,
-             gc_collector_precise() ? "" : "at least ", size);
-    for (uint32_t s = 0; s < size && !atomic_load(&sh->failed); s++) {
+        wl_fail(&sh->failure, "after a full collection the census counts %llu values, the cache holds %s%u",
+                (unsigned long long)got, gc_collector_precise() ? "" : "at least ", size);
+    for (uint32_t s = 0; s < size && !wl_failed(&sh->failure); s++) {
         gc_obj *v = gc_read(sh->cache.values, s);
         stamp st;
         if (v) memcpy(&st, gc_raw(v), sizeof st);
         if (!v || st.key >= sh->keys || !value_ok(sh, v, st.key, sh->version[st.key]) || lru_get(&sh->cache, st.key) != v)
-            fail(sh, "at the end, the cache's slot %u does not hold the latest value of a key cached there", s);
+            wl_fail(&sh->failure,
+                    "at the end, the cache's slot %u does not hold the latest value of a key cached there", s);
     }
 }
 
@@ -255,9 +242,8 @@ static int run(wl_ctx *ctx, char *err, size_t errlen) {
 
     sh.t_slots = gc_register_type(ctx->heap, "lrucache.slots");
     sh.t_value = gc_register_type(ctx->heap, "lrucache.value");
-    atomic_init(&sh.failed, 0);
     pthread_mutex_init(&sh.lock, NULL);
-    pthread_mutex_init(&sh.err_lock, NULL);
+    wl_fail_init(&sh.failure);
     pthread_mutex_init(&sh.gate_lock, NULL);
     pthread_cond_init(&sh.gate, NULL);
     pthread_barrier_init(&sh.barrier, NULL, nthreads);
@@ -277,7 +263,7 @@ static int run(wl_ctx *ctx, char *err, size_t errlen) {
         w->index = started;
         w->requests = wl_share(requests, nthreads, started);
         if (pthread_create(&w->thread, NULL, worker_main, w)) {
-            fail(&sh, "cannot create thread %u", started);
+            wl_fail(&sh.failure, "cannot create thread %u", started);
             break;
         }
     }
@@ -290,29 +276,28 @@ static int run(wl_ctx *ctx, char *err, size_t errlen) {
     uint64_t done = 0;
     for (unsigned t = 0; t < started; t++) done += workers[t].done;
     ctx->ops = done;
-    if (!atomic_load(&sh.failed) && done != requests)
-        fail(&sh, "%llu requests done, expected %llu", (unsigned long long)done, (unsigned long long)requests);
-    if (!atomic_load(&sh.failed) && sh.hits + sh.misses != done)
-        fail(&sh, "%llu hits and %llu misses for %llu requests", (unsigned long long)sh.hits,
-             (unsigned long long)sh.misses, (unsigned long long)done);
+    if (!wl_failed(&sh.failure) && done != requests)
+        wl_fail(&sh.failure, "%llu requests done, expected %llu", (unsigned long long)done,
+                (unsigned long long)requests);
+    if (!wl_failed(&sh.failure) && sh.hits + sh.misses != done)
+        wl_fail(&sh.failure, "%llu hits and %llu misses for %llu requests", (unsigned long long)sh.hits,
+                (unsigned long long)sh.misses, (unsigned long long)done);
     /* The ratio is measured once the cache is full (before, every first request of a key misses, which
      * Che's steady state does not count), and only over enough requests to tell. */
-    if (!atomic_load(&sh.failed) && sh.warm_requests >= 1000) {
+    if (!wl_failed(&sh.failure) && sh.warm_requests >= 1000) {
         double h = (double)sh.warm_hits / (double)sh.warm_requests;
         double tol = 0.03 + 4 * sqrt(predicted * (1 - predicted) / (double)sh.warm_requests);
         if (fabs(h - predicted) > tol)
-            fail(&sh, "hit ratio %.4f once full, but an LRU cache of %u of %u Zipf(%.2f) keys should hit %.4f (+-%.4f)",
-                 h, sh.capacity, sh.keys, skew, predicted, tol);
+            wl_fail(&sh.failure,
+                    "hit ratio %.4f once full, but an LRU cache of %u of %u Zipf(%.2f) keys should hit %.4f (+-%.4f)",
+                    h, sh.capacity, sh.keys, skew, predicted, tol);
     }
     lru_free(&sh.cache);
 out:
     gc_detach(mut);
-    if (atomic_load(&sh.failed)) {
-        snprintf(err, errlen, "%s", sh.err);
-        status = -1;
-    }
+    if (wl_fail_report(&sh.failure, err, errlen)) status = -1;
     pthread_mutex_destroy(&sh.lock);
-    pthread_mutex_destroy(&sh.err_lock);
+    wl_fail_destroy(&sh.failure);
     pthread_mutex_destroy(&sh.gate_lock);
     pthread_cond_destroy(&sh.gate);
     pthread_barrier_destroy(&sh.barrier);

@@ -22,13 +22,13 @@
  *   - at the end (no ring holds anything) the same, so the map is empty and every cleanup ran once.
  */
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "workload.h"
+#include "wl_fail.h"
 #include "wl_rand.h"
 #include "wl_size.h"
 #include "clock.h"
@@ -76,23 +76,8 @@ typedef struct shared {
     pthread_mutex_t gate_lock;
     pthread_cond_t gate;
     int go;
-    atomic_int failed;
-    pthread_mutex_t err_lock;
-    char err[256];
+    wl_failure failure;
 } shared;
-
-static void fail(shared *sh, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void fail(shared *sh, const char *fmt, ...) {
-    pthread_mutex_lock(&sh->err_lock);
-    if (!atomic_load(&sh->failed)) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(sh->err, sizeof sh->err, fmt, ap);
-        va_end(ap);
-        atomic_store(&sh->failed, 1);
-    }
-    pthread_mutex_unlock(&sh->err_lock);
-}
 
 /* The cache's mutex, waited for as a blocked thread: its holder may be allocating, and a collection
  * it starts must not wait for the threads queued behind it. */
@@ -129,21 +114,22 @@ static void cleanup(gc_mut *mut, gc_obj *tag, void *ctx) {
     shared *sh = ctx;
     stamp t = stamp_of(tag);
     if (t.gen >= sh->max_gens || t.key >= sh->keys) {
-        fail(sh, "a cleanup received a tag naming key %llu, generation %llu: no such value", (unsigned long long)t.key,
-             (unsigned long long)t.gen);
+        wl_fail(&sh->failure, "a cleanup received a tag naming key %llu, generation %llu: no such value",
+                (unsigned long long)t.key, (unsigned long long)t.gen);
         return;
     }
     if (atomic_fetch_add(&sh->ran[t.gen], 1) != 0) {
-        fail(sh, "the cleanup of key %llu's value of generation %llu ran twice", (unsigned long long)t.key,
-             (unsigned long long)t.gen);
+        wl_fail(&sh->failure, "the cleanup of key %llu's value of generation %llu ran twice", (unsigned long long)t.key,
+                (unsigned long long)t.gen);
         return;
     }
     lock_cache(mut, sh);
     gc_obj *e = gc_read(sh->map, t.key);
     if (e && stamp_of(e).gen == t.gen) {
         if (gc_weakref_get(mut, gc_read(e, 0)))
-            fail(sh, "the cleanup of key %llu's value of generation %llu runs while its weak reference gives it",
-                 (unsigned long long)t.key, (unsigned long long)t.gen);
+            wl_fail(&sh->failure,
+                    "the cleanup of key %llu's value of generation %llu runs while its weak reference gives it",
+                    (unsigned long long)t.key, (unsigned long long)t.gen);
         gc_write(mut, sh->map, t.key, NULL);
         atomic_fetch_add(&sh->removed, 1);
     }
@@ -173,20 +159,21 @@ static gc_obj *request(gc_mut *mut, worker *w, uint32_t k) {
         uint64_t gen = stamp_of(e).gen;
         atomic_fetch_add_explicit(&sh->hits, 1, memory_order_relaxed);
         if (!value_ok(sh, v, k, gen))
-            fail(sh, "a hit on key %u gives a value that is not its generation %llu, or not intact", k,
-                 (unsigned long long)gen);
+            wl_fail(&sh->failure, "a hit on key %u gives a value that is not its generation %llu, or not intact", k,
+                    (unsigned long long)gen);
         else if (w->in_ring[k] && gen != w->held_gen[k])
-            fail(sh, "thread %u holds key %u's value of generation %llu, yet the cache gives generation %llu",
-                 w->index, k, (unsigned long long)w->held_gen[k], (unsigned long long)gen);
+            wl_fail(&sh->failure,
+                    "thread %u holds key %u's value of generation %llu, yet the cache gives generation %llu", w->index,
+                    k, (unsigned long long)w->held_gen[k], (unsigned long long)gen);
         pthread_mutex_unlock(&sh->lock);
         return v;
     }
     atomic_fetch_add_explicit(&sh->misses, 1, memory_order_relaxed);
     if (w->in_ring[k])
-        fail(sh, "thread %u holds key %u's value of generation %llu, yet the cache %s", w->index, k,
-             (unsigned long long)w->held_gen[k], e ? "gives its weak reference as cleared" : "has no entry for it");
+        wl_fail(&sh->failure, "thread %u holds key %u's value of generation %llu, yet the cache %s", w->index, k,
+                (unsigned long long)w->held_gen[k], e ? "gives its weak reference as cleared" : "has no entry for it");
     if (sh->gens == sh->max_gens) {
-        fail(sh, "more values made than requests");
+        wl_fail(&sh->failure, "more values made than requests");
         pthread_mutex_unlock(&sh->lock);
         return NULL;
     }
@@ -218,7 +205,7 @@ static void collect_and_check(gc_mut *mut, shared *sh, const char *when) {
     gc_run_finalizers(mut);
     size_t pending = gc_finalizers_pending(sh->heap);
     if (pending) {
-        fail(sh, "%s: %zu cleanups pending after gc_collect and gc_run_finalizers", when, pending);
+        wl_fail(&sh->failure, "%s: %zu cleanups pending after gc_collect and gc_run_finalizers", when, pending);
         return;
     }
     lock_cache(mut, sh);
@@ -229,22 +216,24 @@ static void collect_and_check(gc_mut *mut, shared *sh, const char *when) {
         stamp s = stamp_of(e);
         gc_obj *v = gc_weakref_get(mut, gc_read(e, 0));
         if (!v) {
-            fail(sh, "%s: key %u's entry (generation %llu) has a cleared weak reference after gc_collect and "
-                 "gc_run_finalizers: its cleanup did not remove it", when, k, (unsigned long long)s.gen);
+            wl_fail(&sh->failure,
+                    "%s: key %u's entry (generation %llu) has a cleared weak reference after gc_collect and "
+                    "gc_run_finalizers: its cleanup did not remove it",
+                    when, k, (unsigned long long)s.gen);
             break;
         }
         if (s.key != k || s.gen >= sh->gens || !value_ok(sh, v, k, s.gen)) {
-            fail(sh, "%s: key %u's entry names key %llu, generation %llu, or its value does not", when, k,
-                 (unsigned long long)s.key, (unsigned long long)s.gen);
+            wl_fail(&sh->failure, "%s: key %u's entry names key %llu, generation %llu, or its value does not", when, k,
+                    (unsigned long long)s.key, (unsigned long long)s.gen);
             break;
         }
         sh->live[s.gen] = 1;
     }
-    for (uint64_t g = 0; g < sh->gens && !atomic_load(&sh->failed); g++) {
+    for (uint64_t g = 0; g < sh->gens && !wl_failed(&sh->failure); g++) {
         unsigned ran = atomic_load(&sh->ran[g]);
         if (ran + sh->live[g] != 1)
-            fail(sh, "%s: the value of generation %llu is %s and its cleanup ran %u times", when, (unsigned long long)g,
-                 sh->live[g] ? "alive in the cache" : "gone from the cache", ran);
+            wl_fail(&sh->failure, "%s: the value of generation %llu is %s and its cleanup ran %u times", when,
+                    (unsigned long long)g, sh->live[g] ? "alive in the cache" : "gone from the cache", ran);
     }
     pthread_mutex_unlock(&sh->lock);
 }
@@ -359,9 +348,8 @@ static int run(wl_ctx *ctx, char *err, size_t errlen) {
     sh.t_value = gc_register_type(ctx->heap, "weakcache.value");
     sh.t_tag = gc_register_type(ctx->heap, "weakcache.tag");
     sh.t_ring = gc_register_type(ctx->heap, "weakcache.ring");
-    atomic_init(&sh.failed, 0);
     pthread_mutex_init(&sh.lock, NULL);
-    pthread_mutex_init(&sh.err_lock, NULL);
+    wl_fail_init(&sh.failure);
     pthread_mutex_init(&sh.gate_lock, NULL);
     pthread_cond_init(&sh.gate, NULL);
     pthread_barrier_init(&sh.barrier, NULL, sh.nthreads);
@@ -375,7 +363,7 @@ static int run(wl_ctx *ctx, char *err, size_t errlen) {
     unsigned started = 0;
     for (; started < sh.nthreads; started++)
         if (pthread_create(&workers[started].thread, NULL, worker_main, &workers[started])) {
-            fail(&sh, "cannot create thread %u", started);
+            wl_fail(&sh.failure, "cannot create thread %u", started);
             break;
         }
     pthread_mutex_lock(&sh.gate_lock);
@@ -386,7 +374,7 @@ static int run(wl_ctx *ctx, char *err, size_t errlen) {
     gc_block_leave(mut);
     uint64_t done = 0;
     for (unsigned t = 0; t < started; t++) done += workers[t].done;
-    if (!atomic_load(&sh.failed)) {
+    if (!wl_failed(&sh.failure)) {
         /* No ring holds anything now: every value is dead, so the map must come out empty. */
         collect_and_check(mut, &sh, "at the end");
         /* libgc (bdw) scans stacks and registers conservatively: a stale word may keep a value
@@ -395,27 +383,25 @@ static int run(wl_ctx *ctx, char *err, size_t errlen) {
         bool conservative = !gc_collector_precise();
         uint64_t cleaned = 0;
         for (uint64_t g = 0; g < sh.gens; g++) cleaned += atomic_load(&sh.ran[g]);
-        if (!atomic_load(&sh.failed) && conservative && sh.gens && !cleaned)
-            fail(&sh, "at the end no value is held, yet none of the %llu made was ever cleaned up",
-                 (unsigned long long)sh.gens);
-        for (uint32_t k = 0; k < sh.keys && !conservative && !atomic_load(&sh.failed); k++)
+        if (!wl_failed(&sh.failure) && conservative && sh.gens && !cleaned)
+            wl_fail(&sh.failure, "at the end no value is held, yet none of the %llu made was ever cleaned up",
+                    (unsigned long long)sh.gens);
+        for (uint32_t k = 0; k < sh.keys && !conservative && !wl_failed(&sh.failure); k++)
             if (gc_read(sh.map, k)) {
-                fail(&sh, "at the end no value is held, yet key %u still has an entry", k);
+                wl_fail(&sh.failure, "at the end no value is held, yet key %u still has an entry", k);
                 break;
             }
     }
-    if (!atomic_load(&sh.failed) && done != requests)
-        fail(&sh, "%llu requests done, expected %llu", (unsigned long long)done, (unsigned long long)requests);
-    if (atomic_load(&sh.failed)) {
-        snprintf(err, errlen, "%s", sh.err);
-        status = -1;
-    }
+    if (!wl_failed(&sh.failure) && done != requests)
+        wl_fail(&sh.failure, "%llu requests done, expected %llu", (unsigned long long)done,
+                (unsigned long long)requests);
+    if (wl_fail_report(&sh.failure, err, errlen)) status = -1;
     gc_registry_free(mut, sh.registry);
     gc_remove_root(ctx->heap, &sh.map);
     gc_detach(mut);
     pthread_barrier_destroy(&sh.barrier);
     pthread_mutex_destroy(&sh.lock);
-    pthread_mutex_destroy(&sh.err_lock);
+    wl_fail_destroy(&sh.failure);
     pthread_mutex_destroy(&sh.gate_lock);
     pthread_cond_destroy(&sh.gate);
     ctx->ops = done;
