@@ -31,6 +31,7 @@
 
 #include "workload.h"
 #include "wl_fail.h"
+#include "wl_gate.h"
 #include "wl_rand.h"
 #include "wl_size.h"
 
@@ -96,24 +97,12 @@ struct shared {
     gc_registry *registry;        /* --shared 1 */
     unsigned nthreads;
     worker *workers;
-    pthread_barrier_t barrier;
-    /* The threads wait at this gate until all are created (a barrier for n threads with one missing
-     * would wait forever): go 1 starts them, go -1 sends them home. */
-    pthread_mutex_t gate_lock;
-    pthread_cond_t gate;
-    int go;
+    wl_meeting meeting;
+    wl_gate gate;
     atomic_int stop;
     _Atomic uint64_t cleanups;
     wl_failure failure;
 };
-
-/* All threads meet, waiting as blocked threads so that a collection need not wait for them. */
-static void meet(gc_mut *mut, shared *sh) {
-    if (sh->nthreads < 2) return;
-    gc_block_enter(mut);
-    pthread_barrier_wait(&sh->barrier);
-    gc_block_leave(mut);
-}
 
 static const char *const cat_name[] = {"kept", "dropped", "unregistered", "self-kept"};
 
@@ -227,13 +216,13 @@ static void check_phase(gc_mut *mut, worker *w, bool phase_b, const char *when) 
 static void collect_and_run(gc_mut *mut, worker *w, const char *when) {
     shared *sh = w->sh;
     gc_collect(mut);
-    meet(mut, sh);   /* every thread's collection is done: every dead target's cleanup is queued */
+    wl_meet(mut, &sh->meeting);   /* every thread's collection is done: every dead target's cleanup is queued */
     for (;;) {
         gc_run_finalizers(mut);
-        meet(mut, sh);   /* ... and has run, on whichever thread */
+        wl_meet(mut, &sh->meeting);   /* ... and has run, on whichever thread */
         /* Decided by one thread while the others wait, so that all go round again or none does. */
         if (w->index == 0) sh->pending = gc_finalizers_pending(sh->heap);
-        meet(mut, sh);
+        wl_meet(mut, &sh->meeting);
         if (!sh->pending) return;
         /* A conservative collector may find a target dead only now, in a collection some cleanup's
          * allocation started: its cleanup is queued after the runs; another run takes it. A precise
@@ -316,33 +305,29 @@ static void one_round(gc_mut *mut, worker *w, gc_registry *reg, uint64_t *rnd) {
 
     collect_and_run(mut, w, "after the first collection");
     check_phase(mut, w, false, "after the first collection");
-    meet(mut, sh);   /* no thread lets its kept targets go while another checks */
+    wl_meet(mut, &sh->meeting);   /* no thread lets its kept targets go while another checks */
 
     atomic_store(&w->phase_b, true);
     *targets = NULL;
     collect_and_run(mut, w, "after the kept targets were let go");
     check_phase(mut, w, true, "after the kept targets were let go");
-    meet(mut, sh);
+    wl_meet(mut, &sh->meeting);
     gc_scope_close(mut, scope);
 }
 
 static void *worker_main(void *arg) {
     worker *w = arg;
     shared *sh = w->sh;
-    pthread_mutex_lock(&sh->gate_lock);
-    while (!sh->go) pthread_cond_wait(&sh->gate, &sh->gate_lock);
-    int go = sh->go;
-    pthread_mutex_unlock(&sh->gate_lock);
-    if (go < 0) return NULL;
+    if (!wl_gate_wait(&sh->gate)) return NULL;
     gc_mut *mut = gc_attach(sh->heap);
     gc_add_root(sh->heap, &w->wrefs);
     uint64_t rnd = wl_rand_seed(w->index);
     for (int64_t round = 0; round < sh->rounds; round++) {
         /* Every thread stops after the same round: the serial thread samples the failure between two
          * meetings, so all read the same decision. */
-        meet(mut, sh);
+        wl_meet(mut, &sh->meeting);
         if (w->index == 0) atomic_store(&sh->stop, wl_failed(&sh->failure));
-        meet(mut, sh);
+        wl_meet(mut, &sh->meeting);
         if (atomic_load(&sh->stop)) break;
         atomic_store(&w->round, round);
         gc_registry *reg = sh->one_registry ? sh->registry : gc_registry_new(sh->heap, cleanup, sh);
@@ -397,9 +382,8 @@ static int run(wl_ctx *ctx, char *err, size_t errlen) {
     atomic_init(&sh.stop, 0);
     atomic_init(&sh.cleanups, 0);
     wl_fail_init(&sh.failure);
-    pthread_mutex_init(&sh.gate_lock, NULL);
-    pthread_cond_init(&sh.gate, NULL);
-    pthread_barrier_init(&sh.barrier, NULL, sh.nthreads);
+    wl_gate_init(&sh.gate);
+    wl_meeting_init(&sh.meeting, sh.nthreads);
     sh.t_target = gc_register_type(ctx->heap, "finalizers.target");
     sh.t_held = gc_register_type(ctx->heap, "finalizers.held");
     sh.t_token = gc_register_type(ctx->heap, "finalizers.token");
@@ -432,10 +416,7 @@ static int run(wl_ctx *ctx, char *err, size_t errlen) {
             status = -1;
             break;
         }
-    pthread_mutex_lock(&sh.gate_lock);
-    sh.go = status ? -1 : 1;
-    pthread_cond_broadcast(&sh.gate);
-    pthread_mutex_unlock(&sh.gate_lock);
+    wl_gate_open(&sh.gate, !status);
     for (unsigned t = 0; t < started; t++) pthread_join(sh.workers[t].thread, NULL);
     uint64_t ops = 0;
     for (unsigned t = 0; t < started; t++) ops += sh.workers[t].ops;
@@ -452,10 +433,9 @@ static int run(wl_ctx *ctx, char *err, size_t errlen) {
         free(sh.workers[t].retained);
     }
     free(sh.workers);
-    pthread_barrier_destroy(&sh.barrier);
+    wl_meeting_destroy(&sh.meeting);
     wl_fail_destroy(&sh.failure);
-    pthread_mutex_destroy(&sh.gate_lock);
-    pthread_cond_destroy(&sh.gate);
+    wl_gate_destroy(&sh.gate);
     ctx->ops = ops;
     return status;
 }

@@ -28,6 +28,7 @@
 
 #include "workload.h"
 #include "wl_fail.h"
+#include "wl_gate.h"
 #include "wl_rand.h"
 #include "wl_size.h"
 #include "clock.h"
@@ -60,12 +61,8 @@ typedef struct shared {
     uint64_t *version;          /* per key: its loads so far */
     bool full;                  /* the cache has been full (the ratio is measured from then on) */
     uint64_t hits, misses, warm_hits, warm_requests;
-    pthread_barrier_t barrier;   /* the end: every thread done before thread 0 checks, and before any detaches */
-    /* The threads wait at this gate until all are created (a barrier for n threads with one missing
-     * would wait forever): go 1 starts them, go -1 sends them home. */
-    pthread_mutex_t gate_lock;
-    pthread_cond_t gate;
-    int go;
+    wl_meeting end;             /* every thread done before thread 0 checks, and before any detaches */
+    wl_gate gate;
     wl_failure failure;
 } shared;
 
@@ -153,11 +150,7 @@ static void *worker_main(void *arg) {
     worker *w = arg;
     shared *sh = w->sh;
     gc_hist *hist = sh->latency ? &sh->latency[w->index] : NULL;
-    pthread_mutex_lock(&sh->gate_lock);
-    while (!sh->go) pthread_cond_wait(&sh->gate, &sh->gate_lock);
-    int go = sh->go;
-    pthread_mutex_unlock(&sh->gate_lock);
-    if (go < 0) return NULL;
+    if (!wl_gate_wait(&sh->gate)) return NULL;
     gc_mut *mut = gc_attach(sh->heap);
     uint64_t rnd = wl_rand_seed(w->index);
     for (uint64_t i = 0; i < w->requests; i++) {
@@ -171,13 +164,9 @@ static void *worker_main(void *arg) {
     }
     /* The last check is taken while every thread is still attached, as a server checks itself while it
      * runs: all done, thread 0 checks, then all leave. */
-    gc_block_enter(mut);
-    pthread_barrier_wait(&sh->barrier);
-    gc_block_leave(mut);
+    wl_meet(mut, &sh->end);
     if (w->index == 0 && !wl_failed(&sh->failure)) final_check(mut, sh);
-    gc_block_enter(mut);
-    pthread_barrier_wait(&sh->barrier);
-    gc_block_leave(mut);
+    wl_meet(mut, &sh->end);
     gc_detach(mut);
     return NULL;
 }
@@ -244,9 +233,8 @@ static int run(wl_ctx *ctx, char *err, size_t errlen) {
     sh.t_value = gc_register_type(ctx->heap, "lrucache.value");
     pthread_mutex_init(&sh.lock, NULL);
     wl_fail_init(&sh.failure);
-    pthread_mutex_init(&sh.gate_lock, NULL);
-    pthread_cond_init(&sh.gate, NULL);
-    pthread_barrier_init(&sh.barrier, NULL, nthreads);
+    wl_gate_init(&sh.gate);
+    wl_meeting_init(&sh.end, nthreads);
     gc_mut *mut = gc_attach(ctx->heap);
     int status = 0;
     if (!lru_init(&sh.cache, ctx->heap, mut, sh.t_slots, sh.capacity)) {
@@ -267,10 +255,7 @@ static int run(wl_ctx *ctx, char *err, size_t errlen) {
             break;
         }
     }
-    pthread_mutex_lock(&sh.gate_lock);
-    sh.go = started < nthreads ? -1 : 1;
-    pthread_cond_broadcast(&sh.gate);
-    pthread_mutex_unlock(&sh.gate_lock);
+    wl_gate_open(&sh.gate, started == nthreads);
     for (unsigned t = 0; t < started; t++) pthread_join(workers[t].thread, NULL);
     gc_block_leave(mut);
     uint64_t done = 0;
@@ -298,9 +283,8 @@ out:
     if (wl_fail_report(&sh.failure, err, errlen)) status = -1;
     pthread_mutex_destroy(&sh.lock);
     wl_fail_destroy(&sh.failure);
-    pthread_mutex_destroy(&sh.gate_lock);
-    pthread_cond_destroy(&sh.gate);
-    pthread_barrier_destroy(&sh.barrier);
+    wl_gate_destroy(&sh.gate);
+    wl_meeting_destroy(&sh.end);
     free(sh.cdf);
     free(sh.version);
     free(workers);

@@ -29,6 +29,7 @@
 
 #include "workload.h"
 #include "wl_fail.h"
+#include "wl_gate.h"
 #include "wl_rand.h"
 #include "wl_size.h"
 #include "clock.h"
@@ -70,12 +71,8 @@ typedef struct shared {
     _Atomic uint8_t *ran;     /* cleanups run, per generation */
     uint8_t *live;            /* scratch of the checks: generation is some entry's live value */
     _Atomic uint64_t hits, misses, removed;
-    pthread_barrier_t barrier;
-    /* The threads wait at this gate until all are created (a barrier for n threads with one missing
-     * would wait forever): go 1 starts them, go -1 sends them home. */
-    pthread_mutex_t gate_lock;
-    pthread_cond_t gate;
-    int go;
+    wl_meeting meeting;
+    wl_gate gate;
     wl_failure failure;
 } shared;
 
@@ -85,13 +82,6 @@ static void lock_cache(gc_mut *mut, shared *sh) {
     if (pthread_mutex_trylock(&sh->lock) == 0) return;
     gc_block_enter(mut);
     pthread_mutex_lock(&sh->lock);
-    gc_block_leave(mut);
-}
-
-static void meet(gc_mut *mut, shared *sh) {
-    if (sh->nthreads < 2) return;
-    gc_block_enter(mut);
-    pthread_barrier_wait(&sh->barrier);
     gc_block_leave(mut);
 }
 
@@ -242,11 +232,7 @@ static void *worker_main(void *arg) {
     worker *w = arg;
     shared *sh = w->sh;
     gc_hist *hist = sh->latency ? &sh->latency[w->index] : NULL;
-    pthread_mutex_lock(&sh->gate_lock);
-    while (!sh->go) pthread_cond_wait(&sh->gate, &sh->gate_lock);
-    int go = sh->go;
-    pthread_mutex_unlock(&sh->gate_lock);
-    if (go < 0) return NULL;
+    if (!wl_gate_wait(&sh->gate)) return NULL;
     gc_mut *mut = gc_attach(sh->heap);
     size_t base = gc_scope_open(mut);
     gc_obj **ring = gc_push(mut, gc_alloc(mut, sh->t_ring, sh->recent, 0));
@@ -267,17 +253,17 @@ static void *worker_main(void *arg) {
         w->done++;
         if ((i + 1) % sh->finalize_every == 0) gc_run_finalizers(mut);
         if (checks < w->checks && (i + 1) % w->check_every == 0) {
-            meet(mut, sh);
+            wl_meet(mut, &sh->meeting);
             if (w->index == 0) collect_and_check(mut, sh, "at a meeting");
-            meet(mut, sh);
+            wl_meet(mut, &sh->meeting);
             checks++;
         }
     }
     /* A thread that stopped early still takes its part in the meetings, or the others wait forever. */
     for (; checks < w->checks; checks++) {
-        meet(mut, sh);
+        wl_meet(mut, &sh->meeting);
         if (w->index == 0) collect_and_check(mut, sh, "at a meeting");
-        meet(mut, sh);
+        wl_meet(mut, &sh->meeting);
     }
     gc_scope_close(mut, base);
     gc_detach(mut);
@@ -350,9 +336,8 @@ static int run(wl_ctx *ctx, char *err, size_t errlen) {
     sh.t_ring = gc_register_type(ctx->heap, "weakcache.ring");
     pthread_mutex_init(&sh.lock, NULL);
     wl_fail_init(&sh.failure);
-    pthread_mutex_init(&sh.gate_lock, NULL);
-    pthread_cond_init(&sh.gate, NULL);
-    pthread_barrier_init(&sh.barrier, NULL, sh.nthreads);
+    wl_gate_init(&sh.gate);
+    wl_meeting_init(&sh.meeting, sh.nthreads);
     sh.registry = gc_registry_new(ctx->heap, cleanup, &sh);
 
     gc_mut *mut = gc_attach(ctx->heap);
@@ -366,10 +351,7 @@ static int run(wl_ctx *ctx, char *err, size_t errlen) {
             wl_fail(&sh.failure, "cannot create thread %u", started);
             break;
         }
-    pthread_mutex_lock(&sh.gate_lock);
-    sh.go = started < sh.nthreads ? -1 : 1;
-    pthread_cond_broadcast(&sh.gate);
-    pthread_mutex_unlock(&sh.gate_lock);
+    wl_gate_open(&sh.gate, started == sh.nthreads);
     for (unsigned t = 0; t < started; t++) pthread_join(workers[t].thread, NULL);
     gc_block_leave(mut);
     uint64_t done = 0;
@@ -399,11 +381,10 @@ static int run(wl_ctx *ctx, char *err, size_t errlen) {
     gc_registry_free(mut, sh.registry);
     gc_remove_root(ctx->heap, &sh.map);
     gc_detach(mut);
-    pthread_barrier_destroy(&sh.barrier);
+    wl_meeting_destroy(&sh.meeting);
     pthread_mutex_destroy(&sh.lock);
     wl_fail_destroy(&sh.failure);
-    pthread_mutex_destroy(&sh.gate_lock);
-    pthread_cond_destroy(&sh.gate);
+    wl_gate_destroy(&sh.gate);
     ctx->ops = done;
 out:
     for (unsigned t = 0; workers && t < sh.nthreads; t++) {
