@@ -17,20 +17,7 @@
 #include "gclab.h"
 #include "../../collector/common/cmark.h"
 
-#if defined(GCLAB_BARRIER_NONE)
-#define EXPECT_LOSS 1
-#define BARRIER_NAME "none"
-#elif defined(GCLAB_BARRIER_DIJKSTRA)
-#define EXPECT_LOSS 0
-#define BARRIER_NAME "dijkstra"
-#elif defined(GCLAB_BARRIER_STEELE)
-#define EXPECT_LOSS 0
-#define BARRIER_NAME "steele"
-#else
-#define EXPECT_LOSS 0
-#define BARRIER_NAME "yuasa"
-#endif
-
+#include "barrier_fixture.h"
 #include "check.h"
 
 typedef struct world {
@@ -41,14 +28,7 @@ typedef struct world {
 } world;
 
 static void setup(world *w) {
-    char err[256];
-    /* A big initial heap: no allocation-triggered cycle interferes with the schedule. */
-    gc_options o = {.max_heap = 256u << 20, .initial_heap = 128u << 20, .gc_threads = 1};
-    w->heap = gc_heap_create(&o, err, sizeof err);
-    if (!w->heap) {
-        printf("FAIL - heap: %s\n", err);
-        exit(1);
-    }
+    w->heap = schedule_heap(NULL, NULL);
     w->node = gc_register_type(w->heap, "node");
     w->mut = gc_attach(w->heap);
     w->A = w->X = NULL;

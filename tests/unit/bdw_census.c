@@ -11,50 +11,19 @@
  * percent of what was made, never more. The rows' own arithmetic (totals equal sums) is exact.
  */
 #include <pthread.h>
-#include <setjmp.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "gclab.h"
 
-#include "check.h"
+#include "bdw_fixture.h"
 
 #define SLACK_PCT 2              /* garbage a census may count: at most this percentage of it */
 #define MAX_HEAP ((size_t)256 << 20)
 
 static gc_heap *heap;
 static gc_mut *mut;
-
-/* ---- fatal errors as data: on_fatal jumps back into the check that expects one ---- */
-
-static sigjmp_buf *fatal_jump;
-static char fatal_msg[512];
-
-static void on_fatal(void *ctx, const char *msg) {
-    if (fatal_jump) {
-        snprintf(fatal_msg, sizeof fatal_msg, "%s", msg);
-        sigjmp_buf *j = fatal_jump;
-        fatal_jump = NULL;
-        siglongjmp(*j, 1);
-    }
-    check_fatal(ctx, msg);
-}
-
-#define EXPECT_FATAL(name, want, stmt)                                                          \
-    do {                                                                                        \
-        sigjmp_buf j_;                                                                          \
-        fatal_msg[0] = '\0';                                                                    \
-        if (sigsetjmp(j_, 0) == 0) {                                                            \
-            fatal_jump = &j_;                                                                   \
-            stmt;                                                                               \
-            fatal_jump = NULL;                                                                  \
-            CHECK(0, name, "returned instead of a fatal error");                               \
-        } else {                                                                                \
-            CHECK(strstr(fatal_msg, want) != NULL && !strchr(fatal_msg, '\n'), name,            \
-                  "message \"%s\", wanted one line with \"%s\"", fatal_msg, want);              \
-        }                                                                                       \
-    } while (0)
 
 static gc_heap *make(const char *what, bool census) {
     char err[256] = "";
@@ -65,12 +34,6 @@ static gc_heap *make(const char *what, bool census) {
         exit(1);
     }
     return h;
-}
-
-/* Clears the stack below the caller, where helpers left pointers to objects meant to die. */
-__attribute__((noinline)) static void scrub_stack(void) {
-    volatile char buf[256 * 1024];
-    memset((char *)buf, 0, sizeof buf);
 }
 
 static const gc_census_row *row_of(const gc_census_row *rows, size_t n, gc_type t) {

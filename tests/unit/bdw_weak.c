@@ -9,7 +9,6 @@
  * of surviving, and of "exactly once", ask for all of them.
  */
 #include <pthread.h>
-#include <setjmp.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
@@ -17,7 +16,7 @@
 
 #include "gclab.h"
 
-#include "check.h"
+#include "bdw_fixture.h"
 
 /* libgc's own switch, for the one check that must hold its finalizers back (declared here rather
  * than through <gc/gc.h>, as bdw.h does). */
@@ -30,36 +29,6 @@ extern void GC_set_finalize_on_demand(int);
 static gc_heap *heap;
 static gc_mut *mut;
 static gc_type T_NODE;
-
-/* ---- fatal errors as data: on_fatal jumps back into the test that expects one ---- */
-
-static sigjmp_buf *fatal_jump;
-static char fatal_msg[512];
-
-static void on_fatal(void *ctx, const char *msg) {
-    if (fatal_jump) {
-        snprintf(fatal_msg, sizeof fatal_msg, "%s", msg);
-        sigjmp_buf *j = fatal_jump;
-        fatal_jump = NULL;
-        siglongjmp(*j, 1);
-    }
-    check_fatal(ctx, msg);
-}
-
-#define EXPECT_FATAL(name, want, stmt)                                                          \
-    do {                                                                                        \
-        sigjmp_buf j_;                                                                          \
-        fatal_msg[0] = '\0';                                                                    \
-        if (sigsetjmp(j_, 0) == 0) {                                                            \
-            fatal_jump = &j_;                                                                   \
-            stmt;                                                                               \
-            fatal_jump = NULL;                                                                  \
-            CHECK(0, name, "returned instead of a fatal error");                               \
-        } else {                                                                                \
-            CHECK(strstr(fatal_msg, want) != NULL && !strchr(fatal_msg, '\n'), name,            \
-                  "message \"%s\", wanted one line with \"%s\"", fatal_msg, want);              \
-        }                                                                                       \
-    } while (0)
 
 /* ---- objects ---- */
 
@@ -84,12 +53,6 @@ static bool node_ok(gc_obj *n, uint64_t *id) {
 }
 
 static gc_obj *array(uint32_t n) { return gc_alloc(mut, T_NODE, n, 0); }
-
-/* Clears the stack below the caller, where helpers left pointers to objects meant to die. */
-__attribute__((noinline)) static void scrub_stack(void) {
-    volatile char buf[256 * 1024];
-    memset((char *)buf, 0, sizeof buf);
-}
 
 static void collect(void) {
     scrub_stack();
