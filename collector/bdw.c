@@ -78,7 +78,25 @@ static int check_options(gc_options *o, char *err, size_t errlen) {
         errf(err, errlen, "bdw: root_capacity %zu is too large", o->root_capacity);
         return -1;
     }
+    if (o->snapshot_every) {
+        errf(err, errlen, "heap snapshots are not implemented for the bdw collector yet");
+        return -1;
+    }
     return 0;
+}
+
+/* Heap snapshots (gclab.h) are the precise collectors' so far (collector/common/snapshot.c): refused
+ * here with the reason. Detachedness only shows in snapshots, so marking an object is accepted and has
+ * nothing to change. */
+int gc_write_heap_snapshot(gc_mut *mut, const char *path, char *err, size_t errlen) {
+    (void)mut, (void)path;
+    errf(err, errlen, "heap snapshots are not implemented for the bdw collector yet");
+    return -1;
+}
+
+void gc_set_detached(gc_mut *mut, gc_obj *o, bool detached) {
+    (void)detached;
+    if (!o) gc_fatal(mut->heap, "gc_set_detached: NULL object");
 }
 
 /* What an earlier heap of this process fixed and libgc cannot change: the marker threads and the

@@ -62,7 +62,7 @@ static void rank(const census_ref *c, size_t first, size_t last, leak_report *ou
             lt.slope_bytes = den > 0 ? ((double)n * sxy - sx * sy) / den : 0;
             all[count++] = lt;
         }
-    qsort(all, count, sizeof *all, by_growth);
+    if (count) qsort(all, count, sizeof *all, by_growth);
     out->ntop = 0;
     for (size_t i = 0; i < count && out->ntop < LEAK_TOP; i++)
         if (all[i].growth_bytes > 0) out->top[out->ntop++] = all[i];

@@ -11,6 +11,7 @@
  * line on stderr and exit status 2; a run whose workload fails its own check exits 1; heap exhaustion
  * and other fatal collector conditions exit 3. */
 #include <errno.h>
+#include <sys/stat.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -191,6 +192,18 @@ static void run_once(run_config *cfg, unsigned rep, run_result *r) {
     r->rep = rep;
     snprintf(r->run_id, sizeof r->run_id, "%llx-%d-%u", (unsigned long long)time(NULL), (int)getpid(), rep);
     gc_options o = cfg->gc;
+    char prefix[4096];
+    if (o.snapshot_every) {
+        /* <dir>/snapshots/<variant>-<workload>-<run id>, then -<cycle>.heapsnapshot */
+        const char *dir = cfg->out ? cfg->out : ".";
+        snprintf(prefix, sizeof prefix, "%s%s", dir, cfg->out ? "/snapshots" : "");
+        if (cfg->out && mkdir(cfg->out, 0777) != 0 && errno != EEXIST) usage_error("cannot create %s: %s", cfg->out, strerror(errno));
+        if (mkdir(prefix, 0777) != 0 && errno != EEXIST) usage_error("cannot create %s: %s", prefix, strerror(errno));
+        size_t at = strlen(prefix);
+        snprintf(prefix + at, sizeof prefix - at, "/%s-%s-%s", cfg->variant ? cfg->variant : GCLAB_VARIANT, cfg->wl->name,
+                 r->run_id);
+        o.snapshot_prefix = prefix;
+    }
     o.on_fatal = on_fatal;
     o.on_thread_start = g_pinner ? on_thread_start : NULL;
     o.ctx = cfg;

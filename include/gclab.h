@@ -80,7 +80,8 @@ static inline const char *gc_pause_kind_name(gc_pause_kind k) {
     X(uint64_t, eph_cleared, "ephemerons_cleared") /* ... of which the key died: cleared */            \
     X(uint64_t, eph_rounds, "ephemeron_rounds") /* passes over the pending ephemerons (see weak.c) */ \
     X(uint64_t, fin_queued, "finalizers_queued") /* cells whose target died: cleanups queued */    \
-    X(uint64_t, census_ns, "census_ns")      /* counting live objects by type (--census) inside the pause */
+    X(uint64_t, census_ns, "census_ns")      /* counting live objects by type (--census) inside the pause */ \
+    X(uint64_t, snapshot_ns, "snapshot_ns")  /* writing a heap snapshot inside the pause */
 
 /* One pause: a span during which at least one mutator is held by the collector (docs/DESIGN.md §4). */
 typedef struct gc_pause {
@@ -118,6 +119,8 @@ typedef struct gc_heap_stats {
     unsigned promote_age;       /* generational: scavenges survived before promotion; else 0 */
     uint64_t used_bytes;        /* bytes in objects: live after the last cycle plus allocated since */
     uint64_t external_bytes;    /* memory held outside the heap for heap objects (gc_external_add) */
+    uint64_t snapshots;         /* heap snapshots written */
+    uint64_t snapshot_ids_bytes; /* what keeping snapshot ids costs (its map), once snapshots are in use */
 } gc_heap_stats;
 
 /* Called when the heap cannot go on (heap exhausted, shadow stack overflow). It must not return;
@@ -147,6 +150,8 @@ typedef struct gc_options {
     unsigned promote_age;     /* generational: scavenges an object survives young before it is
                                * promoted (1..15); 0: default 2. Ignored without a nursery. */
     bool census;              /* count live objects by type after every full-heap cycle (gc_census_log) */
+    unsigned snapshot_every;  /* write a heap snapshot every N-th full-heap cycle; 0: never */
+    const char *snapshot_prefix; /* ... to <prefix>-<cycle>.heapsnapshot (required with snapshot_every) */
 } gc_options;
 
 /* Creates a heap. On bad options returns NULL and writes one line into err. */
@@ -233,6 +238,18 @@ typedef struct gc_memory_usage {
     uint64_t rss, heap_total, heap_used, external;
 } gc_memory_usage;
 void gc_get_memory_usage(gc_heap *heap, gc_memory_usage *out);
+
+/* ---- Heap snapshots (docs/DESIGN.md §13) ----
+ *
+ * V8's .heapsnapshot format, which Chrome DevTools' Memory panel and memlab load: a full collection,
+ * and inside its pause every live object written as a node (named by its type, its exact size, an id
+ * that stays with it for its whole life and is never reused) with its pointer slots as edges, under
+ * synthetic roots for each thread's handles, the global roots and the finalization queue. Returns 0,
+ * or -1 with one line in err. */
+int gc_write_heap_snapshot(gc_mut *mut, const char *path, char *err, size_t errlen);
+/* Marks o detached (detachedness 2 in snapshots: DevTools' "Detached" filter, memlab's detached-DOM
+ * leak rule), as a DOM node removed from its document but still referenced; false clears it. */
+void gc_set_detached(gc_mut *mut, gc_obj *o, bool detached);
 
 /* ---- Weak references, ephemerons and finalization (docs/DESIGN.md §11) ----
  *

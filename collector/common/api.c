@@ -44,6 +44,7 @@ gc_heap *gc_heap_create(const gc_options *opts, char *err, size_t errlen) {
     pthread_mutex_init(&heap->roots_lock, NULL);
     pthread_mutex_init(&heap->pauses_lock, NULL);
     pthread_mutex_init(&heap->census_lock, NULL);
+    pthread_mutex_init(&heap->snap_lock, NULL);
     gc_type_table_init(&heap->types);
     if (gc_weak_init(&heap->weak)) {
         snprintf(err, errlen, "out of memory creating the heap");
@@ -87,6 +88,8 @@ void gc_heap_destroy(gc_heap *heap) {
     pthread_mutex_destroy(&heap->roots_lock);
     pthread_mutex_destroy(&heap->pauses_lock);
     pthread_mutex_destroy(&heap->census_lock);
+    pthread_mutex_destroy(&heap->snap_lock);
+    gc_snap_ids_free(heap);
     free(heap->census);
     free(heap);
 }
@@ -146,6 +149,8 @@ void gc_get_stats(gc_heap *heap, gc_heap_stats *out) {
     out->initial_heap_bytes = heap->opts.initial_heap;
     out->used_bytes = gc_heap_used(heap);
     out->external_bytes = (uint64_t)atomic_load(&heap->external_bytes);
+    out->snapshots = heap->snapshots;
+    out->snapshot_ids_bytes = gc_snap_ids_bytes(heap);
     if (gc_collector.stats) gc_collector.stats(heap, out);
     gc_end_cycle(heap);
 }

@@ -66,7 +66,7 @@ static uint64_t count_protected(gc_heap *heap) {
     roots_seen r = {0};
     gc_visit_program_roots(heap, note_root, &r);
     if (r.oom) gc_fatal(heap, "out of memory counting the roots for a census");
-    qsort(r.v, r.n, sizeof *r.v, by_address);
+    if (r.n) qsort(r.v, r.n, sizeof *r.v, by_address);   /* qsort(NULL, 0) is undefined */
     uint64_t distinct = 0;
     for (size_t i = 0; i < r.n; i++) distinct += i == 0 || r.v[i] != r.v[i - 1];
     free(r.v);

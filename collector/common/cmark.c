@@ -139,7 +139,7 @@ void gc_cmark_finish(gc_heap *heap, gc_cmark *cm, unsigned nthreads, gc_pause *r
     atomic_store_explicit(&cm->marking, 0, memory_order_release);
 
     heap->colour = cm->colour;
-    gc_census_take(heap, (uint32_t)atomic_load(&heap->cycles) + 1, rec);
+    gc_after_full_mark(heap, (uint32_t)atomic_load(&heap->cycles) + 1, rec);
     gc_drop_free_lists(heap);
     gc_set_mutators(heap, cm->colour, 0);
     gc_sweep_prepare(heap);

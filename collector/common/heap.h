@@ -111,6 +111,11 @@ struct gc_heap {
     size_t census_n, census_cap;
     _Atomic int census_requests;
     _Atomic int collects_waiting;   /* threads in gc_collect: a census now is the program's own */
+    /* Heap snapshots (snapshot.c, snapshot_ids.c, insight.c). */
+    _Atomic(struct gc_snap_ids *) snap_ids;   /* NULL until snapshots are in use */
+    _Atomic(struct gc_snap_request *) snap_req;   /* a gc_write_heap_snapshot waiting for its pause */
+    pthread_mutex_t snap_lock;      /* one request at a time */
+    uint64_t snapshots;             /* written, in pauses */
     _Atomic int64_t external_bytes; /* gc_external_add */
     struct gc_registry *registries; /* finalization registries (finalize.c), under weak.lock */
     void *collector;                /* the collector's own state (collector.h), read by it alone */
@@ -196,6 +201,30 @@ typedef void (*gc_root_visitor)(gc_obj **slot, void *arg);
 void gc_visit_roots(gc_heap *heap, gc_root_visitor visit, void *arg);
 /* The program's own roots only: shadow stacks and globals. World stopped. */
 void gc_visit_program_roots(gc_heap *heap, gc_root_visitor visit, void *arg);
+
+/* insight.c: in the pause of a full-heap cycle, right after the colour flip: census, snapshot ids,
+ * snapshot. */
+void gc_after_full_mark(gc_heap *heap, uint32_t cycle, gc_pause *rec);
+typedef struct gc_snap_request {
+    const char *path;
+    char *err;
+    size_t errlen;
+    int rc;                         /* -2 until the pause took it */
+} gc_snap_request;
+/* snapshot.c: writes the snapshot, world stopped, colour just flipped. */
+typedef struct gc_snapshot_stats {
+    uint64_t objects, edges, ns, extra_bytes;
+} gc_snapshot_stats;
+int gc_snapshot_write(gc_heap *heap, const char *path, gc_snapshot_stats *st, char *err, size_t errlen);
+/* snapshot_ids.c: ids that follow objects (odd, from GC_SNAP_FIRST_ID; smaller ones are synthetic). */
+#define GC_SNAP_FIRST_ID ((uint64_t)1 << 20 | 1)
+typedef struct gc_snap_ids gc_snap_ids;
+uint64_t gc_snap_id(gc_heap *heap, const struct gc_obj *o, bool *detached);
+void gc_snap_ids_prune(gc_heap *heap, uint64_t colour);          /* full-heap cycle: drop the dead */
+/* A scavenge: entries in [lo, lo + span) move to where(o), or go when it returns NULL. */
+void gc_snap_ids_moved(gc_heap *heap, uintptr_t lo, uintptr_t span, struct gc_obj *(*where)(struct gc_obj *o));
+void gc_snap_ids_free(gc_heap *heap);
+size_t gc_snap_ids_bytes(gc_heap *heap);
 
 /* census.c: in the pause of a full-heap cycle, right after the colour flip (the cycle number given),
  * a census if --census or a gc_heap_census asks for one; its time goes into rec->census_ns. */

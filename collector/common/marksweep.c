@@ -46,7 +46,7 @@ uint64_t gc_mark_sweep(gc_heap *heap, unsigned nthreads, gc_pause *rec) {
     gc_weak_finish_marking(heap, heap->colour ^ GC_HDR_MARK, rec);
     uint64_t t1 = gc_now_ns();
     gc_set_colour(heap, heap->colour ^ GC_HDR_MARK);
-    gc_census_take(heap, (uint32_t)atomic_load(&heap->cycles) + 1, rec);
+    gc_after_full_mark(heap, (uint32_t)atomic_load(&heap->cycles) + 1, rec);
     gc_sweep_prepare(heap);
     gc_set_trigger(heap, live);
     rec->mark_ns += t1 - t0;

@@ -38,6 +38,10 @@ int gc_options_check(gc_options *o, char *err, size_t errlen) {
         return -1;
     }
     if (o->root_capacity == 0) o->root_capacity = (size_t)1 << 20;
+    if (o->snapshot_every && !o->snapshot_prefix) {
+        snprintf(err, errlen, "snapshot_every needs a snapshot_prefix (where the files go)");
+        return -1;
+    }
     if (o->mark_per_alloc < 0 || o->mark_per_alloc > 1000) {
         snprintf(err, errlen, "mark per alloc %g is out of range (0 for paced, up to 1000)", o->mark_per_alloc);
         return -1;

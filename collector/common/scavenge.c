@@ -766,7 +766,13 @@ static void scavenge_worker(unsigned id, unsigned n, void *arg) {
     fill_plab_tail(w);   /* to-space becomes from-space: no buffer survives the phase */
 }
 
-/* ---- the end: weak processing (weak.h) ---- */
+/* ---- the end: weak processing (weak.h), snapshot ids ---- */
+
+/* Where a young object of the collected set went: its copy, or NULL when it died. */
+static gc_obj *moved_to(gc_obj *o) {
+    uint64_t h = atomic_load_explicit(&o->header, memory_order_relaxed);
+    return h & GC_HDR_FORWARDED ? FWD_ADDR(h) : NULL;
+}
 
 static void clear_ephemeron(void *ctx, gc_obj *e) {
     atomic_store_explicit(&e->slot[0], NULL, memory_order_relaxed);
@@ -868,6 +874,7 @@ void gc_scavenge(gc_heap *heap, gc_young *y, unsigned nthreads, gc_scavenge_stat
         s->idle_ns += w->idle_ns;
     }
     finish_weak(&ph, out);
+    gc_snap_ids_moved(heap, ph.cset_lo, ph.cset_span, moved_to);
     uintptr_t top = atomic_load_explicit(&y->to_top, memory_order_relaxed);
     y->from = to;
     y->from_top = top < ph.to_hi ? (char *)top : (char *)ph.to_hi;
