@@ -318,6 +318,13 @@ void results_print_summary(FILE *f, const run_config *cfg, run_result *r, unsign
                 "census (run 1)", (unsigned long long)r[0].leak.censuses, last->cycle, (unsigned long long)last->objects,
                 (double)last->bytes / 1048576.0, (unsigned long long)last->protected_objects, (double)last->census_ns / 1e6);
     }
+    if (r[0].heap.snapshots) {
+        uint64_t ns = 0;
+        for (size_t i = 0; i < r[0].npauses; i++) ns += r[0].pauses[i].snapshot_ns;
+        fprintf(f, "  %-22s %llu written in %.1f ms in all; writing one took up to %.1f MiB beyond the heap; ids %.1f MiB\n",
+                "heap snapshots (run 1)", (unsigned long long)r[0].heap.snapshots, (double)ns / 1e6,
+                (double)r[0].heap.snapshot_extra_bytes / 1048576.0, (double)r[0].heap.snapshot_ids_bytes / 1048576.0);
+    }
     fprintf(f, "  %-22s rss %.1f MiB, heap total %.1f MiB, used %.1f MiB, external %.1f MiB\n", "memory usage (run 1)",
             (double)r[0].mem.rss / 1048576.0, (double)r[0].mem.heap_total / 1048576.0,
             (double)r[0].mem.heap_used / 1048576.0, (double)r[0].mem.external / 1048576.0);

@@ -120,6 +120,7 @@ typedef struct gc_heap_stats {
     uint64_t used_bytes;        /* bytes in objects: live after the last cycle plus allocated since */
     uint64_t external_bytes;    /* memory held outside the heap for heap objects (gc_external_add) */
     uint64_t snapshots;         /* heap snapshots written */
+    uint64_t snapshot_extra_bytes; /* the most memory writing one took beyond the heap (bitmap, strings) */
     uint64_t snapshot_ids_bytes; /* what keeping snapshot ids costs (its map), once snapshots are in use */
 } gc_heap_stats;
 

@@ -150,6 +150,7 @@ void gc_get_stats(gc_heap *heap, gc_heap_stats *out) {
     out->used_bytes = gc_heap_used(heap);
     out->external_bytes = (uint64_t)atomic_load(&heap->external_bytes);
     out->snapshots = heap->snapshots;
+    out->snapshot_extra_bytes = heap->snapshot_extra;
     out->snapshot_ids_bytes = gc_snap_ids_bytes(heap);
     if (gc_collector.stats) gc_collector.stats(heap, out);
     gc_end_cycle(heap);

@@ -116,6 +116,7 @@ struct gc_heap {
     _Atomic(struct gc_snap_request *) snap_req;   /* a gc_write_heap_snapshot waiting for its pause */
     pthread_mutex_t snap_lock;      /* one request at a time */
     uint64_t snapshots;             /* written, in pauses */
+    uint64_t snapshot_extra;        /* the most memory writing one took beyond the heap */
     _Atomic int64_t external_bytes; /* gc_external_add */
     struct gc_registry *registries; /* finalization registries (finalize.c), under weak.lock */
     void *collector;                /* the collector's own state (collector.h), read by it alone */

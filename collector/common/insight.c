@@ -22,6 +22,7 @@ void gc_after_full_mark(gc_heap *heap, uint32_t cycle, gc_pause *rec) {
         if (gc_snapshot_write(heap, path, &st, err, sizeof err)) gc_fatal(heap, "%s", err);
     }
     heap->snapshots++;
+    if (st.extra_bytes > heap->snapshot_extra) heap->snapshot_extra = st.extra_bytes;
     rec->snapshot_ns += st.ns;
 }
 

@@ -333,9 +333,9 @@ int gc_snapshot_write(gc_heap *heap, const char *path, gc_snapshot_stats *st, ch
     uint64_t t0 = gc_now_ns();
     writer w = {.heap = heap, .colour = heap->colour};
     w.lo = heap->base;
+    /* The blocks ever used: no object lies above (a young generation's blocks are below too). */
     size_t hwm = atomic_load_explicit(&heap->block_hwm, memory_order_relaxed);
-    size_t granules = (size_t)(heap->nblocks << GC_BLOCK_SHIFT) >> GC_GRANULE_SHIFT;
-    (void)hwm;
+    size_t granules = (hwm << GC_BLOCK_SHIFT) >> GC_GRANULE_SHIFT;
     w.nwords = granules / 64 + 1;
     w.bits = calloc(w.nwords, sizeof *w.bits);
     w.rank = malloc(w.nwords * sizeof *w.rank);
