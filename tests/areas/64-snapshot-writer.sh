@@ -24,3 +24,17 @@ else
         done
     done
 fi
+# The same point of the same program on every precise collector (tests/unit/test_snapshot.c, run by the
+# unit area, wrote them): the same graph.
+if command -v node >/dev/null 2>&1; then
+    files=""
+    for v in $VARIANTS; do
+        case $v in bdw|*-none) continue ;; esac
+        [ -f "$LOGS/snapshot-$v.heapsnapshot" ] && files="$files $LOGS/snapshot-$v.heapsnapshot"
+    done
+    if [ -n "$files" ]; then
+        check "heap snapshots: every collector's graph at the same point is the same" 0 node tests/snapshot/compare-graphs.js $files
+    else
+        fail=$((fail + 1)); echo "FAIL heap snapshots: no snapshot from test_snapshot (did the unit area run?)"
+    fi
+fi
