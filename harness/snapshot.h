@@ -115,9 +115,10 @@ typedef struct snap_diff_row {
 } snap_diff_row;
 /* The counted objects of s (self_size > 0), classes named in t. Returns 0, or -1 out of memory. */
 int snap_diff_collect(const snapshot *s, snap_classes *t, snap_diff_objects *o);
-/* Rows for classes with a new or deleted object, sorted by size delta (largest growth first). Returns
+/* Rows for classes with a new or deleted object, sorted by size delta (largest growth first), then count
+ * delta, then name (t holds the classes of both). Returns
  * the number of rows (malloc'd into *rows), or -1 out of memory. Sorts a and b in place. */
-long snap_diff(snap_diff_objects *a, snap_diff_objects *b, snap_diff_row **rows);
+long snap_diff(snap_diff_objects *a, snap_diff_objects *b, const snap_classes *t, snap_diff_row **rows);
 void snap_diff_objects_free(snap_diff_objects *o);
 
 /* Retainer paths (snapshot_retainers.c): for each edge that retains target (weak and invisible edges

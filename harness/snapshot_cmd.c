@@ -72,6 +72,7 @@ static void node_label(const snapshot *s, uint32_t o, char *buf, size_t len) {
     size_t k = 0;
     for (; name[k] && k < 60; k++) nm[k] = (unsigned char)name[k] < 0x20 ? '?' : name[k];
     nm[k] = '\0';
+    if (!k) snprintf(nm, sizeof nm, "(%s)", s->node_type_name[s->node_type[o]]);   /* nameless: its type */
     snprintf(buf, len, "%s%s @%" PRIu64, nm, name[k] ? "..." : "", s->node_id[o]);
 }
 
@@ -125,7 +126,7 @@ static int cmd_diff(int argc, char **argv) {
         snap_free(&s);
     }
     snap_diff_row *rows;
-    long n = snap_diff(&o[0], &o[1], &rows);
+    long n = snap_diff(&o[0], &o[1], &t, &rows);
     if (n < 0) fail("out of memory comparing %s and %s", file[0], file[1]);
     printf("# %s (%u nodes) -> %s (%u nodes): objects matched by id, per class\n", file[0], nodes[0], file[1], nodes[1]);
     printf("# %8s %8s %8s %12s %12s %12s  %s\n", "new", "deleted", "delta", "alloc_size", "freed_size", "size_delta",

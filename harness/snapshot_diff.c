@@ -71,16 +71,18 @@ static int sort_objects(snap_diff_objects *o) {
     return 0;
 }
 
+static const snap_classes *sort_names;
+
 static int by_delta(const void *x, const void *y) {
     const snap_diff_row *a = x, *b = y;
     int64_t da = (int64_t)(a->added_size - a->removed_size), db = (int64_t)(b->added_size - b->removed_size);
     if (da != db) return da > db ? -1 : 1;
     int64_t ca = (int64_t)(a->added - a->removed), cb = (int64_t)(b->added - b->removed);
     if (ca != cb) return ca > cb ? -1 : 1;
-    return a->cls < b->cls ? -1 : a->cls > b->cls;
+    return strcmp(sort_names->name[a->cls], sort_names->name[b->cls]);
 }
 
-long snap_diff(snap_diff_objects *a, snap_diff_objects *b, snap_diff_row **rows) {
+long snap_diff(snap_diff_objects *a, snap_diff_objects *b, const snap_classes *t, snap_diff_row **rows) {
     if (sort_objects(a) || sort_objects(b)) return -1;
     size_t cap = 64, k = 0, i = 0, j = 0;
     snap_diff_row *r = malloc(cap * sizeof *r);
@@ -110,6 +112,7 @@ long snap_diff(snap_diff_objects *a, snap_diff_objects *b, snap_diff_row **rows)
         }
         r[k++] = row;
     }
+    sort_names = t;
     qsort(r, k, sizeof *r, by_delta);
     *rows = r;
     return (long)k;

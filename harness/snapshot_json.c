@@ -69,7 +69,7 @@ int json_peek(json_in *j) {
 }
 
 static const char *describe(int c, char *tmp) {
-    if (c < 0) return "the end of the file";
+    if (c < 0) return "the end of the file (truncated?)";
     if (c >= 0x20 && c < 0x7f) snprintf(tmp, 16, "'%c'", c);
     else snprintf(tmp, 16, "byte 0x%02x", (unsigned)c & 0xff);
     return tmp;
@@ -164,7 +164,7 @@ int json_string(json_in *j, jbuf *b) {
             if (jbuf_add(b, j->buf + start, j->pos - start)) return json_fail(j, "out of memory");
         }
         int c = get(j);
-        if (c < 0) return json_fail(j, "the file ends inside a string");
+        if (c < 0) return json_fail(j, "the file ends inside a string (truncated?)");
         if (c < 0x20) return json_fail(j, "control character 0x%02x inside a string", c);
         if (c != '"' && c != '\\') {
             j->pos--;   /* the buffer ended mid-run: go round */
@@ -219,7 +219,7 @@ int json_uint(json_in *j, uint64_t *v) {
         }
         int r = refill(j);
         if (r < 0) return -1;
-        if (r == 0) break;
+        if (r == 0) return json_fail(j, "the file ends inside a number (truncated?)");
     }
 end:
     if (j->pos < j->len && (j->buf[j->pos] == '.' || j->buf[j->pos] == 'e' || j->buf[j->pos] == 'E'))
