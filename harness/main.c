@@ -6,6 +6,7 @@
  *   gclab suite FILE [--out DIR] [--shard I/N] [--check] [--list]   (suite.c)
  *   gclab merge OUT DIR...                                  (merge.c)
  *   gclab options [--markdown]     gclab run's options (options.c), as usage lines or README's table
+ *   gclab snapshot summary|diff|retainers ...                 heap snapshots read back (snapshot_cmd.c)
  *
  * Bad input (an unknown command, flag or workload, a malformed or impossible number) ends with one
  * line on stderr and exit status 2; a run whose workload fails its own check exits 1; heap exhaustion
@@ -23,6 +24,7 @@
 #include <unistd.h>
 #include "harness.h"
 #include "options.h"
+#include "snapshot.h"
 #include "clock.h"
 
 _Noreturn static void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -44,6 +46,9 @@ static void usage(FILE *f) {
             "       gclab suite FILE [--out DIR] [--shard I/N] [--check] [--list]   run a suite (README)\n"
             "       gclab merge OUT DIR...   combine result folders (e.g. the shards of a suite)\n"
             "       gclab options [--markdown]   the options below, or README's table of them\n"
+            "       gclab snapshot summary FILE [--top N]   per class: count, shallow and retained size\n"
+            "       gclab snapshot diff A B [--top N]   per class: objects new in B and deleted since A\n"
+            "       gclab snapshot retainers FILE ID [--paths N]   shortest paths from the root to node ID\n"
             "This binary is the '%s' variant (collector %s).\n"
             "options:\n",
             GCLAB_VARIANT, gc_collector_name());
@@ -357,5 +362,6 @@ int main(int argc, char **argv) {
     if (!strcmp(argv[1], "suite")) return suite_main(argc, argv);
     if (!strcmp(argv[1], "merge")) return merge_main(argc, argv);
     if (!strcmp(argv[1], "options")) return cmd_options(argc, argv);
+    if (!strcmp(argv[1], "snapshot")) return snapshot_main(argc, argv);
     usage_error("unknown command '%s'", argv[1]);
 }
