@@ -21,6 +21,9 @@ else
             check "$v $name writes snapshots" 0 $g run $w --census --snapshot-every 4 --quiet --out "$d" $(small $name)
             check "$v $name snapshots: format, ids, counts equal the census" 0 \
                 sh -c "node tests/snapshot/check-writer.js $d/types.csv $d/snapshots/*.heapsnapshot"
+            last=$(ls "$d"/snapshots/*.heapsnapshot 2>/dev/null | sort -t- -k6 -n | tail -1)
+            check "$v $name: gclab snapshot summary of it equals the census" 0 \
+                env GCLAB=$g tests/snapshot/summary-vs-census.sh "$d/types.csv" "$last"
         done
     done
 fi
