@@ -22,7 +22,7 @@ if ! command -v npm >/dev/null 2>&1 || ! command -v node >/dev/null 2>&1; then
 fi
 echo "gclab: installing tools/snapshot-check's npm packages: $cmd"
 if ! env PUPPETEER_SKIP_DOWNLOAD=1 PUPPETEER_SKIP_CHROME_DOWNLOAD=1 PUPPETEER_SKIP_CHROME_HEADLESS_SHELL_DOWNLOAD=1 \
-    npm ci --prefix "$dir" --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null; then
+    npm ci --prefix "$dir" --ignore-scripts --no-audit --no-fund --no-update-notifier --loglevel=error >/dev/null; then
     echo "gclab: npm ci failed; run: $cmd" >&2
     exit 0
 fi
