@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # make test: unit tests, every workload on every variant under the verifier (default sizes and stress
 # mode), bad-input handling, the sanitizer builds (TSan for threaded paths, ASan+UBSan for all), the
-# harness, plots and micro-benchmarks. Prints one line per check and, last, "N passed, N failed".
+# harness, plots and micro-benchmarks, and heap snapshots read by DevTools' worker code and memlab
+# (66-snapshot-consumers: needs tools/snapshot-check's npm packages, which tools/deps.sh installs; fails
+# without them unless GCLAB_NO_NPM=1, which skips it). Prints one line per check and, last, "N passed,
+# N failed".
 # Logs of failures go to build/test-logs/.
 #
 # Each area of checks is a file tests/areas/NN-NAME.sh, sourced in file-name order (so NN fixes where
