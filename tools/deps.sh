@@ -7,6 +7,9 @@
 set -u
 cd "$(dirname "$0")/.." || exit 1
 PKGS="make gcc g++ pkg-config libgc-dev libhwloc-dev hwloc gnuplot-nox libbenchmark-dev libasan8 libubsan1 libtsan2"
+# Node.js and npm run the heap snapshot consumers: Debian's nodejs and npm when there is no node and npm
+# at all (a machine may have its own Node.js, e.g. NodeSource's, which bundles npm: then nothing).
+command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || PKGS="$PKGS nodejs npm"
 
 command -v dpkg-query >/dev/null 2>&1 || {
     echo "gclab: not a Debian system; install the equivalents of: $PKGS" >&2
