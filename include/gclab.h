@@ -210,11 +210,12 @@ void gc_collect(gc_mut *mut);                 /* a full collection, now */
  *
  * What Bun's heapStats() and Node's process.memoryUsage() give, exact: a census counts, inside the pause
  * that ends a full-heap cycle, every object that cycle found live, by registered type, with a walk of
- * the heap (nothing is counted on the allocation path). After a stop-the-world cycle (stw, every
- * gc_collect, full and degenerated cycles) it is exactly the reachable heap; after an incremental or
- * concurrent cycle it includes that cycle's floating garbage (objects that died while it marked, and
- * those allocated meanwhile). A generational collector's scavenges take none: they do not look at the
- * old generation. */
+ * the heap (nothing is counted on the allocation path). After a cycle that marked from scratch with
+ * the world stopped (stw's, every gc_collect, full cycles) it is exactly the reachable heap; after an
+ * incremental, concurrent or degenerated cycle (which finishes marking begun beside the mutators) it
+ * includes that cycle's floating garbage (objects that died while it marked, and those allocated
+ * meanwhile). A generational collector's scavenges take none: they do not look at the old generation.
+ * bdw takes it at libgc's mark-end event: what libgc keeps, conservative retention included. */
 typedef struct gc_census_row {
     uint32_t cycle;             /* the cycle counted (as in the pause records) */
     gc_type type;               /* a registered type; 0: the cycle's totals row, which comes first */
