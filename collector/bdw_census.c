@@ -49,6 +49,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "procmem.h"
 #include "common/fatal.h"
 
 /* mmap'd arrays, grown by the callback itself (see the top). Returns the array with room for at least
@@ -258,16 +259,6 @@ uint64_t gc_bdw_used_bytes(void) {
     return heap > free_b ? heap - free_b : 0;
 }
 
-static uint64_t process_rss(void) {
-    long pages = 0, resident = 0;
-    FILE *f = fopen("/proc/self/statm", "r");
-    if (f) {
-        if (fscanf(f, "%ld %ld", &pages, &resident) != 2) resident = 0;
-        fclose(f);
-    }
-    return (uint64_t)resident * (uint64_t)sysconf(_SC_PAGESIZE);
-}
-
 typedef struct usage_read {
     uint64_t total, used;
 } usage_read;
@@ -282,7 +273,7 @@ static void *read_usage(void *arg) {
 void gc_get_memory_usage(gc_heap *h, gc_memory_usage *out) {
     usage_read u;
     GC_call_with_alloc_lock(read_usage, &u);
-    out->rss = process_rss();
+    out->rss = gc_process_rss();
     out->heap_total = u.total;
     out->heap_used = u.used;
     out->external = (uint64_t)atomic_load_explicit(&h->external_bytes, memory_order_relaxed);

@@ -26,6 +26,7 @@
 #include "options.h"
 #include "snapshot.h"
 #include "clock.h"
+#include "procmem.h"
 
 _Noreturn static void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void usage_error(const char *fmt, ...) {
@@ -121,29 +122,6 @@ static void parse_run(int argc, char **argv, run_config *cfg) {
         usage_error("--initial-heap exceeds the maximum heap");
 }
 
-/* Peak RSS of this repetition: clear_refs value 5 resets the high-water mark (Linux 4.0+). */
-static void reset_peak_rss(void) {
-    int fd = open("/proc/self/clear_refs", O_WRONLY);
-    if (fd >= 0) {
-        if (write(fd, "5", 1) < 0) {}
-        close(fd);
-    }
-}
-
-static uint64_t peak_rss(void) {
-    FILE *f = fopen("/proc/self/status", "r");
-    char line[256];
-    uint64_t kb = 0;
-    while (f && fgets(line, sizeof line, f))
-        if (sscanf(line, "VmHWM: %" SCNu64, &kb) == 1) break;
-    if (f) fclose(f);
-    if (kb == 0) {
-        struct rusage ru;
-        getrusage(RUSAGE_SELF, &ru);
-        kb = (uint64_t)ru.ru_maxrss;
-    }
-    return kb * 1024;
-}
 
 /* The pinning of this process (NULL: --pin none), used by the thread-start hook of every heap. */
 static gc_pinner *g_pinner;
@@ -227,14 +205,14 @@ static void run_once(run_config *cfg, unsigned rep, run_result *r) {
         ctx.latency = lat;
         ctx.metered = met;
     }
-    reset_peak_rss();
+    gc_process_peak_rss_reset();   /* peak RSS of this repetition */
     uint64_t cpu0 = gc_process_cpu_ns();
     r->start_ns = gc_now_ns();
     r->status = cfg->wl->run(&ctx, r->error, sizeof r->error);
     uint64_t end = gc_now_ns();
     r->wall_ns = end - r->start_ns;
     r->cpu_ns = gc_process_cpu_ns() - cpu0;
-    r->peak_rss = peak_rss();
+    r->peak_rss = gc_process_peak_rss();
     r->ops = ctx.ops;
     if (r->status && !r->error[0]) snprintf(r->error, sizeof r->error, "workload check failed");
     gc_get_stats(heap, &r->heap);

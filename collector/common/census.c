@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "clock.h"
+#include "procmem.h"
 #include "heap.h"
 #include "walk.h"
 
@@ -146,16 +147,6 @@ gc_census_row *gc_heap_census(gc_mut *mut, size_t *count) {
 void gc_external_add(gc_heap *heap, int64_t delta) {
     int64_t now = atomic_fetch_add_explicit(&heap->external_bytes, delta, memory_order_relaxed) + delta;
     if (now < 0) gc_fatal(heap, "gc_external_add: external memory went below zero (%lld bytes)", (long long)now);
-}
-
-uint64_t gc_process_rss(void) {
-    long pages = 0, resident = 0;
-    FILE *f = fopen("/proc/self/statm", "r");
-    if (f) {
-        if (fscanf(f, "%ld %ld", &pages, &resident) != 2) resident = 0;
-        fclose(f);
-    }
-    return (uint64_t)resident * (uint64_t)sysconf(_SC_PAGESIZE);
 }
 
 void gc_get_memory_usage(gc_heap *heap, gc_memory_usage *out) {

@@ -231,7 +231,6 @@ size_t gc_snap_ids_bytes(gc_heap *heap);
  * a census if --census or a gc_heap_census asks for one; its time goes into rec->census_ns. */
 bool gc_census_due(gc_heap *heap);
 void gc_census_take(gc_heap *heap, uint32_t cycle, gc_pause *rec);
-uint64_t gc_process_rss(void);          /* bytes resident, from /proc/self/statm (0 if unreadable) */
 
 /* verify.c: the heap verifier (docs/DESIGN.md §7). World stopped, after a cycle's marking. */
 size_t gc_verify_heap(gc_heap *heap, char *msg, size_t msglen);

@@ -775,8 +775,7 @@ static gc_obj *moved_to(gc_obj *o) {
 }
 
 static void clear_ephemeron(void *ctx, gc_obj *e) {
-    atomic_store_explicit(&e->slot[0], NULL, memory_order_relaxed);
-    atomic_store_explicit(&e->slot[1], NULL, memory_order_relaxed);
+    gc_eph_clear(e);
     ++*(uint64_t *)ctx;
 }
 

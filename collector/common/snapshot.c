@@ -68,8 +68,7 @@ typedef struct writer {
     char buf[64];
 } writer;
 
-static inline bool live(writer *w, const gc_obj *o, uint64_t h) {
-    (void)o;
+static inline bool live(writer *w, uint64_t h) {
     return h != 0 && gc_hdr_type(h) != 0 && (h & GC_HDR_MARK) == w->colour;
 }
 
@@ -108,7 +107,7 @@ static void note(gc_heap *heap, gc_obj *o, size_t room, void *arg) {
     writer *w = arg;
     (void)heap, (void)room;
     uint64_t h = atomic_load_explicit(&o->header, memory_order_relaxed);
-    if (!live(w, o, h)) return;
+    if (!live(w, h)) return;
     size_t g = granule(w, o);
     w->bits[g / 64] |= (uint64_t)1 << (g % 64);
     w->objects++;

@@ -57,13 +57,13 @@ void gc_weak_free(gc_weak_state *ws) {
 void gc_weak_spill(gc_heap *heap, gc_weak_buf *b, gc_eph_counts *c) {
     gc_weak_state *ws = &heap->weak;
     pthread_mutex_lock(&ws->lock);
-    for (size_t i = 0; i < b->n; i++) {
-        if (ws->spill.n == ws->spill.cap && !gc_weak_buf_grow(&ws->spill)) {
+    while (ws->spill.cap - ws->spill.n < b->n)
+        if (!gc_weak_buf_grow(&ws->spill)) {
             pthread_mutex_unlock(&ws->lock);
             gc_fatal(heap, "out of memory for weak references");
         }
-        ws->spill.v[ws->spill.n++] = b->v[i];
-    }
+    if (b->n) memcpy(ws->spill.v + ws->spill.n, b->v, b->n * sizeof *b->v);
+    ws->spill.n += b->n;
     ws->spill_counts.pending += c->pending;
     ws->spill_counts.resolved += c->resolved;
     pthread_mutex_unlock(&ws->lock);
@@ -213,10 +213,8 @@ typedef struct finish {
 } finish;
 
 static void clear_ephemeron(void *ctx, gc_obj *e) {
-    finish *f = ctx;
-    atomic_store_explicit(&e->slot[0], NULL, memory_order_relaxed);
-    atomic_store_explicit(&e->slot[1], NULL, memory_order_relaxed);
-    f->eph_cleared++;
+    gc_eph_clear(e);
+    ((finish *)ctx)->eph_cleared++;
 }
 
 static void clear_slots(finish *f, const gc_weak_buf *b) {

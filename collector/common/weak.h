@@ -116,6 +116,12 @@ bool gc_eph_insert(gc_eph_table *t, struct gc_obj *key, struct gc_obj *e);
 size_t gc_eph_take(gc_eph_table *t, struct gc_obj *key, void (*fn)(void *ctx, struct gc_obj *e), void *ctx);
 size_t gc_eph_each_left(gc_eph_table *t, void (*fn)(void *ctx, struct gc_obj *e), void *ctx);
 
+/* Clears an ephemeron whose key died: key and value both (gclab.h). In a pause. */
+static inline void gc_eph_clear(struct gc_obj *e) {
+    atomic_store_explicit(&e->slot[0], NULL, memory_order_relaxed);
+    atomic_store_explicit(&e->slot[1], NULL, memory_order_relaxed);
+}
+
 /* Marking's side of the protocol (the scavenger's is in scavenge.c: it must cope with forwarding). */
 static inline bool gc_weak_marked(const struct gc_obj *o, uint64_t colour) {
     return (atomic_load_explicit(&((struct gc_obj *)o)->header, memory_order_relaxed) & GC_HDR_MARK) == colour;
