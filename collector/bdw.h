@@ -55,7 +55,11 @@ struct gc_mut {
     uint64_t seen_epoch;          /* heap collection epoch last handled by this thread */
     uint64_t stress_left;         /* allocations until the next stress collection */
     int registered;               /* this attach registered the thread with libgc */
+    gc_mut_account acct;          /* what libgc's events show of this thread's time (bdw_events.c) */
 };
+
+/* The calling thread's mutator, or NULL (a libgc marker, a thread not attached). */
+extern _Thread_local gc_mut *gc_bdw_self;
 
 /* bdw.c */
 void gc_bdw_alloc_slow(gc_mut *mut);

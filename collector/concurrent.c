@@ -172,6 +172,7 @@ static void request(concurrent *con) {
  *   otherwise        the next to finish, asked to finish stop-the-world now ("degenerated"). */
 static void wait_for_cycle(gc_mut *mut, gc_collect_why why) {
     concurrent *con = mut->heap->collector;
+    gc_acct_push(GC_ACCT_STALL(GC_STALL_WAIT));
     gc_block_enter(mut);
     pthread_mutex_lock(&con->lock);
     uint64_t target;
@@ -188,6 +189,7 @@ static void wait_for_cycle(gc_mut *mut, gc_collect_why why) {
     while (con->completed < target) pthread_cond_wait(&con->cv_done, &con->lock);
     pthread_mutex_unlock(&con->lock);
     gc_block_leave(mut);
+    gc_acct_pop();
 }
 
 static void collect(gc_mut *mut, gc_collect_why why) {

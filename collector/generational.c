@@ -189,7 +189,17 @@ static gc_obj *place(gc_mut *mut, char *p, size_t size, gc_type type, uint32_t n
     return obj;
 }
 
+static gc_obj *young_alloc_slow(gc_mut *mut, gc_type type, uint32_t nptrs, size_t nbytes);
+
+/* The young allocation slow path, charged to the thread's account (account.h) as gc_alloc_slow is. */
 gc_obj *gc_gen_alloc_slow(gc_mut *mut, gc_type type, uint32_t nptrs, size_t nbytes) {
+    gc_acct_push(GC_ACCT_STALL(GC_STALL_ALLOC));
+    gc_obj *o = young_alloc_slow(mut, type, nptrs, nbytes);
+    gc_acct_pop();
+    return o;
+}
+
+static gc_obj *young_alloc_slow(gc_mut *mut, gc_type type, uint32_t nptrs, size_t nbytes) {
     gc_heap *heap = mut->heap;
     /* An allocation slow path is a safepoint. */
     gc_safepoint(mut);

@@ -174,6 +174,47 @@ const char *gc_type_name(gc_heap *heap, gc_type type);
 gc_mut *gc_attach(gc_heap *heap);
 void gc_detach(gc_mut *mut);
 
+/* Where an attached thread's time went inside gclab, by cause, in nanoseconds since gc_attach
+ * (README, "Where the slowest operations' time went"). The thread keeps it itself, reading the clock
+ * where a cause begins and ends (a slow path, a stop, a wait; never the fast path), and only the
+ * thread itself writes or reads it: a workload reads it between its own operations, with `events`
+ * telling whether anything was charged since it last looked. Time is charged to the innermost cause
+ * (a stop inside an allocation slow path is the stop's, not the slow path's), so the figures add up.
+ *   pause_ns[kind]  held in a pause of that kind: from the moment the world is stopped (or, for a
+ *                   one-thread pause, increment or assist, from its start) until this thread runs on
+ *   stall_ns[...]   the causes below. */
+#define GC_STALL_CAUSES(X)                                                                              \
+    X(GC_STALL_TTSP, "ttsp")           /* stopped, waiting for the other threads to stop */            \
+    X(GC_STALL_WAIT, "gc-wait")        /* blocked until another thread's or the collector's cycle ends */ \
+    X(GC_STALL_SWEEP, "sweep")         /* allocation slow path: sweeping blocks lazily */              \
+    X(GC_STALL_FRESH, "fresh-memory")  /* ... preparing never-used memory (its first-touch page faults) */ \
+    X(GC_STALL_ALLOC, "alloc-slow")    /* ... the rest: taking cells and blocks, large objects, pacing */
+typedef enum gc_stall_cause {
+#define GC_STALL_ENUM(id, name) id,
+    GC_STALL_CAUSES(GC_STALL_ENUM)
+#undef GC_STALL_ENUM
+    GC_NSTALLS
+} gc_stall_cause;
+
+static inline const char *gc_stall_cause_name(gc_stall_cause c) {
+    static const char *const names[] = {
+#define GC_STALL_NAME(id, name) name,
+        GC_STALL_CAUSES(GC_STALL_NAME)
+#undef GC_STALL_NAME
+    };
+    return (unsigned)c < GC_NSTALLS ? names[c] : "?";
+}
+
+typedef struct gc_mut_account {
+    uint64_t pause_ns[GC_PAUSE_NKINDS];
+    uint64_t stall_ns[GC_NSTALLS];
+    uint64_t events;            /* causes entered so far: unchanged across an operation, nothing charged */
+} gc_mut_account;
+
+/* The calling thread's account (mut must be the caller's own). Collectors that cannot see a cause
+ * leave it 0 (bdw: libgc's stops and its allocator are opaque beyond its collection events). */
+const gc_mut_account *gc_mut_account_of(gc_mut *mut);
+
 /* Shadow-stack handles. gc_push returns a slot that is a root until the enclosing scope closes:
  *     size_t scope = gc_scope_open(mut);
  *     gc_obj **h = gc_push(mut, gc_alloc(...));

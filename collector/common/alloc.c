@@ -128,7 +128,7 @@ static gc_obj *alloc_large(gc_mut *mut, gc_type type, uint32_t nptrs, size_t nby
     return obj;
 }
 
-gc_obj *gc_alloc_slow(gc_mut *mut, gc_type type, uint32_t nptrs, size_t nbytes) {
+static gc_obj *alloc_slow(gc_mut *mut, gc_type type, uint32_t nptrs, size_t nbytes) {
     /* An allocation slow path is a safepoint, and where collectors pace their work: the thread holds
      * no cell it has not handed out, so a cycle may start or end here. */
     gc_safepoint(mut);
@@ -151,4 +151,11 @@ gc_obj *gc_alloc_slow(gc_mut *mut, gc_type type, uint32_t nptrs, size_t nbytes) 
         if (!ok) exhausted(mut, size);
     }
     return gc_alloc(mut, type, nptrs, nbytes);
+}
+
+gc_obj *gc_alloc_slow(gc_mut *mut, gc_type type, uint32_t nptrs, size_t nbytes) {
+    gc_acct_push(GC_ACCT_STALL(GC_STALL_ALLOC));
+    gc_obj *o = alloc_slow(mut, type, nptrs, nbytes);
+    gc_acct_pop();
+    return o;
 }

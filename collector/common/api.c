@@ -109,11 +109,17 @@ gc_mut *gc_attach(gc_heap *heap) {
     if (gc_shadow_stack_init(mut, heap->opts.root_capacity)) gc_fatal(heap, "cannot reserve a shadow stack");
     gc_mutators_attach(heap, mut);
     current_mut = mut;
+    gc_acct_self = &mut->acct;
     return mut;
 }
 
+_Thread_local gc_acct *gc_acct_self;
+
+const gc_mut_account *gc_mut_account_of(gc_mut *mut) { return &mut->acct.a; }
+
 void gc_detach(gc_mut *mut) {
     if (current_mut == mut) current_mut = NULL;
+    if (gc_acct_self == &mut->acct) gc_acct_self = NULL;
     if (gc_collector.detach) gc_collector.detach(mut);
     gc_mutators_detach(mut->heap, mut);
     gc_shadow_stack_free(mut);

@@ -182,6 +182,7 @@ uint64_t gc_cmark_assist(gc_mut *mut, uint64_t budget, gc_pause_kind kind) {
         mut->c.barrier_buf = NULL;
     }
     uint64_t cpu0 = gc_thread_cpu_ns();
+    gc_acct_push(kind);
     gc_pause rec = {.kind = kind, .gc_threads = 1, .start_ns = gc_now_ns(), .heap_before = gc_heap_footprint(heap),
                     .cycle = (uint32_t)atomic_load(&heap->cycles) + 1};
     uint64_t done = gc_mark_increment(heap, mut->c.marker, &cm->pool, cm->colour, budget);
@@ -190,6 +191,7 @@ uint64_t gc_cmark_assist(gc_mut *mut, uint64_t budget, gc_pause_kind kind) {
     rec.mark_ns = rec.end_ns - rec.start_ns;
     rec.live_bytes = done;
     rec.heap_after = rec.heap_before;
+    gc_acct_pop();
     gc_pause_record(heap, &rec);
     atomic_fetch_add(&heap->gc_cpu_ns, gc_thread_cpu_ns() - cpu0);
     return done;

@@ -24,6 +24,12 @@ static void set_state(gc_mut *mut, int state) {
 
 /* With heap->lock held: wait, as a stopped thread, until no cycle stops the world. */
 static void wait_for_resume(gc_heap *heap, gc_mut *mut, int stopped_state) {
+    if (!atomic_load_explicit(&heap->stop_requested, memory_order_seq_cst)) {
+        set_state(mut, GC_MUT_RUNNING);
+        return;
+    }
+    /* Stopped: waiting for the other threads (ttsp) until the world has stopped, then the pause. */
+    gc_acct_push(GC_ACCT_STALL(GC_STALL_TTSP));
     while (atomic_load_explicit(&heap->stop_requested, memory_order_seq_cst)) {
         set_state(mut, stopped_state);
         pthread_cond_signal(&heap->cv_stopped);
@@ -36,6 +42,9 @@ static void wait_for_resume(gc_heap *heap, gc_mut *mut, int stopped_state) {
         if (atomic_load_explicit(&heap->stop_requested, memory_order_seq_cst))
             pthread_cond_wait(&heap->cv_resume, &heap->lock);
     }
+    uint64_t stopped = atomic_load_explicit(&heap->stopped_at_ns, memory_order_relaxed);
+    if (stopped) gc_acct_switch((unsigned)atomic_load_explicit(&heap->stop_kind, memory_order_relaxed), stopped);
+    gc_acct_pop();
     set_state(mut, GC_MUT_RUNNING);
 }
 
@@ -87,9 +96,13 @@ void gc_role_take(gc_heap *heap, gc_mut *self) {
         if (self) {
             set_state(self, GC_MUT_BLOCKED);
             pthread_cond_signal(&heap->cv_stopped);
+            gc_acct_push(GC_ACCT_STALL(GC_STALL_WAIT));
         }
         while (heap->collecting) pthread_cond_wait(&heap->cv_cycle, &heap->lock);
-        if (self) wait_for_resume(heap, self, GC_MUT_BLOCKED);
+        if (self) {
+            wait_for_resume(heap, self, GC_MUT_BLOCKED);
+            gc_acct_pop();
+        }
     }
     heap->collecting = true;
     pthread_mutex_unlock(&heap->lock);
@@ -121,6 +134,7 @@ static bool others_running(gc_heap *heap, gc_mut *self) {
 
 uint64_t gc_stop_world(gc_heap *heap, gc_mut *self) {
     uint64_t t0 = gc_now_ns();
+    atomic_store_explicit(&heap->stopped_at_ns, 0, memory_order_relaxed);
     /* The pool workers wake now, while the mutators make their way to safepoints, not when the pause
      * first needs them. */
     gc_workers_prewake(&heap->workers);
@@ -141,7 +155,9 @@ uint64_t gc_stop_world(gc_heap *heap, gc_mut *self) {
         while (others_running(heap, self)) pthread_cond_wait(&heap->cv_stopped, &heap->lock);
         pthread_mutex_unlock(&heap->lock);
     }
-    return gc_now_ns() - t0;
+    uint64_t now = gc_now_ns();
+    atomic_store_explicit(&heap->stopped_at_ns, now, memory_order_relaxed);
+    return now - t0;
 }
 
 void gc_start_world(gc_heap *heap) {

@@ -86,6 +86,10 @@ struct gc_heap {
     unsigned nmuts;
     unsigned attached;              /* attaches so far (the on_thread_start index), under lock */
     _Atomic int stop_requested;
+    /* For the stopped threads' accounts (account.h): the kind of the pause under way and when its
+     * world stopped (0 until it has), set by the stopping thread, read by each as it is released. */
+    _Atomic int stop_kind;
+    _Atomic uint64_t stopped_at_ns;
     bool collecting;                /* somebody holds the collector role, under lock */
     /* Tests only: called by the role holder (self: its mutator, NULL for a collector thread) just
      * after it takes the role (event "role") and after each of its pauses, the world running again

@@ -10,6 +10,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include "layout.h"
+#include "account.h"
 
 enum { GC_MUT_RUNNING, GC_MUT_BLOCKED, GC_MUT_PARKED };
 
@@ -35,6 +36,7 @@ struct gc_mut {
     uint64_t allocated_bytes;       /* bytes handed to this thread (whole cells and large objects) */
     uint64_t last_gc_seen;          /* collections seen by this thread (bdw-style verify hooks) */
     struct gc_mut *next;            /* the heap's list of attached mutators, under heap->lock */
+    gc_acct acct;                   /* where this thread's time went (account.h); its own */
 
     /* The collector's own per-thread state: collector/<name>.h defines struct gc_mut_collector before
      * it includes the common fast paths (the common heap never reads it). Last and starting a cache

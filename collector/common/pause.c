@@ -17,11 +17,16 @@ void gc_pause_run(gc_heap *heap, gc_mut *self, gc_pause *rec, void (*body)(gc_he
                   void *arg) {
     rec->start_ns = gc_now_ns();
     rec->heap_before = gc_heap_footprint(heap);
+    atomic_store_explicit(&heap->stop_kind, (int)rec->kind, memory_order_relaxed);
+    /* A mutator that stops the world waits for the others like a parked thread, then pauses. */
+    if (self) gc_acct_push(GC_ACCT_STALL(GC_STALL_TTSP));
     rec->ttsp_ns = gc_stop_world(heap, self);
+    if (self) gc_acct_switch(rec->kind, rec->start_ns + rec->ttsp_ns);
     body(heap, rec, arg);
     rec->heap_after = gc_heap_footprint(heap);
     gc_start_world(heap);
     rec->end_ns = gc_now_ns();
+    if (self) gc_acct_pop();
     gc_pause_record(heap, rec);
     if (heap->test_hook) heap->test_hook(heap, self, gc_pause_kind_name(rec->kind));
 }

@@ -127,14 +127,26 @@ gc_cell *gc_ready_next(gc_heap *heap, unsigned cls, size_t *free_bytes) {
     return heap->block_free[e - 1];
 }
 
+/* A mutator's sweeping and its preparing of fresh blocks are charged to its account (account.h). */
+static gc_cell *fresh_block(gc_heap *heap, unsigned cls, size_t *free_bytes) {
+    gc_acct_push(GC_ACCT_STALL(GC_STALL_FRESH));
+    gc_cell *cells = gc_fresh_block(heap, cls, free_bytes);
+    gc_acct_pop();
+    return cells;
+}
+
 gc_cell *gc_take_cells(gc_heap *heap, unsigned cls, size_t *free_bytes) {
+    gc_acct_push(GC_ACCT_STALL(GC_STALL_SWEEP));
     gc_cell *cells = gc_sweep_next(heap, cls, free_bytes);
+    gc_acct_pop();
     if (!cells) cells = gc_ready_next(heap, cls, free_bytes);
-    if (!cells) cells = gc_fresh_block(heap, cls, free_bytes);
+    if (!cells) cells = fresh_block(heap, cls, free_bytes);
     if (!cells) {
+        gc_acct_push(GC_ACCT_STALL(GC_STALL_SWEEP));
         gc_sweep_finish(heap);
+        gc_acct_pop();
         cells = gc_ready_next(heap, cls, free_bytes);
-        if (!cells) cells = gc_fresh_block(heap, cls, free_bytes);
+        if (!cells) cells = fresh_block(heap, cls, free_bytes);
     }
     return cells;
 }
