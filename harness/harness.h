@@ -8,6 +8,7 @@
 #include "stats.h"
 #include "topology.h"
 #include "leak.h"
+#include "stalls.h"
 #include "../workloads/workload.h"
 
 #define GC_NMMU 10
@@ -30,6 +31,7 @@ typedef struct run_config {
     char gc_options[256];       /* the collector options given (results_gc_option), for runs.csv */
     unsigned leak_mode;         /* --leak-check: LEAK_OFF, LEAK_REPORT or LEAK_FAIL */
     leak_params leak;           /* --leak-window, --leak-warmup, --leak-min-growth, --leak-min-percent */
+    unsigned floor_ms;          /* --floor: measure the noise floor (floor.h) for this long instead; 0: off */
 } run_config;
 
 enum { LEAK_OFF, LEAK_REPORT, LEAK_FAIL };
@@ -56,6 +58,11 @@ typedef struct run_result {
     char **type_names;          /* by type id, for types.csv and the leak report (the heap is gone) */
     unsigned ntypes;
     leak_report leak;           /* --leak-check */
+    /* Where the latency-recording threads' (or the floor probe's) wall time went besides their CPU
+     * (schedstat.h), summed over them; 0 where not measured. */
+    uint64_t run_delay_ns, off_cpu_other_ns;
+    uint64_t stalled_ns;        /* floor: the sum of its gaps of at least 10 us */
+    stall_summary stalls;       /* the slowest operations split into causes (stalls.h); n 0 if none */
 } run_result;
 
 /* The name of type t in a finished run. */

@@ -27,6 +27,7 @@
 #include "snapshot.h"
 #include "clock.h"
 #include "procmem.h"
+#include "floor.h"
 
 _Noreturn static void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void usage_error(const char *fmt, ...) {
@@ -197,10 +198,13 @@ static void run_once(run_config *cfg, unsigned rep, run_result *r) {
     wl_ctx ctx = {.heap = heap, .threads = cfg->threads};
     memcpy(ctx.param, cfg->param, sizeof ctx.param);
     gc_hist *lat = NULL, *met = NULL;
+    wl_ops *ops = NULL;
     if (cfg->wl->latency) {
         lat = malloc(sizeof *lat * cfg->threads);
         met = malloc(sizeof *met * cfg->threads);
-        if (!lat || !met) usage_error("out of memory for latency histograms");
+        ops = calloc(cfg->threads, sizeof *ops);
+        if (!lat || !met || !ops) usage_error("out of memory for latency histograms");
+        ctx.rec = ops;
         for (unsigned t = 0; t < cfg->threads; t++) gc_hist_init(&lat[t]), gc_hist_init(&met[t]);
         ctx.latency = lat;
         ctx.metered = met;
@@ -232,6 +236,14 @@ static void run_once(run_config *cfg, unsigned rep, run_result *r) {
     r->workers = calloc(r->nworkers ? r->nworkers : 1, sizeof *r->workers);
     if (!r->workers) usage_error("out of memory for worker statistics");
     for (unsigned w = 0; w < r->nworkers; w++) gc_get_worker_stats(heap, w, &r->workers[w]);
+    if (ops) {
+        if (stalls_attribute(ops, cfg->threads, &r->stalls)) usage_error("out of memory attributing stalls");
+        for (unsigned t = 0; t < cfg->threads; t++) {
+            r->run_delay_ns += ops[t].run_delay_ns;
+            r->off_cpu_other_ns += ops[t].off_cpu_other_ns;
+        }
+        free(ops);
+    }
     if (lat) {
         for (unsigned t = 1; t < cfg->threads; t++) gc_hist_merge(&lat[0], &lat[t]);
         r->latency = malloc(sizeof *r->latency);
@@ -247,6 +259,50 @@ static void run_once(run_config *cfg, unsigned rep, run_result *r) {
         free(met);
     }
     gc_heap_destroy(heap);
+}
+
+/* Probe thread i stands where the run's thread i would be bound: the mutators first, then the GC
+ * workers after the collecting one (GC worker 0 is a mutator). */
+static void floor_thread_start(void *ctx, unsigned i) {
+    const run_config *cfg = ctx;
+    if (i < cfg->threads) gc_pinner_thread_start(g_pinner, GC_THREAD_MUTATOR, i);
+    else gc_pinner_thread_start(g_pinner, GC_THREAD_GC, i - cfg->threads + 1);
+}
+
+/* --floor: one repetition of the noise-floor probe (floor.h) in place of the workload, on the CPUs the
+ * run would keep busy. Its row is the variant "floor" (collector "none"): the gaps are its latency
+ * columns, so every table and plot that reads a workload's latency reads the floor the same way. */
+static void run_floor(run_config *cfg, unsigned rep, run_result *r) {
+    memset(r, 0, sizeof *r);
+    r->rep = rep;
+    snprintf(r->run_id, sizeof r->run_id, "%llx-%d-%u", (unsigned long long)time(NULL), (int)getpid(), rep);
+    unsigned gc_threads = cfg->gc.gc_threads ? cfg->gc.gc_threads : gc_topology_cores();
+    unsigned n = floor_threads(cfg->threads, gc_threads);
+    floor_result *f = malloc(sizeof *f);
+    r->latency = malloc(sizeof *r->latency);
+    r->pauses = malloc(sizeof *r->pauses);
+    r->workers = malloc(sizeof *r->workers);
+    if (!f || !r->latency || !r->pauses || !r->workers) usage_error("out of memory for the floor probe");
+    gc_process_peak_rss_reset();
+    uint64_t cpu0 = gc_process_cpu_ns();
+    r->start_ns = gc_now_ns();
+    char err[256];
+    if (floor_probe(n, (uint64_t)cfg->floor_ms * 1000000u, g_pinner ? floor_thread_start : NULL, cfg, f, err, sizeof err)) {
+        r->status = 1;
+        snprintf(r->error, sizeof r->error, "%s", err);
+    }
+    r->wall_ns = (uint64_t)cfg->floor_ms * 1000000u;   /* the probe's window, from its common start */
+    r->cpu_ns = gc_process_cpu_ns() - cpu0;
+    r->peak_rss = gc_process_peak_rss();
+    r->ops = f->reads;
+    *r->latency = f->gaps;
+    r->run_delay_ns = f->run_delay_ns;
+    r->off_cpu_other_ns = f->off_cpu_other_ns;
+    r->stalled_ns = f->stalled_ns;
+    r->heap.max_heap_bytes = cfg->gc.max_heap ? cfg->gc.max_heap : (uint64_t)1 << 30;
+    r->heap.gc_threads = gc_threads;
+    for (size_t w = 0; w < GC_NMMU; w++) r->mmu[w] = 1.0;   /* nothing paused it */
+    free(f);
 }
 
 static int cmd_run(int argc, char **argv) {
@@ -268,8 +324,10 @@ static int cmd_run(int argc, char **argv) {
     if (!r) usage_error("out of memory");
     int failed = 0, rc = 0;
     char err[512];
+    if (cfg.floor_ms) cfg.variant = "floor", cfg.collector = "none";
     for (unsigned rep = 1; rep <= cfg.repeat; rep++) {
-        run_once(&cfg, cfg.first_rep + rep - 1, &r[rep - 1]);
+        if (cfg.floor_ms) run_floor(&cfg, cfg.first_rep + rep - 1, &r[rep - 1]);
+        else run_once(&cfg, cfg.first_rep + rep - 1, &r[rep - 1]);
         if (r[rep - 1].status == WL_BAD_PARAMS) usage_error("%s: %s", cfg.wl->name, r[rep - 1].error);
         failed |= r[rep - 1].status != 0;
         /* A row per repetition as it finishes: a later crash (or a suite's timeout) keeps the earlier ones. */
@@ -291,6 +349,7 @@ static int cmd_run(int argc, char **argv) {
         free(r[i].latency);
         free(r[i].metered);
         free(r[i].census);
+        stalls_free(&r[i].stalls);
         for (unsigned t = 0; t < r[i].ntypes; t++) free(r[i].type_names[t]);
         free(r[i].type_names);
     }

@@ -65,6 +65,34 @@ static void put_text(FILE *f, const char *s) {
     fputc('"', f);
 }
 
+/* stalls.csv: the run's slowest operations, slowest first, each split into causes (stalls.h). */
+static int write_stalls(const char *dir, const char *variant, const char *wl, const run_result *x, char *err,
+                        size_t errlen) {
+    char header[1024];
+    size_t at = (size_t)snprintf(header, sizeof header, "%s", STALLS_HEADER_LEAD);
+    for (unsigned c = 0; c < STALL_NCOLS && at < sizeof header; c++)
+        at += (size_t)snprintf(header + at, sizeof header - at, ",%s_ns", stall_col_name(c));
+    if (at < sizeof header) snprintf(header + at, sizeof header - at, ",window_lead_ns,window_ns,window_off_cpu_ns");
+    FILE *f = open_csv(dir, "stalls.csv", header, err, errlen);
+    if (!f) return -1;
+    for (unsigned i = 0; i < x->stalls.n; i++) {
+        const stall_row *s = &x->stalls.rows[i];
+        fprintf(f, "%s,%s,%s,%u,%u,%u,%llu,%llu", x->run_id, variant, wl, x->rep, i + 1, s->op.thread,
+                (unsigned long long)(s->op.start_ns > x->start_ns ? s->op.start_ns - x->start_ns : 0),
+                (unsigned long long)s->op.dur_ns);
+        for (unsigned c = 0; c < STALL_NCOLS; c++) fprintf(f, ",%llu", (unsigned long long)s->ns[c]);
+        bool w = s->op.sched && s->op.w1.wall_ns > s->op.w0.wall_ns;
+        fprintf(f, ",%llu,%llu,%llu\n",
+                (unsigned long long)(w && s->op.start_ns > s->op.w0.wall_ns ? s->op.start_ns - s->op.w0.wall_ns : 0),
+                (unsigned long long)(w ? s->op.w1.wall_ns - s->op.w0.wall_ns : 0), (unsigned long long)s->off_cpu_ns);
+    }
+    if (ferror(f) | fclose(f)) {
+        snprintf(err, errlen, "error writing %s/stalls.csv", dir);
+        return -1;
+    }
+    return 0;
+}
+
 int results_write(const char *dir, const run_config *cfg, const run_result *r, unsigned n, char *err,
                   size_t errlen) {
     if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
@@ -132,7 +160,10 @@ int results_write(const char *dir, const run_config *cfg, const run_result *r, u
         } else {
             fprintf(runs, ",,,,,");
         }
-        fputc('\n', runs);
+        fprintf(runs, ",%llu,%llu,%llu,%llu,%llu,%llu\n", (unsigned long long)x->run_delay_ns,
+                (unsigned long long)x->off_cpu_other_ns, (unsigned long long)x->stalled_ns,
+                (unsigned long long)x->stalls.n, (unsigned long long)x->stalls.total_ns,
+                (unsigned long long)x->stalls.attributed_ns);
         if (x->ncensus) {
             FILE *types = open_csv(dir, "types.csv", TYPES_HEADER, err, errlen);
             if (!types) {
@@ -151,6 +182,10 @@ int results_write(const char *dir, const run_config *cfg, const run_result *r, u
                 fclose(runs), fclose(pauses), fclose(lat), fclose(wk), fclose(mmu);
                 return -1;
             }
+        }
+        if (x->stalls.n && write_stalls(dir, variant, wl, x, err, errlen)) {
+            fclose(runs), fclose(pauses), fclose(lat), fclose(wk), fclose(mmu);
+            return -1;
         }
         for (size_t i = 0; i < x->npauses; i++) {
             const gc_pause *p = &x->pauses[i];
@@ -258,7 +293,29 @@ GETTER(g_mp99, r->metered ? gc_hist_percentile(r->metered, 99) : 0)
 GETTER(g_mp999, r->metered ? gc_hist_percentile(r->metered, 99.9) : 0)
 GETTER(g_mmax, r->metered ? r->metered->max : 0)
 
+GETTER(g_stalled, r->stalled_ns)
+GETTER(g_rundelay, r->run_delay_ns)
+GETTER(g_offother, r->off_cpu_other_ns)
+
+/* The floor's rows (floor.h): its gaps, not a workload's figures. */
+static void print_floor_summary(FILE *f, const run_config *cfg, run_result *r, unsigned n) {
+    char params[512];
+    results_format_params(cfg, params, sizeof params);
+    fprintf(f, "noise floor for %s (%s; %u mutator and %u GC threads): %u repetition%s of %.0f ms\n", cfg->wl->name,
+            params, cfg->threads, r[0].heap.gc_threads, n, n == 1 ? "" : "s", (double)r[0].wall_ns / 1e6);
+    fprintf(f, "  %-26s %12s %12s %12s\n", "", "median", "min", "max");
+    row(f, "largest gap", spread_of(r, n, g_lmax), false);
+    row(f, "gap p99.9", spread_of(r, n, g_lp999), false);
+    row(f, "gaps of 10 us or more", spread_of(r, n, g_stalled), false);
+    row(f, "run delay", spread_of(r, n, g_rundelay), false);
+    row(f, "neither run nor runnable", spread_of(r, n, g_offother), false);
+}
+
 void results_print_summary(FILE *f, const run_config *cfg, run_result *r, unsigned n) {
+    if (cfg->floor_ms) {
+        print_floor_summary(f, cfg, r, n);
+        return;
+    }
     char params[512];
     results_format_params(cfg, params, sizeof params);
     unsigned failed = 0;
@@ -302,6 +359,26 @@ void results_print_summary(FILE *f, const run_config *cfg, run_result *r, unsign
         row(f, "mutator latency p99", spread_of(r, n, g_lp99), false);
         row(f, "mutator latency p99.9", spread_of(r, n, g_lp999), false);
         row(f, "mutator latency max", spread_of(r, n, g_lmax), false);
+    }
+    if (r[0].stalls.n) {
+        /* Where the slowest operations' time went, largest causes first (stalls.h). */
+        const stall_summary *s = &r[0].stalls;
+        char line[1024];
+        size_t at = 0;
+        bool used[STALL_NCOLS] = {0};
+        for (unsigned k = 0; k < STALL_NCOLS && at < sizeof line; k++) {
+            unsigned best = STALL_NCOLS;
+            for (unsigned c = 0; c < STALL_NCOLS; c++)
+                if (!used[c] && s->ns[c] && (best == STALL_NCOLS || s->ns[c] > s->ns[best])) best = c;
+            if (best == STALL_NCOLS) break;
+            used[best] = true;
+            at += (size_t)snprintf(line + at, sizeof line - at, "%s%s %.1f%%", at ? ", " : "", stall_col_name(best),
+                                   100.0 * (double)s->ns[best] / (double)s->total_ns);
+        }
+        fprintf(f, "  %-22s %u slowest, %.2f ms in all, %.1f%% attributed: %s\n", "where it went (run 1)", s->n,
+                (double)s->total_ns / 1e6, 100.0 * (double)s->attributed_ns / (double)s->total_ns, line);
+        fprintf(f, "  %-22s run delay %.2f ms, neither running nor runnable %.2f ms (the timed threads)\n",
+                "off the CPU (run 1)", (double)r[0].run_delay_ns / 1e6, (double)r[0].off_cpu_other_ns / 1e6);
     }
     if (r[0].metered && r[0].metered->count) {
         row(f, "metered latency p50", spread_of(r, n, g_mp50), false);

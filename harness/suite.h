@@ -17,6 +17,8 @@
 
 #define SUITE_MAX_VALUES 64
 #define SUITE_MAX_ARGS 32
+/* The pseudo-variant of the noise floor's runs (floor.h): gclab run --floor, not a collector. */
+#define SUITE_FLOOR "floor"
 
 typedef struct suite_run {
     unsigned index;                 /* position in the whole expanded suite, from 0 */
@@ -47,6 +49,7 @@ typedef struct suite {
     unsigned repeat;                /* default 5 */
     unsigned timeout_s;             /* per process (a repetition when interleaved, else all); default 1800 */
     bool interleave;                /* rounds of one repetition of every run (default), or each run's all at once */
+    bool floor;                     /* `floor yes` (default): a floor run (floor.h) per configuration after its variants */
     char *variants[SUITE_MAX_VALUES];
     unsigned nvariants;
     const workload *workloads[SUITE_MAX_VALUES];

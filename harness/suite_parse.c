@@ -154,16 +154,16 @@ static int check_args(parser *p, suite_args *a) {
 }
 
 enum { K_VARIANTS, K_WORKLOADS, K_THREADS, K_GC_THREADS, K_FACTOR, K_REPEAT, K_HEAP, K_PIN, K_TIMEOUT, K_ARGS,
-       K_INTERLEAVE, K_N };
+       K_INTERLEAVE, K_FLOOR, K_N };
 static const char *const key_names[K_N] = {"variants", "workloads", "threads", "gc-threads", "heap-factor",
-                                           "repeat", "heap", "pin", "timeout", "args", "interleave"};
+                                           "repeat", "heap", "pin", "timeout", "args", "interleave", "floor"};
 
 static int parse_line(parser *p, suite *s, char **tok, unsigned ntok, unsigned *seen) {
     int key = 0;
     while (key < K_N && strcmp(tok[0], key_names[key])) key++;
     if (key == K_N)
         return perr(p, "unknown key '%s' (keys: variants, workloads, threads, gc-threads, heap-factor, repeat, heap, "
-                    "pin, timeout, interleave, args)", tok[0]);
+                    "pin, timeout, interleave, floor, args)", tok[0]);
     if (ntok < 2) return perr(p, "'%s' has no value", tok[0]);
     if (key != K_ARGS) {
         if (seen[key]) return perr(p, "'%s' is set twice (first on line %u)", tok[0], seen[key]);
@@ -226,9 +226,10 @@ static int parse_line(parser *p, suite *s, char **tok, unsigned ntok, unsigned *
         }
         break;
     case K_INTERLEAVE:
+    case K_FLOOR:
         if (nv != 1 || (strcmp(v[0], "yes") && strcmp(v[0], "no")))
-            return perr(p, "interleave takes yes or no");
-        s->interleave = !strcmp(v[0], "yes");
+            return perr(p, "%s takes yes or no", tok[0]);
+        *(key == K_INTERLEAVE ? &s->interleave : &s->floor) = !strcmp(v[0], "yes");
         break;
     case K_REPEAT:
     case K_TIMEOUT: {
@@ -293,7 +294,9 @@ static int expand(parser *p, suite *s) {
                 while (s->args[a].wl != wl) a++;
                 ar = &s->args[a];
             }
-            for (unsigned v = 0; v < s->nvariants; v++)
+            /* The floor (floor.h) comes after the variants, so that in each round it follows the
+             * runs it qualifies and takes as long as the longest of them. */
+            for (unsigned v = 0; v < s->nvariants + s->floor; v++)
                 for (unsigned t = 0; t < s->nthreads; t++)
                     for (unsigned g = 0; g < s->ngc_threads; g++)
                         for (unsigned f = 0; f < s->nfactors; f++)
@@ -303,7 +306,7 @@ static int expand(parser *p, suite *s) {
                                         s->skipped++;
                                         continue;
                                     }
-                                    suite_run r = {.variant = s->variants[v], .wl = wl,
+                                    suite_run r = {.variant = v < s->nvariants ? s->variants[v] : SUITE_FLOOR, .wl = wl,
                                                    .args_text = ar ? ar->text : "", .args = ar ? ar->tok : no_tok,
                                                    .nargs = ar ? ar->ntok : 0, .threads = s->threads[t],
                                                    .gc_threads = s->gc_threads[g], .heap_factor = s->factors[f],
@@ -380,6 +383,7 @@ int suite_parse(const char *path, const suite_env *env, suite *s, char *err, siz
     if (!s->repeat) s->repeat = 5;
     if (!s->timeout_s) s->timeout_s = 1800;
     if (!seen[K_INTERLEAVE]) s->interleave = true;
+    if (!seen[K_FLOOR]) s->floor = true;
     return expand(&p, s);
 }
 

@@ -146,7 +146,7 @@ static int write_failed_rows(const char *out, const suite *s, const suite_run *r
     }
     char coll[128];
     size_t cl = strcspn(run->variant, "-");
-    snprintf(coll, sizeof coll, "%.*s", (int)cl, run->variant);
+    snprintf(coll, sizeof coll, "%.*s", (int)cl, strcmp(run->variant, SUITE_FLOOR) ? run->variant : "none");
     cfg.collector = coll;
     for (unsigned rep = from; rep <= to; rep++) {
         run_result x;
@@ -251,12 +251,39 @@ static void print_progress(const runner *rn, size_t q, const suite_run *r, unsig
 
 /* A child's command line: the run's settings as gclab run options, then its args line as written. */
 typedef struct child_cmd {
-    char exe[4200], th[16], gt[16], rp[16], fr[16];
+    char exe[4200], th[16], gt[16], rp[16], fr[16], fl[16];
     char *argv[40 + SUITE_MAX_ARGS];
 } child_cmd;
 
-static void build_cmd(const runner *rn, const suite_run *r, unsigned first, child_cmd *c) {
-    snprintf(c->exe, sizeof c->exe, "%s/build/%s/gclab", rn->root, r->variant);
+static bool same_config(const suite_run *a, const suite_run *b) {
+    return a->wl == b->wl && !strcmp(a->args_text, b->args_text) && a->threads == b->threads &&
+           a->gc_threads == b->gc_threads && !strcmp(a->heap_factor, b->heap_factor) &&
+           (a->heap == b->heap || (a->heap && b->heap && !strcmp(a->heap, b->heap))) && a->pin == b->pin;
+}
+
+/* How long floor process q probes: as long as the longest process of the runs it qualifies (same
+ * configuration, any variant) took in its round, else in any round; 1 s if none has finished (a
+ * shard that holds the floor without its runs). */
+static unsigned floor_ms(const runner *rn, size_t q) {
+    const suite *s = rn->s;
+    const suite_run *f = &s->runs[q % s->nruns];
+    double round_max = 0, any_max = 0;
+    for (size_t j = 0; j < q; j++) {
+        const suite_run *r = &s->runs[j % s->nruns];
+        if (!strcmp(r->variant, SUITE_FLOOR) || !same_config(r, f)) continue;
+        if (j / s->nruns == q / s->nruns && rn->took[j] > round_max) round_max = rn->took[j];
+        if (rn->took[j] > any_max) any_max = rn->took[j];
+    }
+    double secs = round_max > 0 ? round_max : any_max > 0 ? any_max : 1.0;
+    return (unsigned)(secs * 1000 + 0.5) + 1;
+}
+
+static void build_cmd(const runner *rn, const suite_run *r, unsigned first, size_t q, child_cmd *c) {
+    bool floor = !strcmp(r->variant, SUITE_FLOOR);
+    /* The floor is the harness's own probe: this very binary runs it. */
+    ssize_t n = floor ? readlink("/proc/self/exe", c->exe, sizeof c->exe - 1) : -1;
+    if (n > 0) c->exe[n] = 0;
+    else snprintf(c->exe, sizeof c->exe, "%s/build/%s/gclab", rn->root, floor ? rn->s->variants[0] : r->variant);
     snprintf(c->th, sizeof c->th, "%u", r->threads);
     snprintf(c->gt, sizeof c->gt, "%u", r->gc_threads);
     snprintf(c->rp, sizeof c->rp, "%u", rn->per);
@@ -270,6 +297,10 @@ static void build_cmd(const runner *rn, const suite_run *r, unsigned first, chil
     if (r->heap) argv[a++] = "--heap", argv[a++] = (char *)r->heap;
     argv[a++] = "--pin", argv[a++] = (char *)gc_pin_name(r->pin);
     argv[a++] = "--quiet", argv[a++] = "--out", argv[a++] = (char *)rn->out;
+    if (floor) {
+        snprintf(c->fl, sizeof c->fl, "%u", floor_ms(rn, q));
+        argv[a++] = "--floor", argv[a++] = c->fl;
+    }
     for (unsigned i = 0; i < r->nargs; i++) argv[a++] = r->args[i];
     argv[a] = NULL;
 }
@@ -304,7 +335,7 @@ static void run_process(runner *rn, size_t q) {
     char desc[512], reps[48];
     print_progress(rn, q, r, first, desc, sizeof desc, reps, sizeof reps);
     child_cmd cmd;
-    build_cmd(rn, r, first, &cmd);
+    build_cmd(rn, r, first, q, &cmd);
 
     size_t before = csv_rows(rn->runs_csv);
     uint64_t start = gc_now_ns();

@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "workload.h"
+#include "wl_ops.h"
 #include "wl_fail.h"
 #include "wl_gate.h"
 #include "wl_rand.h"
@@ -56,6 +57,7 @@ typedef struct shared {
     size_t value_size;
     double *cdf;                /* cumulative probability of keys 0..i */
     gc_hist *latency;
+    wl_ops *ops;                    /* per thread (wl_ops.h), or NULL */
     pthread_mutex_t lock;       /* the cache and the model: */
     lru cache;
     uint64_t *version;          /* per key: its loads so far */
@@ -149,19 +151,20 @@ static void final_check(gc_mut *mut, shared *sh);
 static void *worker_main(void *arg) {
     worker *w = arg;
     shared *sh = w->sh;
-    gc_hist *hist = sh->latency ? &sh->latency[w->index] : NULL;
     if (!wl_gate_wait(&sh->gate)) return NULL;
     gc_mut *mut = gc_attach(sh->heap);
+    wl_ops *ops = sh->ops ? &sh->ops[w->index] : NULL;
+    wl_ops_start(ops, mut, sh->latency ? &sh->latency[w->index] : NULL, w->index);
     uint64_t rnd = wl_rand_seed(w->index);
     for (uint64_t i = 0; i < w->requests; i++) {
         if ((i & 1023) == 0 && atomic_load_explicit(&sh->failure.failed, memory_order_relaxed)) break;
         uint32_t k = wl_zipf_pick(sh->cdf, sh->keys, &rnd);
-        uint64_t t0 = gc_now_ns();
+        uint64_t t0 = wl_op_begin(ops);
         request(mut, sh, k);
-        uint64_t t1 = gc_now_ns();
-        if (hist) gc_hist_record(hist, t1 - t0);
+        wl_op_end(ops, t0);
         w->done++;
     }
+    wl_ops_stop(ops);
     /* The last check is taken while every thread is still attached, as a server checks itself while it
      * runs: all done, thread 0 checks, then all leave. */
     wl_meet(mut, &sh->end);
@@ -212,6 +215,7 @@ static int run(wl_ctx *ctx, char *err, size_t errlen) {
     sh.capacity = (uint32_t)ctx->param[P_CAPACITY];
     sh.value_size = (size_t)ctx->param[P_VALUE_SIZE];
     sh.latency = ctx->latency;
+    sh.ops = ctx->rec;
     unsigned nthreads = ctx->threads ? ctx->threads : 1;
     uint64_t requests = (uint64_t)ctx->param[P_REQUESTS];
     if (requests < nthreads) {

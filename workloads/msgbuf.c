@@ -29,6 +29,7 @@
 #include "wl_size.h"
 #include "clock.h"
 #include "meter.h"
+#include "wl_ops.h"
 
 enum { P_WINDOW, P_MSG_SIZE, P_PUSHES, P_RATE, P_COUNT };
 
@@ -46,6 +47,7 @@ typedef struct shared {
     size_t msg_size;
     unsigned nthreads;
     gc_hist *latency;
+    wl_ops *ops;
     gc_hist *metered;
     double rate;      /* pushes per second per thread; 0: unmetered */
     atomic_int failed;
@@ -111,9 +113,10 @@ static void *worker_main(void *arg) {
     shared *sh = w->sh;
     const size_t size = sh->msg_size;
     const uint64_t wsize = w->window, pushes = w->pushes;
-    gc_hist *hist = sh->latency ? &sh->latency[w->index] : NULL;
     gc_hist *mhist = sh->metered ? &sh->metered[w->index] : NULL;
     gc_mut *mut = gc_attach(sh->heap);
+    wl_ops *ops = sh->ops ? &sh->ops[w->index] : NULL;
+    wl_ops_start(ops, mut, sh->latency ? &sh->latency[w->index] : NULL, w->index);
     size_t base = gc_scope_open(mut);
     gc_obj **win = gc_push(mut, gc_alloc(mut, sh->t_window, (uint32_t)wsize, 0));
     gc_meter meter;
@@ -136,13 +139,12 @@ static void *worker_main(void *arg) {
             intended = gc_meter_intended(&meter, i);
             wait_until(mut, intended);
         }
-        uint64_t t0 = gc_now_ns();
+        uint64_t t0 = wl_op_begin(ops);
         gc_obj *m = gc_alloc(mut, sh->t_msg, 0, size);
         fill(gc_raw(m), size, i);
         gc_write(mut, *win, slot, m);
-        uint64_t t1 = gc_now_ns();
-        if (sh->rate > 0) gc_meter_record(hist, mhist, intended, t0, t1);
-        else if (hist) gc_hist_record(hist, t1 - t0);
+        uint64_t t1 = wl_op_end(ops, t0);
+        if (sh->rate > 0) gc_meter_record(NULL, mhist, intended, t0, t1);
         w->done++;
     }
 
@@ -180,6 +182,7 @@ static void *worker_main(void *arg) {
         }
     }
     if (w->status) atomic_store(&sh->failed, 1);
+    wl_ops_stop(ops);
     gc_scope_close(mut, base);
     gc_detach(mut);
     return NULL;
@@ -202,6 +205,7 @@ static int run(wl_ctx *ctx, char *err, size_t errlen) {
     sh.msg_size = (size_t)ctx->param[P_MSG_SIZE];
     sh.nthreads = ctx->threads ? ctx->threads : 1;
     sh.latency = ctx->latency;
+    sh.ops = ctx->rec;
     sh.metered = ctx->metered;
     sh.rate = (double)ctx->param[P_RATE] / (double)sh.nthreads;
     atomic_init(&sh.failed, 0);

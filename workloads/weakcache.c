@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "workload.h"
+#include "wl_ops.h"
 #include "wl_fail.h"
 #include "wl_gate.h"
 #include "wl_rand.h"
@@ -61,6 +62,7 @@ typedef struct shared {
     uint64_t finalize_every;
     unsigned nthreads;
     gc_hist *latency;
+    wl_ops *ops;                    /* per thread (wl_ops.h), or NULL */
     double *cdf;              /* Zipf: cumulative probability of keys 0..i; NULL: uniform */
     /* The cache: */
     pthread_mutex_t lock;
@@ -231,21 +233,21 @@ static void collect_and_check(gc_mut *mut, shared *sh, const char *when) {
 static void *worker_main(void *arg) {
     worker *w = arg;
     shared *sh = w->sh;
-    gc_hist *hist = sh->latency ? &sh->latency[w->index] : NULL;
     if (!wl_gate_wait(&sh->gate)) return NULL;
     gc_mut *mut = gc_attach(sh->heap);
+    wl_ops *ops = sh->ops ? &sh->ops[w->index] : NULL;
+    wl_ops_start(ops, mut, sh->latency ? &sh->latency[w->index] : NULL, w->index);
     size_t base = gc_scope_open(mut);
     gc_obj **ring = gc_push(mut, gc_alloc(mut, sh->t_ring, sh->recent, 0));
     uint64_t rnd = wl_rand_seed(w->index), checks = 0;
     for (uint64_t i = 0; i < w->requests; i++) {
         uint32_t k = wl_zipf_pick(sh->cdf, sh->keys, &rnd);
-        uint64_t t0 = gc_now_ns();
+        uint64_t t0 = wl_op_begin(ops);
         gc_obj *v = request(mut, w, k);
         if (!v) break;
         size_t slot = i % sh->recent;
         gc_write(mut, *ring, slot, v);
-        uint64_t t1 = gc_now_ns();
-        if (hist) gc_hist_record(hist, t1 - t0);
+        wl_op_end(ops, t0);
         if (w->ring_key[slot] != UINT32_MAX) w->in_ring[w->ring_key[slot]]--;
         w->ring_key[slot] = k;
         w->in_ring[k]++;
@@ -259,6 +261,7 @@ static void *worker_main(void *arg) {
             checks++;
         }
     }
+    wl_ops_stop(ops);
     /* A thread that stopped early still takes its part in the meetings, or the others wait forever. */
     for (; checks < w->checks; checks++) {
         wl_meet(mut, &sh->meeting);
@@ -287,6 +290,7 @@ static int run(wl_ctx *ctx, char *err, size_t errlen) {
     sh.finalize_every = (uint64_t)ctx->param[P_FINALIZE_EVERY];
     sh.nthreads = ctx->threads ? ctx->threads : 1;
     sh.latency = ctx->latency;
+    sh.ops = ctx->rec;
     uint64_t requests = (uint64_t)ctx->param[P_REQUESTS], check_every = (uint64_t)ctx->param[P_CHECK_EVERY];
     if (requests < sh.nthreads) {
         snprintf(err, errlen, "--requests %llu is fewer than --threads %u", (unsigned long long)requests, sh.nthreads);

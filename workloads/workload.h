@@ -28,6 +28,8 @@ typedef struct wl_ctx {
     uint64_t ops;                   /* operations done, set by the workload (for throughput) */
     gc_hist *metered;               /* one per mutator thread: latency against an evenly spaced schedule
                                      * (util/meter.h), for workloads run at a fixed rate; or NULL */
+    struct wl_ops *rec;             /* one per mutator thread (wl_ops.h): each thread's wl_ops_start
+                                     * gives it ctx->latency[thread]; NULL if not recorded */
 } wl_ctx;
 
 typedef struct workload {
