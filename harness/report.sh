@@ -56,6 +56,21 @@ fi
             echo '```'
             echo
         fi
+        if [ -f "$dir/stalls.csv" ] || grep -q '^[^,]*,floor,' "$dir/runs.csv"; then
+            echo "## The noise floor and where the slowest operations' time went"
+            echo
+            echo "The floor is this machine's largest gap over the same time with no collector (a thread per CPU the run uses,"
+            echo "only reading the clock: README, \"The noise floor\"); the slowest 100 operations of each run are split into"
+            echo "causes (\`stalls.csv\`, README, \"Where the slowest operations' time went\"), summed over the repetitions."
+            echo
+            if [ -f "$dir/stalls.csv" ]; then
+                awk -v MD=1 -f "$root/plots/lib.awk" -f "$root/plots/stalls.awk" "$dir/runs.csv" "$dir/stalls.csv"
+            else
+                awk -v MD=1 -f "$root/plots/lib.awk" -f "$root/plots/stalls.awk" "$dir/runs.csv" /dev/null
+            fi
+            echo
+            for p in "$dir"/plots/stalls-*.png; do [ -f "$p" ] && { echo "![where the time went]($(basename "$(dirname "$p")")/$(basename "$p"))"; echo; }; done
+        fi
         echo "## Headline: p99 pause by collector and workload"
         echo
         if [ -f "$dir/plots/headline.png" ]; then

@@ -27,6 +27,9 @@ for f in pauses latency mmu types; do
 done
 # shellcheck disable=SC2086
 awk -v D="$data" -f "$here/lib.awk" -f "$here/prep.awk" $files || exit 2
+if [ -f "$dir/stalls.csv" ]; then
+    awk -v D="$data" -f "$here/lib.awk" -f "$here/stalls.awk" "$dir/runs.csv" "$dir/stalls.csv" || exit 2
+fi
 
 if gnuplot -e 'set terminal pngcairo' >/dev/null 2>&1; then png=pngcairo; else png=png; fi
 tab=$(printf '\t')
