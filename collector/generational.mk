@@ -7,4 +7,4 @@ COLLECTOR_SRCS := collector/generational.c collector/generational_oldalloc.c \
 COLLECTOR_LIBS :=
 # The common tests that apply: the deque and the handshake (test_alloc checks stw's own policy: one
 # pause per gc_collect, every object in a size-class cell, small garbage reaching the footprint).
-COLLECTOR_TESTS := $(wildcard tests/unit/test_gen_*.c tests/unit/test_deque.c tests/unit/test_handshake.c tests/unit/test_role_race.c tests/unit/test_heap_walk.c tests/unit/test_weak.c tests/unit/test_census.c tests/unit/test_snapshot.c)
+COLLECTOR_TESTS := $(wildcard tests/unit/test_gen_*.c tests/unit/test_deque.c tests/unit/test_handshake.c tests/unit/test_account.c tests/unit/test_role_race.c tests/unit/test_heap_walk.c tests/unit/test_weak.c tests/unit/test_census.c tests/unit/test_snapshot.c)
