@@ -1,12 +1,13 @@
 #!/bin/sh
 # publish.sh SUITE [NAME]: the data of README's "Measured here" tables. Runs suites/SUITE.suite into
 # results/published/NAME/ (default SUITE-<UTC date>) with harness/bench.sh, keeps its small files, and
-# writes the folder's README.md with the commands. Size rule: a file of 1 MB or more is gzipped
-# (pauses.csv.gz: tools/figures.sh reads it so), and dropped when still 1 MB or more (latency.csv of a
-# big suite: rerun to get it); the rest (runs.csv, summary.txt, machine.txt, suite.txt, errors.log,
-# mmu.csv, workers.csv) is kept as it is. A folder that already has a runs.csv is not run again, only
-# sized and described. Then: point README's `<!-- figures NAME TABLE -->` markers at NAME, `make
-# figures`, and `git add -f results/published/NAME` (results/ is ignored).
+# writes the folder's README.md with the commands. Size rule: files under 1 MB are kept as they are
+# (runs.csv, summary.txt, machine.txt, suite.txt, errors.log, workers.csv, mmu.csv of a small suite);
+# of the larger ones only pauses.csv, which the scaling table reads (tools/figures.sh), gzipped, and
+# only when that is under 1 MB; the rest (latency.csv, the pauses of an incremental collector's
+# thousands of increments) is left out: rerun to get it. A folder that already has a runs.csv is not
+# run again, only sized and described. Then: point README's `<!-- figures NAME TABLE -->` markers at
+# NAME, `make figures`, and `git add -f results/published/NAME` (results/ is ignored).
 set -u
 cd "$(dirname "$0")/.."
 suite=${1:?usage: tools/publish.sh SUITE [NAME]}
@@ -22,9 +23,11 @@ for f in "$dir"/*; do
     [ -f "$f" ] || continue
     case $f in *.gz | */README.md) continue ;; esac
     [ "$(wc -c <"$f")" -ge $limit ] || continue
-    gzip -9 -f "$f"
-    if [ "$(wc -c <"$f.gz")" -ge $limit ]; then rm -f "$f.gz"; dropped="$dropped $(basename "$f")"
-    else gz="$gz $(basename "$f").gz"; fi
+    if [ "$(basename "$f")" = pauses.csv ] && [ "$(gzip -9 -c "$f" | wc -c)" -lt $limit ]; then
+        gzip -9 -f "$f"; gz="$gz pauses.csv.gz"
+    else
+        rm -f "$f"; dropped="$dropped $(basename "$f")"
+    fi
 done
 m() { sed -n "s/^$1: //p" "$dir/machine.txt" 2>/dev/null | head -1; }
 variants=$(awk '$1 == "variants" { $1 = ""; sub(/^ /, ""); print; exit }' "suites/$suite.suite")
@@ -37,10 +40,10 @@ variants=$(awk '$1 == "variants" { $1 = ""; sub(/^ /, ""); print; exit }' "suite
     echo "    tools/publish.sh $suite $name"
     echo
     echo "which runs \`harness/bench.sh $suite --out results/published/$name\` and keeps the files under 1 MB:"
-    echo "$(cd "$dir" && ls | grep -v '^README.md$' | tr '\n' ' ')(suite.txt is the suite file, summary.txt"
-    echo "\`harness/compare.sh\`'s table)."
-    [ -n "$gz" ] && echo "Gzipped, being 1 MB or more:$gz."
-    [ -n "$dropped" ] && echo "Not kept, 1 MB or more even gzipped:$dropped (rerun the command to get them)."
+    echo "$(cd "$dir" && ls | grep -v '^README.md$' | sed 's/.*/`&`/' | tr '\n' ' ')(suite.txt is the suite file,"
+    echo "summary.txt \`harness/compare.sh\`'s table)."
+    [ -n "$gz" ] && echo "Gzipped, being 1 MB or more (the scaling table reads it):$gz."
+    [ -n "$dropped" ] && echo "Not kept, 1 MB or more:$dropped (rerun the command to get them)."
     echo
     echo "README's tables from this folder: \`make figures\` (tools/figures.sh); \`make test\` checks them."
 } >"$dir/README.md"
