@@ -38,12 +38,12 @@ table() {
             elif [ -f "$dir/$c.csv.gz" ]; then gzip -dc "$dir/$c.csv.gz" >"$t/$c.csv"; fi
         done
         "$root/harness/scaling.sh" "$t" >"$t/scaling.txt" 2>"$t/err" || { rm -rf "$t"; die "harness/scaling.sh failed on $dir (block '$name $tab')"; }
-        awk -v TABLE=scaling -v NAME="$name" -v DATA="$label" -f "$root/plots/lib.awk" -f "$here/figures.awk" "$t/scaling.txt" $machine
+        awk -v TABLE=scaling -v NAME="$name" -v DATA="$label" -f "$root/plots/lib.awk" -f "$here/figures.awk" "$t/scaling.txt" "${machine:-/dev/null}"
         st=$?
         rm -rf "$t"
         return $st
     fi
-    awk -v TABLE="$tab" -v NAME="$name" -v DATA="$label" -f "$root/plots/lib.awk" -f "$here/figures.awk" "$dir/runs.csv" $machine
+    awk -v TABLE="$tab" -v NAME="$name" -v DATA="$label" -f "$root/plots/lib.awk" -f "$here/figures.awk" "$dir/runs.csv" "${machine:-/dev/null}"
 }
 
 # regenerate FILE OUT: FILE with every block's body replaced by its table
@@ -60,7 +60,7 @@ regenerate() {
                                 open = 0 }
         END { if (open) { print F ":" open ": the figures block has no <!-- /figures -->" > "/dev/stderr"; exit 2 } }' "$file" >"$blocks" || exit 2
     i=0
-    while read -r line name tab; do
+    while read -r _ name tab; do
         i=$((i + 1))
         table "$name" "$tab" >"$out.$i" || exit 2
     done <"$blocks"

@@ -9,7 +9,7 @@
 # run again, only sized and described. Then: point README's `<!-- figures NAME TABLE -->` markers at
 # NAME, `make figures`, and `git add -f results/published/NAME` (results/ is ignored).
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 2
 suite=${1:?usage: tools/publish.sh SUITE [NAME]}
 name=${2:-$suite-$(date -u +%Y%m%d)}
 dir=results/published/$name
@@ -40,7 +40,9 @@ variants=$(awk '$1 == "variants" { $1 = ""; sub(/^ /, ""); print; exit }' "suite
     echo "    tools/publish.sh $suite $name"
     echo
     echo "which runs \`harness/bench.sh $suite --out results/published/$name\` and keeps the files under 1 MB:"
-    echo "$(cd "$dir" && ls | grep -v '^README.md$' | sed 's/.*/`&`/' | tr '\n' ' ')(suite.txt is the suite file,"
+    kept=""
+    for f in "$dir"/*; do [ "${f##*/}" = README.md ] || kept="$kept\`${f##*/}\` "; done
+    echo "$kept(suite.txt is the suite file,"
     echo "summary.txt \`harness/compare.sh\`'s table)."
     [ -n "$gz" ] && echo "Gzipped, being 1 MB or more (the scaling table reads it):$gz."
     [ -n "$dropped" ] && echo "Not kept, 1 MB or more:$dropped (rerun the command to get them)."

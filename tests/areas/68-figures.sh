@@ -5,13 +5,7 @@ echo "# README's figures from results/published (tools/figures.sh)"
 F=build/test-figures
 D=tests/data/figures
 rm -rf $F && mkdir -p $F
-check_msg_ok() { # NAME COMMAND...: exit 0, nothing on stderr (the first differing line when it fails)
-    local name=$1 err="$LOGS/$(echo "$1" | tr ' /' '__').err"
-    shift
-    if timeout "$T" "$@" >/dev/null 2>"$err" && [ ! -s "$err" ]; then pass=$((pass + 1)); echo "ok   $name"
-    else fail=$((fail + 1)); echo "FAIL $name"; sed 's/^/     | /' "$err" | head -3; fi
-}
-check_msg_ok "README's figures blocks equal their data (make figures rewrites them)" tools/figures.sh check README.md
+check_quiet "README's figures blocks equal their data (make figures rewrites them)" tools/figures.sh check README.md
 pr_check "README has the msgbuf, gcbench and scaling blocks" "$(grep -cE '^<!-- figures [^ ]+ (msgbuf|gcbench|scaling) -->$' README.md)" -ge 3
 # Every folder a block names is committed, not only present here (results/ is ignored).
 missing=""
@@ -23,7 +17,7 @@ pr_check "the folders of README's blocks are committed${missing:+ (not:$missing)
 # The fixture: medians worked out by hand (lower middle of 2 and of 4 repetitions, a failed one left
 # out, floor rows beside the variant rows, one configuration without them, another workload's rows
 # ignored; the scaling table from a gzipped pauses.csv).
-check_msg_ok "fixture: doc.md's blocks equal the fixture's data" tools/figures.sh --data $D check $D/doc.md
+check_quiet "fixture: doc.md's blocks equal the fixture's data" tools/figures.sh --data $D check $D/doc.md
 tools/figures.sh --data $D table lat msgbuf >$F/lat.md 2>&1
 tools/figures.sh --data $D table base gcbench >$F/base.md 2>&1
 tools/figures.sh --data $D table scav scaling >$F/scav.md 2>&1
