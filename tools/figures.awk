@@ -14,7 +14,7 @@
 #             the clock), the median of their lat_max_ns (the largest gap it saw) for the same workload,
 #             options, threads and GC threads, in a column beside the worst push.
 #   gcbench   the baseline suite: per variant wall time (median and range) and collections, and the
-#             wall-time ratio to `malloc` and, when the folder has it, `libgc`.
+#             wall-time ratio to `malloc` and, when the folder has it, `libgc` (`floor` rows left out).
 #   barriers  the barriers suite (graphchurn): the same as gcbench, against stw.
 #   scaling   harness/scaling.sh's output of a scavenge-suite folder: per configuration, 1 against 2 GC
 #             threads (p50 pause, the speedups of p50 and total, MB copied per ms, load balance).
@@ -79,9 +79,9 @@ FNR == 1 {
     rest = get("params") " t=" get("threads") " f=" get("heap_factor") " heap=" sprintf("%.0fM", get("max_heap_bytes") / 1048576) \
         (get("pin") != "" && get("pin") != "none" ? " pin=" get("pin") : "") (get("gc_options") != "" ? " " get("gc_options") : "")
     g = get("gc_threads") + 0
-    if (TABLE == "msgbuf" && v == "floor") {
+    if (v == "floor") {   # the machine's floor, not a collector: a column of the msgbuf table only
         fk = get("params") SUBSEP get("threads") SUBSEP g
-        if (get("status") == "ok") floor_l[fk] = floor_l[fk] " " get("lat_max_ns")
+        if (TABLE == "msgbuf" && get("status") == "ok") floor_l[fk] = floor_l[fk] " " get("lat_max_ns")
         next
     }
     if (!(rest in rest_i)) { rest_i[rest] = ++nrest; rests[nrest] = rest }
