@@ -25,7 +25,7 @@ endif
 PARJ = $(if $(findstring -j,$(MAKEFLAGS)),,-j$(JOBS))
 MAKEVAR = $(MAKE) --no-print-directory -f build.mk
 
-.PHONY: all deps test bench report micro tsan asan clean $(addprefix variant-,$(VARIANTS) $(BASELINES))
+.PHONY: all deps test bench report figures publish micro tsan asan clean $(addprefix variant-,$(VARIANTS) $(BASELINES))
 
 all: deps $(addprefix variant-,$(VARIANTS) $(BASELINES))
 
@@ -52,6 +52,14 @@ bench: all
 # Plots and report.md/report.html of a results folder (README, "Plots and report").
 report:
 	@./harness/report.sh $(or $(RESULTS),results/latest)
+
+# README's "Measured here" tables, rewritten from the results/published/ folders their blocks name
+# (tools/figures.sh; make test checks them). `make publish SUITE=name [NAME=folder]` measures a suite
+# into results/published/NAME (tools/publish.sh) for them.
+figures:
+	@./tools/figures.sh update README.md
+publish: all
+	@./tools/publish.sh $(SUITE) $(NAME)
 
 # Micro-benchmarks of every variant, JSON and a table into RESULTS (default results/latest; README,
 # "Micro-benchmarks").

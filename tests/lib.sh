@@ -52,6 +52,16 @@ check_msg() {
     fi
 }
 
+# check_quiet NAME COMMAND...: passes when COMMAND exits 0 and prints nothing on stderr; else shows
+# the first stderr lines (a check that names what differs).
+check_quiet() {
+    local name=$1 err
+    err="$LOGS/$(echo "$1" | tr ' /' '__').err"
+    shift
+    if timeout "$T" "$@" >/dev/null 2>"$err" && [ ! -s "$err" ]; then pass=$((pass + 1)); echo "ok   $name"
+    else fail=$((fail + 1)); echo "FAIL $name"; sed 's/^/     | /' "$err" | head -3; fi
+}
+
 # csv_check NAME DIR AWK_CONDITION: passes when awk, reading DIR/runs.csv with named columns c["..."],
 # finds the END condition true (variables: n rows, ok rows, bad rows, g[gc_threads] seen).
 csv_check() {

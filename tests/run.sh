@@ -9,7 +9,7 @@
 #
 # Each area of checks is a file tests/areas/NN-NAME.sh, sourced in file-name order (so NN fixes where
 # an area runs; a new area is a new file, nothing to list here). An area uses the helpers of
-# tests/lib.sh (check, check_msg, csv_check, grep_check, pr_check, count_of, small) and the
+# tests/lib.sh (check, check_msg, check_quiet, csv_check, grep_check, pr_check, count_of, small) and the
 # variables below, and echoes a "# heading" line first. TEST_AREAS="harness plots" runs only the
 # areas so named (NAME, without NN- and .sh).
 set -u
