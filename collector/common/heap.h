@@ -207,16 +207,7 @@ void gc_visit_program_roots(gc_heap *heap, gc_root_visitor visit, void *arg);
 /* insight.c: in the pause of a full-heap cycle, right after the colour flip: census, snapshot ids,
  * snapshot. */
 void gc_after_full_mark(gc_heap *heap, uint32_t cycle, gc_pause *rec);
-typedef struct gc_snap_request {
-    const char *path;
-    char *err;
-    size_t errlen;
-    int rc;                         /* -2 until the pause took it */
-} gc_snap_request;
 /* snapshot_heap.c: writes the snapshot (snapshot.c), world stopped, colour just flipped. */
-typedef struct gc_snapshot_stats {
-    uint64_t objects, edges, ns, extra_bytes;
-} gc_snapshot_stats;
 int gc_snapshot_write(gc_heap *heap, const char *path, gc_snapshot_stats *st, char *err, size_t errlen);
 /* snapshot_heap.c: ids that follow objects (odd, from GC_SNAP_FIRST_ID; smaller ones are synthetic),
  * the map of snapshot_ids.c hung on the heap. */

@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include "gclab.h"
 #include "snapshot_writer.h"
 
 enum { NT_OBJECT = 3, NT_SYNTHETIC = 9 };                          /* V8's node types */
@@ -217,4 +218,37 @@ int gc_snap_write(const gc_snap_source *src, const char *path, char *err, size_t
         return -1;
     }
     return 0;
+}
+
+/* ---- when ---- */
+
+int gc_snap_request_run(gc_mut *mut, _Atomic(gc_snap_request *) *slot, pthread_mutex_t *lock, const char *path,
+                        char *err, size_t errlen) {
+    if (!path || !*path) {
+        snprintf(err, errlen, "gc_write_heap_snapshot: no path");
+        return -1;
+    }
+    /* One request at a time; waiting for another thread's is waiting, so blocked. */
+    gc_block_enter(mut);
+    pthread_mutex_lock(lock);
+    gc_block_leave(mut);
+    gc_snap_request req = {.path = path, .err = err, .errlen = errlen, .rc = -2};
+    atomic_store_explicit(slot, &req, memory_order_release);
+    gc_collect(mut);   /* stop-the-world and full on every collector: its pause writes the file */
+    gc_snap_request *left = atomic_exchange_explicit(slot, NULL, memory_order_acq_rel);
+    pthread_mutex_unlock(lock);
+    if (left || req.rc == -2) {
+        snprintf(err, errlen, "gc_write_heap_snapshot: the collection took no snapshot");
+        return -1;
+    }
+    return req.rc;
+}
+
+const char *gc_snap_due(_Atomic(gc_snap_request *) *slot, gc_snap_request **req, unsigned every, const char *prefix,
+                        uint32_t cycle, char *buf, size_t len) {
+    *req = atomic_exchange_explicit(slot, NULL, memory_order_acq_rel);
+    if (*req) return (*req)->path;
+    if (!(every && cycle % every == 0)) return NULL;
+    snprintf(buf, len, "%s-%u.heapsnapshot", prefix, cycle);
+    return buf;
 }

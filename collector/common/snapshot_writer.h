@@ -13,6 +13,8 @@
 #ifndef GCLAB_SNAPSHOT_WRITER_H
 #define GCLAB_SNAPSHOT_WRITER_H
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -66,6 +68,28 @@ void gc_snap_edge_slot(gc_snap_writer *w, uint64_t i, uint64_t nslots, const voi
 void gc_snap_edge_named(gc_snap_writer *w, unsigned type, unsigned name, const void *to);
 void gc_snap_edge_extra(gc_snap_writer *w, unsigned type, size_t k, const void *to);
 void gc_snap_put_string(gc_snap_writer *w, const char *s);
+
+/* ---- when: the pause of a full-heap collection ----
+ * gc_write_heap_snapshot leaves a request for the next such pause (gc_snap_request_run); the pause
+ * writes the file a request or snapshot_every asks for (gc_snap_due). */
+typedef struct gc_snap_request {
+    const char *path;
+    char *err;
+    size_t errlen;
+    int rc;                         /* -2 until the pause took it */
+} gc_snap_request;
+typedef struct gc_snapshot_stats {
+    uint64_t objects, edges, ns, extra_bytes;
+} gc_snapshot_stats;
+struct gc_mut;
+/* gc_write_heap_snapshot on any collector: one request at a time (lock), left in *slot for the pause
+ * of the full collection it then runs (gc_collect). */
+int gc_snap_request_run(struct gc_mut *mut, _Atomic(gc_snap_request *) *slot, pthread_mutex_t *lock, const char *path,
+                        char *err, size_t errlen);
+/* In the pause: the path to write, taking the request in *slot if there is one, else
+ * <prefix>-<cycle>.heapsnapshot into buf when every is due at cycle; NULL when none is due. */
+const char *gc_snap_due(_Atomic(gc_snap_request *) *slot, gc_snap_request **req, unsigned every, const char *prefix,
+                        uint32_t cycle, char *buf, size_t len);
 
 /* ---- snapshot_ids.c: the id map ----
  * Keys are object addresses; ids odd, from GC_SNAP_FIRST_ID up by 2, never reused. The map's memory is
