@@ -1,7 +1,7 @@
 /* bdw.c: COLLECTOR=bdw, Boehm-Demers-Weiser libgc (8.2) as a peer behind the gclab API (docs/DESIGN.md §3):
  * the heap's life, threads, global roots and the allocation slow path. Its other jobs are in
- * bdw_events.c (libgc's callbacks, pause recording), bdw_stats.c, bdw_verify.c and bdw_census.c
- * (statistics by type, external memory).
+ * bdw_events.c (libgc's callbacks, pause recording), bdw_stats.c, bdw_verify.c, bdw_census.c
+ * (statistics by type, external memory) and bdw_snapshot.c (heap snapshots).
  *
  * libgc is a conservative, non-moving mark-sweep collector with parallel marking. This file adapts it:
  *
@@ -78,25 +78,7 @@ static int check_options(gc_options *o, char *err, size_t errlen) {
         errf(err, errlen, "bdw: root_capacity %zu is too large", o->root_capacity);
         return -1;
     }
-    if (o->snapshot_every) {
-        errf(err, errlen, "heap snapshots are not implemented for the bdw collector yet");
-        return -1;
-    }
     return 0;
-}
-
-/* Heap snapshots (gclab.h) are the precise collectors' so far (collector/common/snapshot.c): refused
- * here with the reason. Detachedness only shows in snapshots, so marking an object is accepted and has
- * nothing to change. */
-int gc_write_heap_snapshot(gc_mut *mut, const char *path, char *err, size_t errlen) {
-    (void)mut, (void)path;
-    errf(err, errlen, "heap snapshots are not implemented for the bdw collector yet");
-    return -1;
-}
-
-void gc_set_detached(gc_mut *mut, gc_obj *o, bool detached) {
-    (void)detached;
-    if (!o) gc_fatal(mut->heap, "gc_set_detached: NULL object");
 }
 
 /* What an earlier heap of this process fixed and libgc cannot change: the marker threads and the
@@ -142,6 +124,7 @@ static gc_heap *heap_new(const gc_options *o, unsigned markers) {
     h->divisor = free_space_divisor(o->heap_factor);
     h->markers = markers;
     gc_type_table_init(&h->types);
+    pthread_mutex_init(&h->snap_lock, NULL);
     if (gc_pauselog_init(&h->log, GC_BDW_LOG_INITIAL) != 0) {
         gc_type_table_free(&h->types);
         free(h);
@@ -230,6 +213,8 @@ void gc_heap_destroy(gc_heap *h) {
         }
     }
     gc_bdw_census_free(h);
+    gc_bdw_snapshot_free(h);
+    pthread_mutex_destroy(&h->snap_lock);
     gc_pauselog_free(&h->log);
     gc_type_table_free(&h->types);
     gc_root_table_free(&h->roots);

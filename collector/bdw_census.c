@@ -52,9 +52,7 @@
 #include "procmem.h"
 #include "common/fatal.h"
 
-/* mmap'd arrays, grown by the callback itself (see the top). Returns the array with room for at least
- * `need` elements of `size` bytes, contents kept, or NULL (the old array is then still valid). */
-static void *grow(void *p, size_t *cap, size_t need, size_t size) {
+void *gc_bdw_grow(void *p, size_t *cap, size_t need, size_t size) {
     if (need <= *cap) return p;
     size_t ncap = *cap ? *cap : 512;
     while (ncap < need) ncap *= 2;
@@ -66,6 +64,28 @@ static void *grow(void *p, size_t *cap, size_t need, size_t size) {
     return n;
 }
 
+bool gc_bdw_object_counts(const void *obj, size_t size, uint32_t ntypes, uint64_t *nptrs, uint64_t *nbytes) {
+    uint64_t hdr = ((const gc_obj *)obj)->hdr;
+    uint32_t type = (uint32_t)(hdr >> 48);
+    if (type == 0 || type >= ntypes) return false;   /* libgc's own, a free cell, a header not yet written */
+    uint64_t np = (hdr >> 24) & GC_BDW_ESC, nb = hdr & GC_BDW_ESC, tail_bytes = 0;
+    if (np == GC_BDW_ESC || nb == GC_BDW_ESC) {
+        /* A big object's counts are in its last two words, tagged (bdw.h); anything else is not one. */
+        if (np != GC_BDW_ESC || nb != GC_BDW_ESC || size < 3 * sizeof(uint64_t)) return false;
+        const uint64_t *tail = (const uint64_t *)((const char *)obj + size - 2 * sizeof(uint64_t));
+        if ((tail[0] & GC_BDW_TAG) != GC_BDW_TAG || (tail[1] & GC_BDW_TAG) != GC_BDW_TAG) return false;
+        np = tail[0] & ~GC_BDW_TAG;
+        nb = tail[1] & ~GC_BDW_TAG;
+        if (np > UINT32_MAX || nb > GC_BDW_MAX_OBJECT) return false;
+        tail_bytes = 2 * sizeof(uint64_t);
+    }
+    /* counts that do not fit: not a gclab header */
+    if (sizeof(uint64_t) + np * sizeof(gc_obj *) + nb + tail_bytes > size) return false;
+    *nptrs = np;
+    *nbytes = nb;
+    return true;
+}
+
 typedef struct counting {
     uint64_t *per_type;     /* objects, bytes: two words per type id */
     uint32_t ntypes;
@@ -75,22 +95,10 @@ typedef struct counting {
 /* One object libgc marked (obj its base, size libgc's size of it): counted if it is a gclab object. */
 static void GC_CALLBACK count_object(void *obj, size_t size, void *arg) {
     counting *c = arg;
-    uint64_t hdr = ((const gc_obj *)obj)->hdr;
-    uint32_t type = (uint32_t)(hdr >> 48);
-    if (type == 0 || type >= c->ntypes) return;   /* libgc's own, a free cell, a header not yet written */
-    uint64_t np = (hdr >> 24) & GC_BDW_ESC, nb = hdr & GC_BDW_ESC, tail_bytes = 0;
-    if (np == GC_BDW_ESC || nb == GC_BDW_ESC) {
-        /* A big object's counts are in its last two words, tagged (bdw.h); anything else is not one. */
-        if (np != GC_BDW_ESC || nb != GC_BDW_ESC || size < 3 * sizeof(uint64_t)) return;
-        const uint64_t *tail = (const uint64_t *)((const char *)obj + size - 2 * sizeof(uint64_t));
-        if ((tail[0] & GC_BDW_TAG) != GC_BDW_TAG || (tail[1] & GC_BDW_TAG) != GC_BDW_TAG) return;
-        np = tail[0] & ~GC_BDW_TAG;
-        nb = tail[1] & ~GC_BDW_TAG;
-        if (np > UINT32_MAX || nb > GC_BDW_MAX_OBJECT) return;
-        tail_bytes = 2 * sizeof(uint64_t);
-    }
+    uint64_t np, nb;
+    if (!gc_bdw_object_counts(obj, size, c->ntypes, &np, &nb)) return;
+    uint32_t type = (uint32_t)(((const gc_obj *)obj)->hdr >> 48);
     uint64_t bytes = sizeof(uint64_t) + np * sizeof(gc_obj *) + nb;
-    if (bytes + tail_bytes > size) return;   /* counts that do not fit: not a gclab header */
     c->per_type[2 * type]++;
     c->per_type[2 * type + 1] += bytes;
     c->objects++;
@@ -121,7 +129,7 @@ static bool count_protected(gc_heap *h, uint64_t *out) {
     if (n == 0) return true;
     size_t cap = 64;
     while (cap < 2 * n) cap *= 2;   /* at most half full: short probes */
-    uintptr_t *set = grow(h->census_set, &h->census_set_cap, cap, sizeof *set);
+    uintptr_t *set = gc_bdw_grow(h->census_set, &h->census_set_cap, cap, sizeof *set);
     if (!set) return false;
     h->census_set = set;
     memset(set, 0, cap * sizeof *set);
@@ -140,9 +148,9 @@ void gc_bdw_census_take(gc_heap *h, gc_pause *rec) {
     uint64_t t0 = gc_now_ns();
     counting c = {.ntypes = atomic_load_explicit(&h->types.count, memory_order_acquire)};
     /* All the memory first, so that a census is logged whole or not at all. */
-    uint64_t *counts = grow(h->census_counts, &h->census_counts_cap, 2 * (size_t)c.ntypes, sizeof *counts);
+    uint64_t *counts = gc_bdw_grow(h->census_counts, &h->census_counts_cap, 2 * (size_t)c.ntypes, sizeof *counts);
     if (counts) h->census_counts = counts;
-    gc_census_row *log = grow(h->census, &h->census_cap, h->census_n + c.ntypes, sizeof *log);
+    gc_census_row *log = gc_bdw_grow(h->census, &h->census_cap, h->census_n + c.ntypes, sizeof *log);
     if (log) h->census = log;
     uint64_t prot = 0;
     if (!counts || !log || !count_protected(h, &prot)) {

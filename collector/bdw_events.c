@@ -13,7 +13,7 @@
  * libgc cannot tell and stay 0: weak_ns (GC_finalize reports no event of its own: it runs inside
  * RECLAIM_START..RECLAIM_END), weak_cleared (libgc counts cleared links only for its own log), and the
  * ephemeron figures (libgc has no ephemerons). census_ns is the census taken at MARK_END
- * (bdw_census.c), inside the pause. The callback runs with the allocation
+ * (bdw_census.c), inside the pause, and snapshot_ns the heap snapshot written there (bdw_snapshot.c). The callback runs with the allocation
  * lock held (and, inside the pause, the world stopped): it never calls malloc or anything that takes
  * the lock; it fills records of the gc_pauselog whose room is reserved outside the GC (at heap create
  * and from the allocation slow path when less than GC_BDW_LOG_SLACK records are left).
@@ -98,6 +98,8 @@ static void GC_CALLBACK on_event(GC_EventType ev) {
         if (h->cur && h->in_pause) h->cur->mark_ns += d;
         /* Marking is complete and the world still stopped: gclab's census, if due (bdw_census.c). */
         gc_bdw_census_take(h, h->in_pause ? h->cur : NULL);
+        /* ... then the snapshot ids and a heap snapshot, if due (bdw_snapshot.c). */
+        gc_bdw_snapshot_at_mark(h, h->in_pause ? h->cur : NULL);
         break;
     }
     case GC_EVENT_RECLAIM_START:

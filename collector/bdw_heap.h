@@ -28,6 +28,7 @@
 
 #include "common/pauselog.h"
 #include "common/root_table.h"
+#include "common/snapshot_writer.h"
 #include "common/types.h"
 
 #define GC_BDW_MAX_OBJECT ((size_t)1 << 46)     /* counts must fit below GC_BDW_TAG */
@@ -87,6 +88,20 @@ struct gc_heap {
     _Atomic int collects_waiting;   /* threads in gc_collect: a census now is the program's own */
     _Atomic int64_t external_bytes; /* gc_external_add */
 
+    /* Heap snapshots (bdw_snapshot.c): written by the collection callback at MARK_END, world stopped,
+     * into mmap'd scratch it grows itself. The id map under the allocation lock. */
+    gc_snap_ids *snap_ids;          /* NULL until snapshots are in use */
+    _Atomic(gc_snap_request *) snap_req;   /* a gc_write_heap_snapshot waiting for its collection */
+    pthread_mutex_t snap_lock;      /* one request at a time */
+    uint64_t snapshots;             /* written */
+    uint64_t snapshot_extra;        /* the most scratch one took */
+    uintptr_t *snap_objs;           /* scratch: the marked gclab objects, sorted */
+    size_t snap_objs_cap;
+    uint64_t *snap_bits;            /* scratch: three bits per object (reached, retained, conservative root) */
+    size_t snap_bits_cap;
+    uint32_t *snap_stack;           /* scratch: the walk that finds the conservative roots */
+    size_t snap_stack_cap;
+
     _Atomic uint64_t epoch;           /* completed collections seen by the callback */
     _Atomic uint64_t verified_epoch;  /* last epoch the verifier ran for */
     _Atomic uint64_t objects;         /* allocations counted by the slow path */
@@ -118,11 +133,25 @@ gc_obj *gc_bdw_registry_live(struct gc_registry *r);
  * collection-event callback calls it at MARK_END: world stopped, allocation lock held); its time goes
  * into rec->census_ns when the pause has a record (rec may be NULL). */
 void gc_bdw_census_take(gc_heap *h, gc_pause *rec);
+/* mmap'd arrays, grown by the collection callback itself (no malloc there): returns the array with
+ * room for at least `need` elements of `size` bytes, contents kept, or NULL (the old array is then
+ * still valid). */
+void *gc_bdw_grow(void *p, size_t *cap, size_t need, size_t size);
+/* obj (libgc's size of it: size) is a gclab object: a registered type id below ntypes and counts that
+ * fit in size (a big object's from its tail words); its counts then in *nptrs, *nbytes. */
+bool gc_bdw_object_counts(const void *obj, size_t size, uint32_t ntypes, uint64_t *nptrs, uint64_t *nbytes);
 /* Returns the census log and scratch to the OS (gc_heap_destroy, once no callback can see h). */
 void gc_bdw_census_free(gc_heap *h);
 /* Bytes in libgc's blocks in use: heap minus free blocks (gc_heap_stats.used_bytes, heapUsed).
  * Allocation lock held. */
 uint64_t gc_bdw_used_bytes(void);
+
+/* bdw_snapshot.c. At MARK_END (world stopped, allocation lock held), after the census: drops the
+ * snapshot ids of the objects this collection found dead, and writes the snapshot a request or
+ * snapshot_every asks for; its time goes into rec->snapshot_ns (rec may be NULL). */
+void gc_bdw_snapshot_at_mark(gc_heap *h, gc_pause *rec);
+/* The id map and the scratch back to the OS (gc_heap_destroy, once no callback can see h). */
+void gc_bdw_snapshot_free(gc_heap *h);
 
 /* bdw_stats.c: CPU time of libgc's helper marker threads; false if none could be found. */
 bool gc_bdw_marker_cpu_ns(uint64_t *out);

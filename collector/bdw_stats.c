@@ -57,6 +57,9 @@ static void *read_stats(void *arg) {
     s->live_bytes = h->live_bytes;
     s->gc_cpu_ns = h->collector_cpu_ns;
     s->used_bytes = gc_bdw_used_bytes();
+    s->snapshots = h->snapshots;
+    s->snapshot_extra_bytes = h->snapshot_extra;
+    s->snapshot_ids_bytes = gc_snapmap_bytes(h->snap_ids);
     rd->mark_total = h->mark_ns_total;
     return NULL;
 }

@@ -26,6 +26,7 @@ typedef struct run_config {
     const char *out;            /* results folder, or NULL */
     gc_pin_policy pin;          /* --pin (topology.h) */
     bool dry_pin;               /* --dry-pin: print the plan and exit */
+    bool snapshot_at_end;       /* --snapshot-at-end: a heap snapshot once the workload finished */
     const char *variant;        /* rows written for another variant (gclab suite); NULL: this binary's */
     const char *collector;      /* ... and its collector */
     char gc_options[256];       /* the collector options given (results_gc_option), for runs.csv */

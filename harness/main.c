@@ -171,14 +171,28 @@ static void take_census(const run_config *cfg, gc_heap *heap, run_result *r) {
     }
 }
 
+/* --snapshot-at-end: the heap as the workload left it, by a thread attached for it, after every
+ * figure of the run was taken (its collection is not the workload's). A failure fails the run. */
+static void snapshot_at_end(gc_heap *heap, const char *prefix, run_result *r) {
+    char path[4200], err[256];
+    snprintf(path, sizeof path, "%s-end.heapsnapshot", prefix);
+    gc_mut *m = gc_attach(heap);
+    int rc = gc_write_heap_snapshot(m, path, err, sizeof err);
+    gc_detach(m);
+    if (rc && !r->status) {
+        r->status = 1;
+        snprintf(r->error, sizeof r->error, "--snapshot-at-end: %.200s", err);
+    }
+}
+
 static void run_once(run_config *cfg, unsigned rep, run_result *r) {
     memset(r, 0, sizeof *r);
     r->rep = rep;
     snprintf(r->run_id, sizeof r->run_id, "%llx-%d-%u", (unsigned long long)time(NULL), (int)getpid(), rep);
     gc_options o = cfg->gc;
     char prefix[4096];
-    if (o.snapshot_every) {
-        /* <dir>/snapshots/<variant>-<workload>-<run id>, then -<cycle>.heapsnapshot */
+    if (o.snapshot_every || cfg->snapshot_at_end) {
+        /* <dir>/snapshots/<variant>-<workload>-<run id>, then -<cycle>.heapsnapshot or -end.heapsnapshot */
         const char *dir = cfg->out ? cfg->out : ".";
         snprintf(prefix, sizeof prefix, "%s%s", dir, cfg->out ? "/snapshots" : "");
         if (cfg->out && mkdir(cfg->out, 0777) != 0 && errno != EEXIST) usage_error("cannot create %s: %s", cfg->out, strerror(errno));
@@ -258,6 +272,7 @@ static void run_once(run_config *cfg, unsigned rep, run_result *r) {
         }
         free(met);
     }
+    if (cfg->snapshot_at_end) snapshot_at_end(heap, prefix, r);
     gc_heap_destroy(heap);
 }
 
@@ -308,6 +323,12 @@ static void run_floor(run_config *cfg, unsigned rep, run_result *r) {
 static int cmd_run(int argc, char **argv) {
     run_config cfg = {0};
     parse_run(argc, argv, &cfg);
+    if (cfg.dry_pin && cfg.snapshot_at_end) usage_error("--snapshot-at-end: --dry-pin runs nothing to take a snapshot of");
+    /* The floor runs no workload and makes no heap: what would write a heap's files has nothing to act on.
+     * Other collector options are recorded in its row as given (a suite passes its args lines on). */
+    if (cfg.floor_ms && (cfg.snapshot_at_end || cfg.gc.snapshot_every || cfg.leak_mode != LEAK_OFF || cfg.gc.census))
+        usage_error("--floor measures the machine, not a heap: --snapshot-every, --snapshot-at-end, --census and "
+                    "--leak-check do not go with it");
     if (cfg.dry_pin) {
         gc_topology_describe(gc_topology_get(), stdout, "");
         gc_pin_print_plan(gc_topology_get(), cfg.pin, cfg.threads, cfg.gc.gc_threads, stdout);

@@ -287,8 +287,10 @@ void gc_get_memory_usage(gc_heap *heap, gc_memory_usage *out);
  * V8's .heapsnapshot format, which Chrome DevTools' Memory panel and memlab load: a full collection,
  * and inside its pause every live object written as a node (named by its type, its exact size, an id
  * that stays with it for its whole life and is never reused) with its pointer slots as edges, under
- * synthetic roots for each thread's handles, the global roots and the finalization queue. Returns 0,
- * or -1 with one line in err. */
+ * synthetic roots for each thread's handles, the global roots and the finalization queue. On bdw
+ * too, in libgc's pause at the end of marking: what libgc retains, its conservative extras (objects
+ * kept by stale words on stacks or in registers) under a fourth sub-root "(Conservative roots)", and
+ * no ephemerons. Returns 0, or -1 with one line in err. */
 int gc_write_heap_snapshot(gc_mut *mut, const char *path, char *err, size_t errlen);
 /* Marks o detached (detachedness 2 in snapshots: DevTools' "Detached" filter, memlab's detached-DOM
  * leak rule), as a DOM node removed from its document but still referenced; false clears it. */

@@ -22,6 +22,7 @@
 #include "fatal.h"
 #include "pauselog.h"
 #include "root_table.h"
+#include "snapshot_writer.h"
 #include "types.h"
 #include "weak.h"
 #include "workers.h"
@@ -210,20 +211,10 @@ void gc_visit_program_roots(gc_heap *heap, gc_root_visitor visit, void *arg);
 /* insight.c: in the pause of a full-heap cycle, right after the colour flip: census, snapshot ids,
  * snapshot. */
 void gc_after_full_mark(gc_heap *heap, uint32_t cycle, gc_pause *rec);
-typedef struct gc_snap_request {
-    const char *path;
-    char *err;
-    size_t errlen;
-    int rc;                         /* -2 until the pause took it */
-} gc_snap_request;
-/* snapshot.c: writes the snapshot, world stopped, colour just flipped. */
-typedef struct gc_snapshot_stats {
-    uint64_t objects, edges, ns, extra_bytes;
-} gc_snapshot_stats;
+/* snapshot_heap.c: writes the snapshot (snapshot.c), world stopped, colour just flipped. */
 int gc_snapshot_write(gc_heap *heap, const char *path, gc_snapshot_stats *st, char *err, size_t errlen);
-/* snapshot_ids.c: ids that follow objects (odd, from GC_SNAP_FIRST_ID; smaller ones are synthetic). */
-#define GC_SNAP_FIRST_ID ((uint64_t)1 << 20 | 1)
-typedef struct gc_snap_ids gc_snap_ids;
+/* snapshot_heap.c: ids that follow objects (odd, from GC_SNAP_FIRST_ID; smaller ones are synthetic),
+ * the map of snapshot_ids.c hung on the heap. */
 uint64_t gc_snap_id(gc_heap *heap, const struct gc_obj *o, bool *detached);
 void gc_snap_ids_prune(gc_heap *heap, uint64_t colour);          /* full-heap cycle: drop the dead */
 /* A scavenge: entries in [lo, lo + span) move to where(o), or go when it returns NULL. */

@@ -1,252 +1,144 @@
-/* snapshot.c: V8 .heapsnapshot files of the heap (gclab.h, docs/DESIGN.md §13), for Chrome DevTools'
- * Memory panel and memlab.
+/* snapshot.c: the V8 .heapsnapshot writer (gclab.h, docs/DESIGN.md §13), for Chrome DevTools' Memory
+ * panel and memlab, of any collector's heap through a source (snapshot_writer.h): the block heap's
+ * (snapshot_heap.c) and libgc's (bdw_snapshot.c).
  *
- * A snapshot is written inside the pause that ends a full-heap cycle, right after the colour flip,
- * when an object is live exactly if its header has the heap's colour (as the census is: insight.c).
- * The format needs each edge's target as a node index, and node_count and edge_count before the
- * nodes. So three passes over the heap, streamed to the file, with no copy of the graph:
- *   1. the heap walk marks each live object's first granule in a bitmap (one bit per 16 bytes of the
- *      heap in use), counts nodes and edges, and notes the ephemerons (below);
- *   2. nodes, in address order (the bitmap's order): the synthetic nodes, then every object;
- *   3. edges, node by node in the same order; an edge's target index is the rank of its object's bit
- *      (a prefix count per 64-bit word of the bitmap, plus a popcount).
- * Extra memory: the bitmap and its counts (about 1.2% of the heap in use), the type names and edge
- * names (strings), and the ephemerons; never a node or edge table.
+ * A snapshot is written inside the pause that ends a full-heap marking, when the source knows exactly
+ * which objects are live. The format needs each edge's target as a node index, and node_count and
+ * edge_count before the nodes: the source counts first and ranks objects (index_of), then the writer
+ * streams the nodes and then the edges, object by object in the source's order, with no copy of the
+ * graph. It allocates nothing: one static 1 MiB buffer, written with write(2).
  *
  * The graph, as DevTools reads V8's:
  *   node 0       the synthetic root (type synthetic, name ""), one element edge to (GC roots);
- *   (GC roots)   synthetic, element edges to the sub-roots: "(Handles of thread N)" for each attached
- *                thread's shadow stack, "(Global handles)", and "(Finalization queue)" (queued cells);
+ *   (GC roots)   synthetic, element edges to the source's sub-roots ("(Handles of thread N)" for each
+ *                attached thread's shadow stack, "(Global handles)", "(Finalization queue)", and what
+ *                a collector adds: bdw's "(Conservative roots)"), each with element edges to what it
+ *                holds;
  *   objects      type object, named by their registered type, self size their exact bytes (header,
  *                slots, raw bytes); id from snapshot_ids.c (odd, stable, never reused);
  *                detachedness 2 when the program said so (gc_set_detached), else 0;
  *   edges        a pointer slot is a property edge "slotN" (an object with more than 16 slots is an
- *                array: element edges by index); a weak reference's target and a finalization cell's
- *                target and token are weak edges; an ephemeron follows V8's WeakMap convention: a weak
- *                edge to its key, and to its value an internal edge from the ephemeron and another
- *                from the key, both named "part of key (K @k) -> value (V @v) pair in WeakMap (table
- *                @e)", so that DevTools finds the value retained by the key and the table together. */
+ *                array: element edges by index); weak references, ephemerons and finalization cells
+ *                as their source names them (snapshot_heap.c, bdw_snapshot.c). */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include "clock.h"
-#include "heap.h"
-#include "walk.h"
-
-#define ARRAY_SLOTS 16                  /* more pointer slots than this: an array (element edges) */
+#include <unistd.h>
+#include "gclab.h"
+#include "snapshot_writer.h"
 
 enum { NT_OBJECT = 3, NT_SYNTHETIC = 9 };                          /* V8's node types */
-enum { ET_ELEMENT = 1, ET_PROPERTY = 2, ET_INTERNAL = 3, ET_WEAK = 6 };   /* V8's edge types */
 
-/* Strings: the type names first (string = type id + S_TYPES), then fixed names, then the pair names of
- * ephemerons, written last in this order. */
-enum { S_EMPTY, S_GCROOTS, S_GLOBALS, S_QUEUE, S_TARGET, S_TOKEN, S_HELD, S_PREV, S_NEXT, S_KEY, S_FIXED };
-static const char *const fixed_names[S_FIXED] = {"", "(GC roots)", "(Global handles)", "(Finalization queue)",
-                                                 "target", "token", "held", "prev", "next", "key"};
+/* Strings: "", "(GC roots)", the fixed edge names, the type names (type id + S_TYPES), "slot0".."slot15",
+ * the source's extra strings, the sub-roots' names; written last in this order. */
+enum { S_EMPTY, S_GCROOTS, S_NAMES };
+#define S_TYPES (S_NAMES + GC_SNAP_NAMES)
+static const char *const fixed_names[GC_SNAP_NAMES] = {"target", "token", "held", "prev", "next", "key"};
 
-typedef struct eph {
-    gc_obj *key, *e, *value;
-} eph;
+struct gc_snap_writer {
+    const gc_snap_source *src;
+    int fd;
+    bool failed;
+    int error;                      /* errno of the failed write */
+    size_t n;                       /* bytes in buf */
+    uint64_t nsyn;                  /* synthetic nodes before the objects */
+    uint64_t slot_names, extra_names, root_names;   /* first string index of each */
+    uint64_t root_index;            /* the next element index of the sub-root being written */
+};
 
-typedef struct writer {
-    gc_heap *heap;
-    FILE *f;
-    uint64_t colour;
-    char *lo;                           /* the bitmap covers [lo, lo + nwords * 64 granules) */
-    uint64_t *bits;
-    uint32_t *rank;                     /* objects before each word */
-    size_t nwords;
-    uint64_t objects, edges;
-    unsigned nmuts;
-    uint32_t ntypes;                    /* type ids below this have names */
-    uint32_t slot_names;                /* first string index of "slot0".."slot15" */
-    uint32_t pair_names;                /* first string index of the ephemerons' pair names */
-    eph *ephs;                          /* live ephemerons with a key and a value, by key address */
-    size_t nephs, cap_ephs, eph_cursor;
-    bool oom;
-    char buf[64];
-} writer;
+static char buf[1 << 20];
 
-static inline bool live(writer *w, uint64_t h) {
-    return h != 0 && gc_hdr_type(h) != 0 && (h & GC_HDR_MARK) == w->colour;
+/* ---- the stream ---- */
+
+static void flush(gc_snap_writer *w) {
+    for (size_t at = 0; at < w->n && !w->failed;) {
+        ssize_t k = write(w->fd, buf + at, w->n - at);
+        if (k < 0 && errno == EINTR) continue;
+        if (k <= 0) w->failed = true, w->error = k < 0 ? errno : EIO;
+        else at += (size_t)k;
+    }
+    w->n = 0;
 }
 
-static inline size_t granule(writer *w, const void *p) { return (size_t)((const char *)p - w->lo) >> GC_GRANULE_SHIFT; }
-
-static inline uint64_t node_index(writer *w, const gc_obj *o) {
-    size_t g = granule(w, o);
-    uint64_t below = w->bits[g / 64] & (((uint64_t)1 << (g % 64)) - 1);
-    return 2 + w->nmuts + 2 + w->rank[g / 64] + (uint64_t)__builtin_popcountll(below);
+static void put(gc_snap_writer *w, const char *s, size_t len) {
+    if (w->n + len > sizeof buf) flush(w);
+    if (len > sizeof buf) return;   /* never: every piece is a number or a name */
+    memcpy(buf + w->n, s, len);
+    w->n += len;
 }
 
-/* ---- numbers and strings into the stream ---- */
+static void puts_(gc_snap_writer *w, const char *s) { put(w, s, strlen(s)); }
+static void putc_(gc_snap_writer *w, char c) { put(w, &c, 1); }
 
-static void put_u64(writer *w, uint64_t v) {
-    char *p = w->buf + sizeof w->buf;
-    *--p = 0;
+static void put_u64(gc_snap_writer *w, uint64_t v) {
+    char d[24], *p = d + sizeof d;
     do *--p = (char)('0' + v % 10);
     while ((v /= 10));
-    fputs(p, w->f);
+    put(w, p, (size_t)(d + sizeof d - p));
 }
 
-static void put_json_string(FILE *f, const char *s) {
-    fputc('"', f);
+void gc_snap_put_string(gc_snap_writer *w, const char *s) {
+    putc_(w, '"');
     for (; *s; s++) {
         unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\') fputc('\\', f), fputc(c, f);
-        else if (c < 0x20) fprintf(f, "\\u%04x", c);
-        else fputc(c, f);
+        if (c == '"' || c == '\\') putc_(w, '\\'), putc_(w, (char)c);
+        else if (c < 0x20) {
+            char e[7] = {'\\', 'u', '0', '0', "0123456789abcdef"[c >> 4], "0123456789abcdef"[c & 15], 0};
+            puts_(w, e);
+        } else putc_(w, (char)c);
     }
-    fputc('"', f);
+    putc_(w, '"');
 }
 
-/* ---- pass 1: which objects, how many edges ---- */
+/* ---- nodes ---- */
 
-static void note(gc_heap *heap, gc_obj *o, size_t room, void *arg) {
-    writer *w = arg;
-    (void)heap, (void)room;
-    uint64_t h = atomic_load_explicit(&o->header, memory_order_relaxed);
-    if (!live(w, h)) return;
-    size_t g = granule(w, o);
-    w->bits[g / 64] |= (uint64_t)1 << (g % 64);
-    w->objects++;
-    uint64_t n = gc_obj_nptrs_of(o, h);
-    for (uint64_t i = 0; i < n; i++) w->edges += atomic_load_explicit(&o->slot[i], memory_order_relaxed) != NULL;
-    if ((h & GC_HDR_WEAK) && gc_hdr_type(h) == GC_TYPE_EPHEMERON) {   /* its key->value edge, at the key */
-        gc_obj *key = atomic_load_explicit(&o->slot[0], memory_order_relaxed);
-        gc_obj *value = atomic_load_explicit(&o->slot[1], memory_order_relaxed);
-        if (key && value) {
-            if (w->nephs == w->cap_ephs) {
-                size_t cap = w->cap_ephs ? 2 * w->cap_ephs : 256;
-                eph *v = realloc(w->ephs, cap * sizeof *v);
-                if (!v) {
-                    w->oom = true;
-                    return;
-                }
-                w->ephs = v;
-                w->cap_ephs = cap;
-            }
-            w->ephs[w->nephs++] = (eph){key, o, value};
-            w->edges++;   /* the key's edge to the value */
-        }
-    }
-}
-
-static int by_key(const void *a, const void *b) {
-    uintptr_t x = (uintptr_t)((const eph *)a)->key, y = (uintptr_t)((const eph *)b)->key;
-    return x < y ? -1 : x > y;
-}
-
-typedef struct root_count {
-    uint64_t n;
-} root_count;
-
-static void count_root(gc_obj **slot, void *arg) { ((root_count *)arg)->n += *slot != NULL; }
-
-/* The shadow stack of one thread, the globals, the queue: what each sub-root holds. */
-static uint64_t handles_of(gc_mut *m) {
-    uint64_t n = 0;
-    for (gc_obj **s = m->sp_base; s < m->sp; s++) n += *s != NULL;
-    return n;
-}
-
-static uint64_t globals_count(gc_heap *heap) {
-    uint64_t n = 0;
-    pthread_mutex_lock(&heap->roots_lock);
-    for (size_t i = 0; i < heap->globals.n; i++) n += *heap->globals.slot[i] != NULL;
-    pthread_mutex_unlock(&heap->roots_lock);
-    return n;
-}
-
-/* ---- pass 2: nodes ---- */
-
-static void node(writer *w, unsigned type, uint64_t name, uint64_t id, uint64_t size, uint64_t edges, unsigned detached,
-                 bool first) {
-    if (!first) fputc(',', w->f);
-    fputc('\n', w->f);
-    put_u64(w, type), fputc(',', w->f);
-    put_u64(w, name), fputc(',', w->f);
-    put_u64(w, id), fputc(',', w->f);
-    put_u64(w, size), fputc(',', w->f);
-    put_u64(w, edges), fputs(",0,", w->f);
+static void node(gc_snap_writer *w, unsigned type, uint64_t name, uint64_t id, uint64_t size, uint64_t edges,
+                 unsigned detached, bool first) {
+    if (!first) putc_(w, ',');
+    putc_(w, '\n');
+    put_u64(w, type), putc_(w, ',');
+    put_u64(w, name), putc_(w, ',');
+    put_u64(w, id), putc_(w, ',');
+    put_u64(w, size), putc_(w, ',');
+    put_u64(w, edges), puts_(w, ",0,");
     put_u64(w, detached);
 }
 
-/* The ephemerons whose key is o: the objects are visited in address order, and so are they. */
-static size_t ephs_of_key(writer *w, const gc_obj *o, size_t *first) {
-    while (w->eph_cursor < w->nephs && (uintptr_t)w->ephs[w->eph_cursor].key < (uintptr_t)o) w->eph_cursor++;
-    *first = w->eph_cursor;
-    size_t k = w->eph_cursor;
-    while (k < w->nephs && w->ephs[k].key == o) k++;
-    return k - *first;
+static void object_node(gc_snap_writer *w, const void *o) {
+    gc_snap_node n;
+    w->src->node_of(w->src->ctx, o, &n);
+    node(w, NT_OBJECT, S_TYPES + n.type, n.id, n.self_size, n.edges, n.detached ? 2 : 0, false);
 }
 
-static void object_node(writer *w, gc_obj *o) {
-    uint64_t h = atomic_load_explicit(&o->header, memory_order_relaxed);
-    uint64_t n = gc_obj_nptrs_of(o, h), edges = 0;
-    for (uint64_t i = 0; i < n; i++) edges += atomic_load_explicit(&o->slot[i], memory_order_relaxed) != NULL;
-    size_t first;
-    edges += ephs_of_key(w, o, &first);
-    bool detached;
-    uint64_t id = gc_snap_id(w->heap, o, &detached);
-    node(w, NT_OBJECT, S_FIXED + gc_hdr_type(h), id, gc_object_bytes((uint32_t)n, gc_obj_nbytes_of(o, h)), edges,
-         detached ? 2 : 0, false);
-}
+/* ---- edges ---- */
 
-/* ---- pass 3: edges ---- */
-
-static void edge(writer *w, unsigned type, uint64_t name_or_index, uint64_t to_node) {
-    fputc(',', w->f);
-    fputc('\n', w->f);
-    put_u64(w, type), fputc(',', w->f);
-    put_u64(w, name_or_index), fputc(',', w->f);
+static void edge(gc_snap_writer *w, unsigned type, uint64_t name_or_index, uint64_t to_node) {
+    putc_(w, ',');
+    putc_(w, '\n');
+    put_u64(w, type), putc_(w, ',');
+    put_u64(w, name_or_index), putc_(w, ',');
     put_u64(w, to_node * 7);   /* a node's position times the node field count */
 }
 
-typedef struct root_edges {
-    writer *w;
-    uint64_t i;
-} root_edges;
+static uint64_t to_node(gc_snap_writer *w, const void *o) { return w->nsyn + w->src->index_of(w->src->ctx, o); }
 
-static void root_edge(gc_obj **slot, void *arg) {
-    root_edges *r = arg;
-    if (*slot) edge(r->w, ET_ELEMENT, r->i++, node_index(r->w, *slot));
+void gc_snap_root_edge(gc_snap_writer *w, const void *to) { edge(w, GC_SNAP_ELEMENT, w->root_index++, to_node(w, to)); }
+
+void gc_snap_edge_slot(gc_snap_writer *w, uint64_t i, uint64_t nslots, const void *to) {
+    if (nslots > GC_SNAP_ARRAY_SLOTS) edge(w, GC_SNAP_ELEMENT, i, to_node(w, to));
+    else edge(w, GC_SNAP_PROPERTY, w->slot_names + i, to_node(w, to));
 }
 
-static void object_edges(writer *w, gc_obj *o) {
-    uint64_t h = atomic_load_explicit(&o->header, memory_order_relaxed);
-    uint64_t n = gc_obj_nptrs_of(o, h);
-    gc_type type = gc_hdr_type(h);
-    bool weak = (h & GC_HDR_WEAK) != 0;
-    for (uint64_t i = 0; i < n; i++) {
-        gc_obj *t = atomic_load_explicit(&o->slot[i], memory_order_relaxed);
-        if (!t) continue;
-        uint64_t to = node_index(w, t);
-        if (weak && type == GC_TYPE_WEAKREF && i == 0) edge(w, ET_WEAK, S_TARGET, to);
-        else if (weak && type == GC_TYPE_FINCELL && i < 5)
-            edge(w, i < 2 ? ET_WEAK : ET_PROPERTY, (const uint64_t[]){S_TARGET, S_TOKEN, S_HELD, S_PREV, S_NEXT}[i], to);
-        else if (weak && type == GC_TYPE_EPHEMERON && i == 0) edge(w, ET_WEAK, S_KEY, to);
-        else if (weak && type == GC_TYPE_EPHEMERON && i == 1) {
-            /* The pair's name: the ephemeron's entry in ephs (found by key). */
-            size_t k = 0;
-            gc_obj *key = atomic_load_explicit(&o->slot[0], memory_order_relaxed);
-            eph probe = {.key = key};
-            eph *hit = key && w->nephs ? bsearch(&probe, w->ephs, w->nephs, sizeof *w->ephs, by_key) : NULL;
-            if (hit) {
-                while (hit > w->ephs && hit[-1].key == key) hit--;
-                while (hit < w->ephs + w->nephs && hit->key == key && hit->e != o) hit++;
-                k = (size_t)(hit - w->ephs);
-            }
-            if (hit && k < w->nephs && w->ephs[k].e == o) edge(w, ET_INTERNAL, w->pair_names + k, to);
-            else edge(w, ET_PROPERTY, S_FIXED + w->ntypes + 1, to);   /* no key: an ordinary slot "slot1" */
-        } else if (weak && type == GC_TYPE_EPHEMERON && i == 2) edge(w, ET_PROPERTY, S_NEXT, to);
-        else if (n > ARRAY_SLOTS) edge(w, ET_ELEMENT, i, to);
-        else edge(w, ET_PROPERTY, w->slot_names + i, to);
-    }
-    size_t first, count = ephs_of_key(w, o, &first);
-    for (size_t k = first; k < first + count; k++) edge(w, ET_INTERNAL, w->pair_names + k, node_index(w, w->ephs[k].value));
+void gc_snap_edge_named(gc_snap_writer *w, unsigned type, unsigned name, const void *to) {
+    edge(w, type, S_NAMES + name, to_node(w, to));
 }
+
+void gc_snap_edge_extra(gc_snap_writer *w, unsigned type, size_t k, const void *to) {
+    edge(w, type, w->extra_names + k, to_node(w, to));
+}
+
+static void object_edges(gc_snap_writer *w, const void *o) { w->src->edges_of(w->src->ctx, o, w); }
 
 /* ---- the file ---- */
 
@@ -261,124 +153,102 @@ static const char meta[] =
     "\"children\"],\"sample_fields\":[\"timestamp_us\",\"last_assigned_id\"],\"location_fields\":[\"object_index\","
     "\"script_id\",\"line\",\"column\"]},";
 
-static void write_all(writer *w) {
-    gc_heap *heap = w->heap;
-    FILE *f = w->f;
-    uint64_t nglobals = globals_count(heap), nqueue = 0;
-    root_count q = {0};
-    gc_weak_visit_queue(heap, count_root, &q);
-    nqueue = q.n;
-    uint64_t nsyn = 2 + w->nmuts + 2, root_edges_n = 1 + w->nmuts + 2;
-    uint64_t handles = nglobals + nqueue;
-    for (gc_mut *m = heap->muts; m; m = m->next) handles += handles_of(m);
-    fputs(meta, f);
-    fputs("\"node_count\":", f), put_u64(w, nsyn + w->objects);
-    fputs(",\"edge_count\":", f), put_u64(w, root_edges_n + handles + w->edges);
-    fputs(",\"trace_function_count\":0},\n\"nodes\":[", f);
+static void write_all(gc_snap_writer *w) {
+    const gc_snap_source *s = w->src;
+    unsigned nroots = s->nroots;
+    uint64_t handles = 0;
+    for (unsigned r = 0; r < nroots; r++) handles += s->root_count(s->ctx, r);
+    w->nsyn = 2 + (uint64_t)nroots;
+    w->slot_names = S_TYPES + s->ntypes;
+    w->extra_names = w->slot_names + GC_SNAP_ARRAY_SLOTS;
+    w->root_names = w->extra_names + s->nextra;
+    puts_(w, meta);
+    puts_(w, "\"node_count\":"), put_u64(w, w->nsyn + s->objects);
+    puts_(w, ",\"edge_count\":"), put_u64(w, 1 + nroots + handles + s->edges);
+    puts_(w, ",\"trace_function_count\":0},\n\"nodes\":[");
     /* Synthetic ids: 1 the root, 3 (GC roots), then 5, 7, ... the sub-roots (below GC_SNAP_FIRST_ID). */
     node(w, NT_SYNTHETIC, S_EMPTY, 1, 0, 1, 0, true);
-    node(w, NT_SYNTHETIC, S_GCROOTS, 3, 0, w->nmuts + 2, 0, false);
-    unsigned t = 0;
-    for (gc_mut *m = heap->muts; m; m = m->next, t++)
-        node(w, NT_SYNTHETIC, S_FIXED + w->ntypes + ARRAY_SLOTS + w->nephs + t, 5 + 2 * (uint64_t)t, 0, handles_of(m), 0, false);
-    node(w, NT_SYNTHETIC, S_GLOBALS, 5 + 2 * (uint64_t)t, 0, nglobals, 0, false);
-    node(w, NT_SYNTHETIC, S_QUEUE, 7 + 2 * (uint64_t)t, 0, nqueue, 0, false);
-    for (size_t wd = 0; wd < w->nwords; wd++)
-        for (uint64_t b = w->bits[wd]; b; b &= b - 1)
-            object_node(w, (gc_obj *)(w->lo + ((wd * 64 + (size_t)__builtin_ctzll(b)) << GC_GRANULE_SHIFT)));
-    fputs("],\n\"edges\":[", f);
+    node(w, NT_SYNTHETIC, S_GCROOTS, 3, 0, nroots, 0, false);
+    for (unsigned r = 0; r < nroots; r++)
+        node(w, NT_SYNTHETIC, w->root_names + r, 5 + 2 * (uint64_t)r, 0, s->root_count(s->ctx, r), 0, false);
+    s->each_object(s->ctx, object_node, w);
+    puts_(w, "],\n\"edges\":[");
     /* The root's edge has no comma before it; edge() writes one before each of the others. */
-    fputc('\n', f), put_u64(w, ET_ELEMENT), fputs(",1,", f), put_u64(w, 1 * 7);
-    for (unsigned k = 0; k < w->nmuts + 2; k++) edge(w, ET_ELEMENT, k + 1, 2 + k);
-    for (gc_mut *m = heap->muts; m; m = m->next) {
-        root_edges r = {w, 0};
-        for (gc_obj **s = m->sp_base; s < m->sp; s++) root_edge(s, &r);
+    putc_(w, '\n'), put_u64(w, GC_SNAP_ELEMENT), puts_(w, ",1,"), put_u64(w, 1 * 7);
+    for (unsigned r = 0; r < nroots; r++) edge(w, GC_SNAP_ELEMENT, r + 1, 2 + r);
+    for (unsigned r = 0; r < nroots; r++) {
+        w->root_index = 0;
+        s->root_edges(s->ctx, r, w);
     }
-    root_edges r = {w, 0};
-    pthread_mutex_lock(&heap->roots_lock);
-    for (size_t i = 0; i < heap->globals.n; i++) root_edge(heap->globals.slot[i], &r);
-    pthread_mutex_unlock(&heap->roots_lock);
-    r = (root_edges){w, 0};
-    gc_weak_visit_queue(heap, root_edge, &r);
-    w->eph_cursor = 0;
-    for (size_t wd = 0; wd < w->nwords; wd++)
-        for (uint64_t b = w->bits[wd]; b; b &= b - 1)
-            object_edges(w, (gc_obj *)(w->lo + ((wd * 64 + (size_t)__builtin_ctzll(b)) << GC_GRANULE_SHIFT)));
-    fputs("],\n\"trace_function_infos\":[],\n\"trace_tree\":[],\n\"samples\":[],\n\"locations\":[],\n\"strings\":[", f);
-    for (unsigned s = 0; s < S_FIXED; s++) {
-        if (s) fputc(',', f);
-        put_json_string(f, fixed_names[s]);
+    s->each_object(s->ctx, object_edges, w);
+    puts_(w, "],\n\"trace_function_infos\":[],\n\"trace_tree\":[],\n\"samples\":[],\n\"locations\":[],\n\"strings\":[");
+    gc_snap_put_string(w, "");
+    puts_(w, ",");
+    gc_snap_put_string(w, "(GC roots)");
+    for (unsigned k = 0; k < GC_SNAP_NAMES; k++) puts_(w, ","), gc_snap_put_string(w, fixed_names[k]);
+    for (uint32_t ty = 0; ty < s->ntypes; ty++) {
+        puts_(w, ",\n");
+        gc_snap_put_string(w, ty ? s->type_name(s->ctx, ty) : "(filler)");
     }
-    for (uint32_t ty = 0; ty < w->ntypes; ty++) {
-        fputs(",\n", f);
-        put_json_string(f, ty ? heap->types.name[ty] : "(filler)");
+    for (unsigned k = 0; k < GC_SNAP_ARRAY_SLOTS; k++) {
+        char name[16];
+        snprintf(name, sizeof name, "slot%u", k);
+        puts_(w, ","), gc_snap_put_string(w, name);
     }
-    for (unsigned s = 0; s < ARRAY_SLOTS; s++) fprintf(f, ",\"slot%u\"", s);
-    for (size_t k = 0; k < w->nephs; k++) {
-        const eph *x = &w->ephs[k];
-        uint64_t hk = atomic_load_explicit(&x->key->header, memory_order_relaxed);
-        uint64_t hv = atomic_load_explicit(&x->value->header, memory_order_relaxed);
-        fprintf(f, ",\n\"part of key (%s @%llu) -> value (%s @%llu) pair in WeakMap (table @%llu)\"",
-                heap->types.name[gc_hdr_type(hk)], (unsigned long long)gc_snap_id(heap, x->key, NULL),
-                heap->types.name[gc_hdr_type(hv)], (unsigned long long)gc_snap_id(heap, x->value, NULL),
-                (unsigned long long)gc_snap_id(heap, x->e, NULL));
+    for (size_t k = 0; k < s->nextra; k++) puts_(w, ",\n"), s->extra_string(s->ctx, k, w);
+    for (unsigned r = 0; r < nroots; r++) {
+        char name[64];
+        puts_(w, ",\n"), gc_snap_put_string(w, s->root_name(s->ctx, r, name, sizeof name));
     }
-    t = 0;
-    for (gc_mut *m = heap->muts; m; m = m->next, t++) fprintf(f, ",\n\"(Handles of thread %u)\"", t);
-    fputs("]}\n", f);
+    puts_(w, "]}\n");
+    flush(w);
 }
 
-int gc_snapshot_write(gc_heap *heap, const char *path, gc_snapshot_stats *st, char *err, size_t errlen) {
-    uint64_t t0 = gc_now_ns();
-    writer w = {.heap = heap, .colour = heap->colour};
-    w.lo = heap->base;
-    /* The blocks ever used: no object lies above (a young generation's blocks are below too). */
-    size_t hwm = atomic_load_explicit(&heap->block_hwm, memory_order_relaxed);
-    size_t granules = (hwm << GC_BLOCK_SHIFT) >> GC_GRANULE_SHIFT;
-    w.nwords = granules / 64 + 1;
-    w.bits = calloc(w.nwords, sizeof *w.bits);
-    w.rank = malloc(w.nwords * sizeof *w.rank);
-    w.ntypes = atomic_load_explicit(&heap->types.count, memory_order_acquire);
-    for (gc_mut *m = heap->muts; m; m = m->next) w.nmuts++;
-    if (!w.bits || !w.rank) {
-        snprintf(err, errlen, "out of memory for the snapshot's bitmap");
-        free(w.bits), free(w.rank);
-        return -1;
-    }
-    gc_heap_walk(heap, note, &w);
-    if (w.oom) {
-        snprintf(err, errlen, "out of memory noting ephemerons for the snapshot");
-        free(w.bits), free(w.rank), free(w.ephs);
-        return -1;
-    }
-    uint64_t before = 0;
-    for (size_t i = 0; i < w.nwords; i++) {
-        w.rank[i] = (uint32_t)before;
-        before += (uint64_t)__builtin_popcountll(w.bits[i]);
-    }
-    if (w.nephs) qsort(w.ephs, w.nephs, sizeof *w.ephs, by_key);
-    w.slot_names = S_FIXED + w.ntypes;
-    w.pair_names = w.slot_names + ARRAY_SLOTS;
-    w.f = fopen(path, "w");
-    int rc = 0;
-    if (!w.f) {
+int gc_snap_write(const gc_snap_source *src, const char *path, char *err, size_t errlen) {
+    gc_snap_writer w = {.src = src};
+    w.fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    if (w.fd < 0) {
         snprintf(err, errlen, "cannot write the snapshot %s: %s", path, strerror(errno));
-        rc = -1;
-    } else {
-        static char big[1 << 20];
-        setvbuf(w.f, big, _IOFBF, sizeof big);
-        write_all(&w);
-        if (ferror(w.f) | fclose(w.f)) {
-            snprintf(err, errlen, "error writing the snapshot %s", path);
-            rc = -1;
-        }
+        return -1;
     }
-    if (st) {
-        st->objects = w.objects;
-        st->edges = w.edges;
-        st->ns = gc_now_ns() - t0;
-        st->extra_bytes = w.nwords * (sizeof *w.bits + sizeof *w.rank) + w.cap_ephs * sizeof *w.ephs;
+    write_all(&w);
+    if (close(w.fd) && !w.failed) w.failed = true, w.error = errno;
+    if (w.failed) {
+        snprintf(err, errlen, "error writing the snapshot %s: %s", path, strerror(w.error));
+        return -1;
     }
-    free(w.bits), free(w.rank), free(w.ephs);
-    return rc;
+    return 0;
+}
+
+/* ---- when ---- */
+
+int gc_snap_request_run(gc_mut *mut, _Atomic(gc_snap_request *) *slot, pthread_mutex_t *lock, const char *path,
+                        char *err, size_t errlen) {
+    if (!path || !*path) {
+        snprintf(err, errlen, "gc_write_heap_snapshot: no path");
+        return -1;
+    }
+    /* One request at a time; waiting for another thread's is waiting, so blocked. */
+    gc_block_enter(mut);
+    pthread_mutex_lock(lock);
+    gc_block_leave(mut);
+    gc_snap_request req = {.path = path, .err = err, .errlen = errlen, .rc = -2};
+    atomic_store_explicit(slot, &req, memory_order_release);
+    gc_collect(mut);   /* stop-the-world and full on every collector: its pause writes the file */
+    gc_snap_request *left = atomic_exchange_explicit(slot, NULL, memory_order_acq_rel);
+    pthread_mutex_unlock(lock);
+    if (left || req.rc == -2) {
+        snprintf(err, errlen, "gc_write_heap_snapshot: the collection took no snapshot");
+        return -1;
+    }
+    return req.rc;
+}
+
+const char *gc_snap_due(_Atomic(gc_snap_request *) *slot, gc_snap_request **req, unsigned every, const char *prefix,
+                        uint32_t cycle, char *buf, size_t len) {
+    *req = atomic_exchange_explicit(slot, NULL, memory_order_acq_rel);
+    if (*req) return (*req)->path;
+    if (!(every && cycle % every == 0)) return NULL;
+    snprintf(buf, len, "%s-%u.heapsnapshot", prefix, cycle);
+    return buf;
 }

@@ -1,85 +1,109 @@
 /* snapshot_ids.c: heap-snapshot node ids that follow an object for its whole life (DevTools and memlab
- * match objects across snapshots by id), and the detachedness a workload gives an object.
+ * match objects across snapshots by id), and the detachedness a workload gives an object
+ * (snapshot_writer.h).
  *
  * An id is given to an object the first time a snapshot (or gc_set_detached) sees it, and kept in a
- * map from the object's address. The map exists only once snapshots are in use, and costs then:
- * - every full-heap cycle, inside its pause, drops the entries of objects it found dead (before their
- *   cells can be swept and reused, so an address never hands a dead object's id to a new one);
+ * map from the object's address. The map exists only once snapshots are in use, and its collector
+ * keeps it true:
+ * - every full-heap collection, inside its pause and before any cell can be swept and reused, drops
+ *   the entries of the objects it found dead, so an address never hands a dead object's id to a new
+ *   one (the block heap: insight.c; libgc, which never moves objects: at every MARK_END, bdw_snapshot.c);
  * - every scavenge moves the entries of the young objects it copied and drops those it did not.
  * Ids are odd (V8's convention), never reused: a counter, from GC_SNAP_FIRST_ID up by 2, to 2^33. The
- * map is an open-addressing table of 8-byte entries (the object's granule number in the reservation, and
- * its id halved with the detached flag), a third to a half full: 16 to 24 bytes per object that has an
- * id, which with snapshots in use is every object a snapshot has seen alive. */
-#include <stdlib.h>
+ * map is an open-addressing table of 12-byte entries (the object's address in 16-byte granules, and
+ * its id halved with the detached flag), a third to a half full: 24 to 36 bytes per object that has
+ * an id, which with snapshots in use is every object a snapshot has seen alive. Its memory is mmap'd,
+ * never malloc'd: libgc's collection callback grows it with the world stopped. */
+#include <pthread.h>
 #include <string.h>
-#include "heap.h"
+#include <sys/mman.h>
+#include "fatal.h"
+#include "snapshot_writer.h"
 
-#define EMPTY ((uint32_t)0)
-#define TOMB ((uint32_t)1)
+#define GRANULE_SHIFT 4                 /* every object of every collector starts on 16 bytes */
+#define EMPTY ((uint64_t)0)
+#define TOMB ((uint64_t)1)
 
-/* Keys are granule numbers + 2 (so 0 and 1 stay free for EMPTY and TOMB): a reservation of up to
- * 64 GiB. Values: id >> 1 (ids are odd) << 1 | detached. */
+/* Keys: the address >> GRANULE_SHIFT, + 2 (so 0 and 1 stay free for EMPTY and TOMB), in two 32-bit
+ * halves so that an entry is 12 bytes. Values: id >> 1 (ids are odd) << 1 | detached. */
 typedef struct snap_entry {
-    uint32_t key;
+    uint32_t lo, hi;
     uint32_t val;
 } snap_entry;
 
 struct gc_snap_ids {
-    pthread_mutex_t lock;           /* mutators' gc_set_detached against each other; pauses exclude them */
+    pthread_mutex_t lock;           /* mutators' gc_set_detached against each other */
     snap_entry *v;
     size_t cap, used, live;
     uint64_t next;                  /* the next id to give */
 };
 
-static inline size_t slot_of(uint32_t k, size_t cap) { return (size_t)(((uint64_t)k * 0x9e3779b97f4a7c15ull) >> 24) & (cap - 1); }
-static inline uint32_t key_of(gc_heap *heap, const void *p) {
-    return (uint32_t)(((uintptr_t)p - (uintptr_t)heap->base) >> GC_GRANULE_SHIFT) + 2;
+static inline uint64_t key(const snap_entry *e) { return (uint64_t)e->hi << 32 | e->lo; }
+static inline void set_key(snap_entry *e, uint64_t k) { e->lo = (uint32_t)k, e->hi = (uint32_t)(k >> 32); }
+static inline size_t slot_of(uint64_t k, size_t cap) { return (size_t)((k * 0x9e3779b97f4a7c15ull) >> 24) & (cap - 1); }
+static inline uint64_t key_of(const void *p) { return ((uint64_t)(uintptr_t)p >> GRANULE_SHIFT) + 2; }
+static inline void *addr_of(uint64_t k) { return (void *)(uintptr_t)((k - 2) << GRANULE_SHIFT); }
+
+static void *map_pages(size_t bytes) {
+    void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
 }
-static inline gc_obj *addr_of(gc_heap *heap, uint32_t k) {
-    return (gc_obj *)(heap->base + ((uintptr_t)(k - 2) << GC_GRANULE_SHIFT));
+
+gc_snap_ids *gc_snapmap_new(void) {
+    gc_snap_ids *m = map_pages(sizeof *m);
+    if (!m) return NULL;
+    if (pthread_mutex_init(&m->lock, NULL)) {
+        munmap(m, sizeof *m);
+        return NULL;
+    }
+    m->next = GC_SNAP_FIRST_ID;
+    return m;
 }
 
 static bool grow(gc_snap_ids *m) {
     size_t cap = 1024;
     while (cap < 3 * (m->live + 1)) cap *= 2;
-    snap_entry *v = calloc(cap, sizeof *v);
+    snap_entry *v = map_pages(cap * sizeof *v);   /* zeroed: every key EMPTY */
     if (!v) return false;
     for (size_t i = 0; i < m->cap; i++) {
-        if (m->v[i].key <= TOMB) continue;
-        size_t j = slot_of(m->v[i].key, cap);
-        while (v[j].key) j = (j + 1) & (cap - 1);
+        uint64_t k = key(&m->v[i]);
+        if (k <= TOMB) continue;
+        size_t j = slot_of(k, cap);
+        while (key(&v[j]) != EMPTY) j = (j + 1) & (cap - 1);
         v[j] = m->v[i];
     }
-    free(m->v);
+    if (m->v) munmap(m->v, m->cap * sizeof *m->v);
     m->v = v;
     m->cap = cap;
     m->used = m->live;
     return true;
 }
 
-/* The entry of a, or NULL. */
-static snap_entry *find(gc_snap_ids *m, uint32_t k) {
+/* The entry of key k, or NULL. */
+static snap_entry *find(gc_snap_ids *m, uint64_t k) {
     if (!m->cap) return NULL;
     for (size_t j = slot_of(k, m->cap);; j = (j + 1) & (m->cap - 1)) {
-        if (m->v[j].key == k) return &m->v[j];
-        if (m->v[j].key == EMPTY) return NULL;
+        uint64_t at = key(&m->v[j]);
+        if (at == k) return &m->v[j];
+        if (at == EMPTY) return NULL;
     }
 }
 
-/* A new entry for a, which has none. */
-static snap_entry *put(gc_heap *heap, gc_snap_ids *m, uint32_t k, uint32_t val) {
+/* A new entry for k, which has none. */
+static snap_entry *put(struct gc_heap *heap, gc_snap_ids *m, uint64_t k, uint32_t val) {
     if (2 * (m->used + 1) > m->cap && !grow(m)) gc_fatal(heap, "out of memory for heap snapshot ids");
     size_t j = slot_of(k, m->cap);
-    while (m->v[j].key > TOMB) j = (j + 1) & (m->cap - 1);
-    if (m->v[j].key == EMPTY) m->used++;
-    m->v[j] = (snap_entry){k, val};
+    while (key(&m->v[j]) > TOMB) j = (j + 1) & (m->cap - 1);
+    if (key(&m->v[j]) == EMPTY) m->used++;
+    set_key(&m->v[j], k);
+    m->v[j].val = val;
     m->live++;
     return &m->v[j];
 }
 
-/* The entry of a, made with the next id when it has none. */
-static snap_entry *find_or_give(gc_heap *heap, gc_snap_ids *m, const void *p) {
-    uint32_t k = key_of(heap, p);
+/* The entry of p, made with the next id when it has none. */
+static snap_entry *find_or_give(struct gc_heap *heap, gc_snap_ids *m, const void *p) {
+    uint64_t k = key_of(p);
     snap_entry *e = find(m, k);
     if (e) return e;
     if (m->next >> 33) gc_fatal(heap, "heap snapshot ids exhausted (2^32 objects seen)");
@@ -88,98 +112,68 @@ static snap_entry *find_or_give(gc_heap *heap, gc_snap_ids *m, const void *p) {
     return e;
 }
 
-static gc_snap_ids *ids_of(gc_heap *heap) {
-    gc_snap_ids *m = atomic_load_explicit(&heap->snap_ids, memory_order_acquire);
-    if (m) return m;
-    pthread_mutex_lock(&heap->census_lock);
-    m = atomic_load_explicit(&heap->snap_ids, memory_order_relaxed);
-    if (!m) {
-        if (((heap->nblocks << GC_BLOCK_SHIFT) >> GC_GRANULE_SHIFT) > UINT32_MAX - 2)
-            gc_fatal(heap, "heap snapshots support heaps of up to 32 GiB (their ids key objects by a 32-bit granule number)");
-        m = calloc(1, sizeof *m);
-        if (!m || pthread_mutex_init(&m->lock, NULL)) gc_fatal(heap, "out of memory for heap snapshot ids");
-        m->next = GC_SNAP_FIRST_ID;
-        atomic_store_explicit(&heap->snap_ids, m, memory_order_release);
-    }
-    pthread_mutex_unlock(&heap->census_lock);
-    return m;
-}
-
-uint64_t gc_snap_id(gc_heap *heap, const gc_obj *o, bool *detached) {
-    gc_snap_ids *m = ids_of(heap);
+uint64_t gc_snapmap_id(struct gc_heap *heap, gc_snap_ids *m, const void *o, bool *detached) {
     pthread_mutex_lock(&m->lock);
-    snap_entry *e = find_or_give(heap, m, o);
-    uint32_t v = e->val;
+    uint32_t v = find_or_give(heap, m, o)->val;
     pthread_mutex_unlock(&m->lock);
     if (detached) *detached = v & 1;
     return (uint64_t)(v >> 1) << 1 | 1;
 }
 
-void gc_set_detached(gc_mut *mut, gc_obj *o, bool detached) {
-    if (!o) gc_fatal(mut->heap, "gc_set_detached: NULL object");
-    gc_snap_ids *m = ids_of(mut->heap);
+void gc_snapmap_set_detached(struct gc_heap *heap, gc_snap_ids *m, const void *o, bool detached) {
     pthread_mutex_lock(&m->lock);
-    snap_entry *e = find_or_give(mut->heap, m, o);
+    snap_entry *e = find_or_give(heap, m, o);
     e->val = (e->val & ~(uint32_t)1) | (detached ? 1u : 0u);
     pthread_mutex_unlock(&m->lock);
 }
 
-void gc_snap_ids_prune(gc_heap *heap, uint64_t colour) {
-    gc_snap_ids *m = atomic_load_explicit(&heap->snap_ids, memory_order_acquire);
-    if (!m) return;
+void gc_snapmap_prune(gc_snap_ids *m, bool (*alive)(const void *o, void *arg), void *arg) {
     pthread_mutex_lock(&m->lock);
     for (size_t i = 0; i < m->cap; i++) {
-        uint32_t k = m->v[i].key;
-        if (k <= TOMB) continue;
-        uint64_t h = atomic_load_explicit(&addr_of(heap, k)->header, memory_order_relaxed);
-        if (h == 0 || (h & GC_HDR_MARK) != colour) {
-            m->v[i].key = TOMB;
-            m->live--;
-        }
+        uint64_t k = key(&m->v[i]);
+        if (k <= TOMB || alive(addr_of(k), arg)) continue;
+        set_key(&m->v[i], TOMB);
+        m->live--;
     }
     pthread_mutex_unlock(&m->lock);
 }
 
-void gc_snap_ids_moved(gc_heap *heap, uintptr_t lo, uintptr_t span, gc_obj *(*where)(gc_obj *o)) {
-    gc_snap_ids *m = atomic_load_explicit(&heap->snap_ids, memory_order_acquire);
-    if (!m) return;
+void gc_snapmap_moved(struct gc_heap *heap, gc_snap_ids *m, uintptr_t lo, uintptr_t span, void *(*where)(void *o)) {
     pthread_mutex_lock(&m->lock);
     /* Taken out first, then put back at their new addresses: a new address may lie where another
-     * moved entry still waits. */
+     * moved entry still waits. The taken-out list lives in mmap'd pages too. */
     size_t n = 0, cap = 0;
     snap_entry *moved = NULL;
     for (size_t i = 0; i < m->cap; i++) {
-        uint32_t k = m->v[i].key;
+        uint64_t k = key(&m->v[i]);
         if (k <= TOMB) continue;
-        uintptr_t a = (uintptr_t)addr_of(heap, k);
+        uintptr_t a = (uintptr_t)addr_of(k);
         if (a - lo >= span) continue;
-        gc_obj *to = where((gc_obj *)a);
-        m->v[i].key = TOMB;
+        void *to = where((void *)a);
+        set_key(&m->v[i], TOMB);
         m->live--;
         if (!to) continue;
         if (n == cap) {
-            cap = cap ? 2 * cap : 256;
-            snap_entry *v = realloc(moved, cap * sizeof *v);
+            size_t ncap = cap ? 2 * cap : 256;
+            snap_entry *v = map_pages(ncap * sizeof *v);
             if (!v) gc_fatal(heap, "out of memory for heap snapshot ids");
+            if (moved) memcpy(v, moved, n * sizeof *v), munmap(moved, cap * sizeof *moved);
             moved = v;
+            cap = ncap;
         }
-        moved[n++] = (snap_entry){key_of(heap, to), m->v[i].val};
+        set_key(&moved[n], key_of(to));
+        moved[n++].val = m->v[i].val;
     }
-    for (size_t k = 0; k < n; k++) put(heap, m, moved[k].key, moved[k].val);
-    free(moved);
+    for (size_t k = 0; k < n; k++) put(heap, m, key(&moved[k]), moved[k].val);
+    if (moved) munmap(moved, cap * sizeof *moved);
     pthread_mutex_unlock(&m->lock);
 }
 
-void gc_snap_ids_free(gc_heap *heap) {
-    gc_snap_ids *m = atomic_load_explicit(&heap->snap_ids, memory_order_relaxed);
+void gc_snapmap_free(gc_snap_ids *m) {
     if (!m) return;
-    free(m->v);
+    if (m->v) munmap(m->v, m->cap * sizeof *m->v);
     pthread_mutex_destroy(&m->lock);
-    free(m);
-    atomic_store_explicit(&heap->snap_ids, NULL, memory_order_relaxed);
+    munmap(m, sizeof *m);
 }
 
-size_t gc_snap_ids_bytes(gc_heap *heap) {
-    gc_snap_ids *m = atomic_load_explicit(&heap->snap_ids, memory_order_acquire);
-    return m ? m->cap * sizeof(snap_entry) : 0;
-}
+size_t gc_snapmap_bytes(const gc_snap_ids *m) { return m ? m->cap * sizeof(snap_entry) : 0; }

@@ -5,6 +5,8 @@ for v in $VARIANTS; do
     check_msg "$v unknown workload" 2 "unknown workload" $g run nosuch
     check_msg "$v unknown flag" 2 "unknown option --frobnicate" $g run gcbench --frobnicate 3
     check_msg "$v non-numeric threads" 2 "expects a whole number" $g run binarytrees --threads many
+    check_msg "$v --snapshot-at-end with --dry-pin" 2 "snapshot-at-end: --dry-pin runs nothing" $g run weakcache --snapshot-at-end --dry-pin
+    check_msg "$v --snapshot-at-end takes no value" 2 "snapshot-at-end" $g run weakcache --snapshot-at-end=3
     check_msg "$v zero threads" 2 "out of range" $g run binarytrees --threads 0
     check_msg "$v bad heap size" 2 "expects a size" $g run gcbench --heap 12Q
     check_msg "$v heap below minimum" 2 "too small" $g run gcbench --heap 100K $(small gcbench)

@@ -50,3 +50,4 @@ check "stw with a collection every 20000 allocations: pauses among the slowest o
            awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[\$i] = i; next } { p += \$c[\"full_ns\"] } END { exit !(p > 0) }' $F/stress/stalls.csv"
 check "report: the floor and where the time went" 0 env NOPLOTS=1 harness/report.sh $F/suite
 grep_check "report: the table of worst operation against the floor" '| workload, configuration | variant | worst operation | floor: largest gap' $F/suite/report.md
+check_msg "run --floor with --census: refused" 2 "--floor measures the machine, not a heap" $g run msgbuf --floor 10 --census

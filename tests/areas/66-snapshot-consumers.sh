@@ -5,7 +5,7 @@
 # make.mjs, written here, ~4 MB each), including memlab's find-leaks on a leak and on its fix. Then, once
 # gclab writes snapshots (`--snapshot-at-end` in `gclab options`), on gclab's: every variant's loads in
 # both tools, DevTools' numbers equal `gclab snapshot summary`, memlab names each leak pattern's type and
-# nothing in the fixed version.
+# nothing in the fixed version; `--snapshot-at-end` writes one that loads.
 # Without node, npm or the installed packages the area fails, saying why; GCLAB_NO_NPM=1 skips it (offline).
 echo "# snapshot-consumers: heap snapshots in DevTools' worker (heap-snapshot-toolkit) and memlab"
 SC=tools/snapshot-check
@@ -47,10 +47,10 @@ else
     check "memlab find-leaks (command line) on the node leak: 1 leak, through LeakedThing" 0 \
         sh -c "node --expose-gc $SC/node_modules/@memlab/cli/bin/memlab.js find-leaks --baseline $SO/node/leak-baseline.heapsnapshot --target $SO/node/leak-target.heapsnapshot --final $SO/node/leak-final.heapsnapshot --trace-all-objects=selected-js-objects --work-dir $SO/memlab >$SO/node/leak-cli.txt 2>&1 && grep -aq 'MemLab found 1 leak' $SO/node/leak-cli.txt && grep -aq '\[LeakedThing\] (object)' $SO/node/leak-cli.txt"
 
-    # gclab's own snapshots, once the writer exists.
-    # gclab's own snapshots (--snapshot-every; bdw writes none yet, and refuses with the reason).
+    # gclab's own snapshots (--snapshot-every, and --snapshot-at-end), from every collector, bdw's with
+    # its "(Conservative roots)".
     for v in $VARIANTS; do
-            case $v in bdw|*-none) continue ;; esac   # none: built to lose objects
+            case $v in *-none) continue ;; esac   # none: built to lose objects
             g=build/$v/gclab
             d=$SO/$v
             rm -rf $d
@@ -61,6 +61,10 @@ else
                 sh -c "node $SC/check.mjs $f --json >$d/check.json"
             check "$v: gclab snapshot summary" 0 sh -c "$g snapshot summary $f --top 100000 >$d/summary.txt"
             check "$v: DevTools' Summary equals gclab snapshot summary" 0 node $SC/expect.mjs summary $d/check.json $d/summary.txt
+            check "$v: weakcache --snapshot-at-end" 0 $g run weakcache $(small weakcache) --snapshot-at-end --out $d/end --quiet
+            f=$(find $d/end -name '*-end.heapsnapshot')
+            check "$v: the snapshot at the end loads in DevTools and memlab, the two agree" 0 \
+                sh -c "test -n '$f' && node $SC/check.mjs $f --json >$d/end.json"
             # Each leak pattern: three snapshots (first, middle, last of --snapshot-every) as memlab's
             # baseline, target and final. memlab's default keeps only detached objects (the detached
             # pattern's); the leaked objects of the others are plain objects, as a JavaScript leak's
