@@ -26,7 +26,7 @@ for v in $VARIANTS; do
     *) v_only="$v_only $v" ;;
     esac
 done
-VARIANTS=$v_only
+VARIANTS=${v_only# }
 TSAN_VARIANTS=${TSAN_VARIANTS-stw}
 ASAN_VARIANTS=${ASAN_VARIANTS-stw}
 . tests/lib.sh
