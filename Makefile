@@ -10,9 +10,11 @@ ASAN_VARIANTS ?= stw $(addprefix incremental-,$(BARRIERS)) generational
 SUITE ?= default
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-# Baselines are built like variants but are no collectors: malloc is gcbench on glibc malloc/free
-# (baseline/gcbench_malloc.c), for suites to compare against. Tests and sanitizer builds skip them.
-BASELINES ?= malloc
+# Baselines are built like variants but are no collectors: gcbench on glibc malloc/free (malloc,
+# baseline/gcbench_malloc.c) and gcbench written straight against libgc (libgc,
+# baseline/gcbench_libgc.c), for suites to compare against. make test runs gcbench and the bad-input
+# checks on them (tests/run.sh's BASELINES); sanitizer builds skip them.
+BASELINES ?= malloc libgc
 
 ifdef COLLECTOR
 BASELINES :=
@@ -43,7 +45,7 @@ deps:
 	@./tools/deps.sh
 
 test: all tsan asan
-	@VARIANTS="$(VARIANTS)" TSAN_VARIANTS="$(TSAN_VARIANTS)" ASAN_VARIANTS="$(ASAN_VARIANTS)" ./tests/run.sh
+	@VARIANTS="$(VARIANTS)" BASELINES="$(BASELINES)" TSAN_VARIANTS="$(TSAN_VARIANTS)" ASAN_VARIANTS="$(ASAN_VARIANTS)" ./tests/run.sh
 
 bench: all
 	@./harness/bench.sh $(SUITE)

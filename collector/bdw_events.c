@@ -179,6 +179,13 @@ unsigned gc_bdw_init_libgc(unsigned markers, size_t max_heap) {
      * only move cells to the queue, and cleanups run in gc_run_finalizers (bdw_fin.c says why not
      * on demand). Set, not left to how libgc was built. */
     GC_set_finalize_on_demand(0);
+    /* Only pointers to an object's start keep it alive (docs/DESIGN.md §3, "bdw"): gclab's handles,
+     * slots, global roots, weak links and finalizer targets all hold object starts, and gclab.h makes a
+     * raw pointer (gc_raw) invalid across an allocation (the moving collectors rely on it too). With
+     * libgc's default (1), libgc adds a byte to every object so that a pointer just past its end is
+     * still inside it: a 32-byte gclab node takes a 48-byte cell. (GC_ALL_INTERIOR_POINTERS in the
+     * environment turns it back on at GC_INIT.) */
+    GC_set_all_interior_pointers(0);
     GC_INIT();
     GC_allow_register_threads();   /* also starts the marker threads */
     int par = GC_get_parallel();

@@ -15,6 +15,18 @@
 set -u
 cd "$(dirname "$0")/.."
 VARIANTS=${VARIANTS:-"stw bdw"}
+# Baselines (collector/<name>.mk including baseline/baseline.mk: malloc, libgc) run gcbench only: the
+# areas test them apart (20-workloads, 30-badinput, 60-harness). One named in VARIANTS counts as one.
+BASELINES=${BASELINES-}
+all_baselines=$(grep -l '^include baseline/baseline.mk' collector/*.mk | sed 's|collector/||; s|\.mk$||')
+v_only=
+for v in $VARIANTS; do
+    case " $(echo $all_baselines) " in
+    *" $v "*) case " $BASELINES " in *" $v "*) ;; *) BASELINES="$BASELINES $v" ;; esac ;;
+    *) v_only="$v_only $v" ;;
+    esac
+done
+VARIANTS=${v_only# }
 TSAN_VARIANTS=${TSAN_VARIANTS-stw}
 ASAN_VARIANTS=${ASAN_VARIANTS-stw}
 . tests/lib.sh

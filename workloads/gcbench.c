@@ -1,9 +1,10 @@
 /* gcbench: the Ellis/Kovac/Boehm GCBench shape (docs/DESIGN.md §5).
  *
- * A stretch tree of depth max-depth+1 is built and dropped; then a long-lived tree (Populate, top-down)
+ * A stretch tree of depth stretch-depth (default max-depth+1) is built and dropped; then a long-lived tree (Populate, top-down)
  * of depth long-lived-depth and a raw array of doubles (array[i] = 1.0/i for the first half) are kept
  * live in global roots; then for d = min-depth, min-depth+2, ..., max-depth, iterations(d) =
- * 2*treesize(stretch)/treesize(d) trees are built top-down (Populate) and as many bottom-up (MakeTree).
+ * 2*treesize(stretch)/treesize(d) trees are built top-down (Populate) and as many bottom-up (MakeTree);
+ * --loops L runs that whole depth loop L times (the long form of the benchmark: 20 loops of depths 4..16).
  * With --threads N, N threads each run that short-lived part while the long-lived tree and the array stay
  * live (read only).
  *
@@ -21,17 +22,25 @@
 #include "workload.h"
 #include "wl_size.h"
 
-enum { P_MIN_DEPTH, P_MAX_DEPTH, P_LONG_DEPTH, P_ARRAY_SIZE, P_COUNT };
+enum { P_MIN_DEPTH, P_MAX_DEPTH, P_LONG_DEPTH, P_ARRAY_SIZE, P_LOOPS, P_STRETCH_DEPTH, P_COUNT };
 
 static const wl_param params[] = {
     [P_MIN_DEPTH] = {"min-depth", "depth of the smallest short-lived trees", 4, 0, 28},
     [P_MAX_DEPTH] = {"max-depth",
-                     "depth of the largest short-lived trees (the stretch tree is one deeper; "
+                     "depth of the largest short-lived trees (the stretch tree is one deeper by default; "
                      "above 22 needs a heap of several GiB)",
                      16, 0, 28},
     [P_LONG_DEPTH] = {"long-lived-depth", "depth of the long-lived tree (above 22 needs a big heap)", 16, 0,
                       28},
     [P_ARRAY_SIZE] = {"array-size", "doubles in the long-lived raw array", 500000, 0, 1 << 27},
+    [P_LOOPS] = {"loops",
+                 "times the short-lived part (every depth, min-depth to max-depth) runs; the classic "
+                 "long GCBench is --max-depth 16 --loops 20",
+                 1, 1, 1000},
+    [P_STRETCH_DEPTH] = {"stretch-depth",
+                         "depth of the stretch tree, which also sets the trees built per depth "
+                         "(2 x its size / their size); 0: max-depth + 1; the classic GCBench's is 18",
+                         0, 0, 29},
 };
 
 typedef struct node_raw {
@@ -54,7 +63,7 @@ static uint64_t expected_checksum(int depth) {
 typedef struct shared {
     gc_heap *heap;
     gc_type t_node, t_array;
-    int min_depth, max_depth, stretch_depth;
+    int min_depth, max_depth, stretch_depth, loops;
     atomic_int failed;
 } shared;
 
@@ -176,24 +185,26 @@ static void *worker_main(void *arg) {
     gc_mut *mut = gc_attach(sh->heap);
     size_t base = gc_scope_open(mut);
     uint64_t stretch_size = tree_size(sh->stretch_depth);
-    for (int d = sh->min_depth; d <= sh->max_depth && !w->status; d += 2) {
-        uint64_t iters = 2 * stretch_size / tree_size(d);
-        for (uint64_t i = 0; i < iters && !w->status; i++) {
-            if (atomic_load_explicit(&sh->failed, memory_order_relaxed)) goto out;
-            size_t scope = gc_scope_open(mut);
-            gc_obj **h = gc_push(mut, new_node(mut, sh, 1, d));
-            populate(mut, sh, d, h, 1);
-            if (verify_tree(mut, h, d, "top-down tree", w->err, sizeof w->err, NULL)) w->status = -1;
-            gc_scope_close(mut, scope);
-            w->trees++;
-        }
-        for (uint64_t i = 0; i < iters && !w->status; i++) {
-            if (atomic_load_explicit(&sh->failed, memory_order_relaxed)) goto out;
-            size_t scope = gc_scope_open(mut);
-            gc_obj **h = gc_push(mut, make_tree(mut, sh, d, 1));
-            if (verify_tree(mut, h, d, "bottom-up tree", w->err, sizeof w->err, NULL)) w->status = -1;
-            gc_scope_close(mut, scope);
-            w->trees++;
+    for (int loop = 0; loop < sh->loops && !w->status; loop++) {
+        for (int d = sh->min_depth; d <= sh->max_depth && !w->status; d += 2) {
+            uint64_t iters = 2 * stretch_size / tree_size(d);
+            for (uint64_t i = 0; i < iters && !w->status; i++) {
+                if (atomic_load_explicit(&sh->failed, memory_order_relaxed)) goto out;
+                size_t scope = gc_scope_open(mut);
+                gc_obj **h = gc_push(mut, new_node(mut, sh, 1, d));
+                populate(mut, sh, d, h, 1);
+                if (verify_tree(mut, h, d, "top-down tree", w->err, sizeof w->err, NULL)) w->status = -1;
+                gc_scope_close(mut, scope);
+                w->trees++;
+            }
+            for (uint64_t i = 0; i < iters && !w->status; i++) {
+                if (atomic_load_explicit(&sh->failed, memory_order_relaxed)) goto out;
+                size_t scope = gc_scope_open(mut);
+                gc_obj **h = gc_push(mut, make_tree(mut, sh, d, 1));
+                if (verify_tree(mut, h, d, "bottom-up tree", w->err, sizeof w->err, NULL)) w->status = -1;
+                gc_scope_close(mut, scope);
+                w->trees++;
+            }
         }
     }
 out:
@@ -203,10 +214,15 @@ out:
     return NULL;
 }
 
+/* --stretch-depth, its default resolved. */
+static int stretch_depth(const int64_t *param) {
+    return param[P_STRETCH_DEPTH] ? (int)param[P_STRETCH_DEPTH] : (int)param[P_MAX_DEPTH] + 1;
+}
+
 static uint64_t live_bytes(const int64_t *param, unsigned threads) {
     (void)threads;  /* other threads' trees need not be live at the same moment */
     uint64_t node = wl_obj_size(2, sizeof(node_raw));
-    uint64_t stretch = tree_size((int)param[P_MAX_DEPTH] + 1) * node;
+    uint64_t stretch = tree_size(stretch_depth(param)) * node;
     uint64_t steady = tree_size((int)param[P_LONG_DEPTH]) * node + wl_obj_size(0, 8 * (uint64_t)param[P_ARRAY_SIZE]) +
                       tree_size((int)param[P_MAX_DEPTH]) * node;
     return stretch > steady ? stretch : steady;
@@ -217,13 +233,19 @@ static int run(wl_ctx *ctx, char *err, size_t errlen) {
     sh.heap = ctx->heap;
     sh.min_depth = (int)ctx->param[P_MIN_DEPTH];
     sh.max_depth = (int)ctx->param[P_MAX_DEPTH];
-    sh.stretch_depth = sh.max_depth + 1;
+    sh.stretch_depth = stretch_depth(ctx->param);
+    sh.loops = (int)ctx->param[P_LOOPS];
     atomic_init(&sh.failed, 0);
     int long_depth = (int)ctx->param[P_LONG_DEPTH];
     size_t array_size = (size_t)ctx->param[P_ARRAY_SIZE];
     unsigned nthreads = ctx->threads ? ctx->threads : 1;
     if (sh.min_depth > sh.max_depth) {
         snprintf(err, errlen, "--min-depth %d is greater than --max-depth %d", sh.min_depth, sh.max_depth);
+        return WL_BAD_PARAMS;
+    }
+    if (sh.stretch_depth < sh.max_depth) {
+        /* Fewer than 2 trees of the deepest size per depth (none once it is 2 levels shallower). */
+        snprintf(err, errlen, "--stretch-depth %d is less than --max-depth %d", sh.stretch_depth, sh.max_depth);
         return WL_BAD_PARAMS;
     }
     sh.t_node = gc_register_type(ctx->heap, "gcbench.node");

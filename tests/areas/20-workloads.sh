@@ -21,3 +21,12 @@ if [ -x build/incremental-none/gclab ]; then
     check_msg "incremental-none loses an object in graphchurn" 3 "lost by the collector" \
         build/incremental-none/gclab run graphchurn --verify --quiet
 fi
+
+echo "# baselines: gcbench, the same work as the workload"
+for b in $BASELINES; do
+    g=build/$b/gclab
+    check "$b gcbench default" 0 $g run gcbench --quiet
+    check "$b gcbench threads=3" 0 $g run gcbench --threads 3 --gc-threads 2 --quiet $(small gcbench)
+    check "$b gcbench loops=3 stretch-depth=12" 0 $g run gcbench --loops 3 --stretch-depth 12 --quiet $(small gcbench)
+    check_msg "$b refuses other workloads" 2 "runs gcbench only" $g run msgbuf
+done

@@ -15,6 +15,7 @@ for v in $VARIANTS; do
     check_msg "$v workload param range" 2 "out of range" $g run msgbuf --window 0
     check_msg "$v missing value" 2 "needs a value" $g run msgbuf --pushes
     check_msg "$v params that do not go together" 2 "greater than --max-depth" $g run gcbench --min-depth 9 --max-depth 5
+    check_msg "$v stretch tree shallower than the deepest" 2 "stretch-depth 4 is less than --max-depth 5" $g run gcbench --max-depth 5 --stretch-depth 4
     check_msg "$v unknown command" 2 "unknown command" $g frobnicate
     check_msg "$v finalizers percentages over 100" 2 "more than 100" $g run finalizers --drop-percent 60 --unregister-percent 50
     if [ -n "$(unsupported $v ephemerons)" ]; then
@@ -33,4 +34,19 @@ for v in $VARIANTS; do
     # 1048-byte messages take 1152-byte cells: the live set passes the up-front check but not the heap.
     check_msg "$v heap exhausted" 3 "heap exhausted" \
         $g run msgbuf --heap 44M --window 40000 --msg-size 1040 --pushes 100000
+done
+
+echo "# bad input to the baselines: the same lines and exit statuses"
+for b in $BASELINES; do
+    g=build/$b/gclab
+    check_msg "$b unknown workload" 2 "unknown workload" $g run nosuch
+    check_msg "$b unknown flag" 2 "unknown option --frobnicate" $g run gcbench --frobnicate 3
+    check_msg "$b bad heap size" 2 "expects a size" $g run gcbench --heap 12Q
+    check_msg "$b heap below minimum" 2 "too small" $g run gcbench --heap 100K
+    check_msg "$b heap factor" 2 "heap-factor 0.5 is out of range" $g run gcbench --heap-factor 0.5
+    check_msg "$b workload param range" 2 "out of range" $g run gcbench --loops 0
+    check_msg "$b missing value" 2 "needs a value" $g run gcbench --max-depth
+    check_msg "$b params that do not go together" 2 "greater than --max-depth" $g run gcbench --min-depth 9 --max-depth 5
+    check_msg "$b stretch tree shallower than the deepest" 2 "stretch-depth 4 is less than --max-depth 5" $g run gcbench --max-depth 5 --stretch-depth 4
+    check_msg "$b unknown command" 2 "unknown command" $g frobnicate
 done

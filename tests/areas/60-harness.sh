@@ -92,3 +92,23 @@ check "merge three result folders" 0 $g merge $H/merged $H/failing $H/sweep $H/s
 csv_check "merged: 8 + 20 + 5 rows" $H/merged 'n == 33 && bad == 4'
 grep_check "merged: machine-3.txt kept" 'shard: 1/4' $H/merged/machine-3.txt
 check_msg "merge refuses mismatched headers" 2 "header differs" $g merge $H/merge-bad tests/suites/merge-a tests/suites/merge-badheader
+# Baselines beside a collector in one results folder: rows in the same configuration (params, threads,
+# GC threads, factor) doing the same work (trees built), so compare.sh puts them in one group.
+if [ -n "$BASELINES" ]; then
+    rm -rf $H/baselines
+    for v in $(case " $VARIANTS " in *" bdw "*) echo bdw ;; esac) $BASELINES; do
+        check "$v gcbench rows for the baseline comparison" 0 build/$v/gclab run gcbench --gc-threads 2 --loops 2 --repeat 2 --quiet --out $H/baselines $(small gcbench)
+    done
+    check "baselines: one params, threads, GC threads and factor; the same trees on every row" 0 awk -F, \
+        'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+         { n++; k[$c["params"] "/" $c["threads"] "/" $c["gc_threads"] "/" $c["heap_factor"]] = 1; ops[$c["ops"]] = 1
+           if ($c["status"] != "ok") exit 1 }
+         END { for (x in k) nk++; for (x in ops) no++; exit !(nk == 1 && no == 1 && n >= 4) }' $H/baselines/runs.csv
+    case " $BASELINES " in *" libgc "*)
+        check "libgc baseline: collections counted, as many pauses" 0 awk -F, \
+            'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next } $c["variant"] == "libgc" { n++; if (!($c["collections"] > 0 && $c["pauses"] == $c["collections"] && $c["peak_heap_bytes"] > 0)) exit 1 }
+             END { exit !n }' $H/baselines/runs.csv
+        check "compare.sh REF=libgc" 0 sh -c "REF=libgc harness/compare.sh $H/baselines >$H/baselines/compare.txt"
+        grep_check "compare.sh REF=libgc: libgc is 1.00x itself" '^gcbench .* libgc  *[0-9.]*  *1\.00 ' $H/baselines/compare.txt ;;
+    esac
+fi
