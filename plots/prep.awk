@@ -489,7 +489,9 @@ function latency(k,    f, d, vi, v, i, n, tt, ll, dt, name, tmp, cmd, line, a, t
         printf "%.6g %.6g\n", tot, last / 1000 > d
         system("rm -f '" tmp "'")
         n++; ll[n] = vi; dt[n] = (lk == "simple" ? 1 : 2)
-        tt[n] = v (nlk > 1 ? " " lk : "") " (" tot " operations, " plural(nlr[k, v], "run") ")"
+        # The floor's "operations" are the gaps between its clock reads (harness/floor.h): the machine alone.
+        tt[n] = v == "floor" ? "floor: this machine, no GC (" tot " gaps between clock reads, " plural(nlr[k, v], "run") ")" \
+                             : v (nlk > 1 ? " " lk : "") " (" tot " operations, " plural(nlr[k, v], "run") ")"
         if (tot > maxtot) maxtot = tot
     }
     if (!n) return   # not a request-style workload: nothing to say

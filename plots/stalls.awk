@@ -81,6 +81,6 @@ END {
         print "ncauses = " nc > inc
         print "width = " (600 + 60 * nbars[w]) > inc
         close(inc)
-        print "stalls\tstalls-" slugify(w) > (D "/manifest.txt")
+        print "stalls\tstalls-" slugify(w) >> (D "/manifest.txt")
     }
 }

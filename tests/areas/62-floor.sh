@@ -51,3 +51,10 @@ check "stw with a collection every 20000 allocations: pauses among the slowest o
 check "report: the floor and where the time went" 0 env NOPLOTS=1 harness/report.sh $F/suite
 grep_check "report: the table of worst operation against the floor" '| workload, configuration | variant | worst operation | floor: largest gap' $F/suite/report.md
 check_msg "run --floor with --census: refused" 2 "--floor measures the machine, not a heap" $g run msgbuf --floor 10 --census
+# With gnuplot: the stall bars drawn beside every other plot (none of them lost to the other's manifest).
+if command -v gnuplot >/dev/null 2>&1; then
+    check "plots of a folder with floor rows and stalls.csv" 0 sh -c "plots/plot.sh $F/suite >/dev/null 2>&1"
+    pr_check "plots: the stall bars" -f $F/suite/plots/stalls-msgbuf.png
+    pr_check "plots: the headline and latency plots too" -f $F/suite/plots/headline.png -a -f $F/suite/plots/latency-msgbuf-t1-g1-f2.png
+    grep_check "latency plot: the floor's line says what it is" 'floor: this machine, no GC' $F/suite/plots/data/latency-msgbuf-t1-g1-f2.inc
+fi
