@@ -84,9 +84,12 @@ static bool must_degenerate(concurrent *con) {
     return d;
 }
 
-/* A pause of the collector thread (no mutator of its own) on --gc-threads workers. */
+/* A pause of the collector thread (no mutator of its own). The initial mark shades the roots on this
+ * thread alone, and the remark usually finds little left (the body takes the pool workers when it
+ * finds more: cmark.c); a degenerated or full cycle marks on --gc-threads workers. */
 static void stop_and_run(gc_heap *heap, gc_pause_kind kind, void (*body)(gc_heap *, gc_pause *, void *)) {
-    gc_pause_run(heap, NULL, &(gc_pause){.kind = kind, .gc_threads = heap->opts.gc_threads}, body, NULL);
+    unsigned threads = kind == GC_PAUSE_INITIAL_MARK || kind == GC_PAUSE_REMARK ? 1 : heap->opts.gc_threads;
+    gc_pause_run(heap, NULL, &(gc_pause){.kind = kind, .gc_threads = threads}, body, NULL);
 }
 
 /* After a cycle (world running): the next one starts at goal - headroom, where headroom is what
