@@ -17,12 +17,14 @@
  *
  * A cycle, in the order it runs (all on the collector thread):
  *   1. a mutator's allocation reaches the trigger and wakes the collector thread; it finishes the
- *      last cycle's sweep with the world running. The trigger adapts: a cycle starts early enough
- *      that what the mutators allocated during the last cycle's marking (doubled if that cycle fell
- *      behind) still fits under the goal; with more allocation than headroom, cycles run back to back;
+ *      last cycle's sweep with the world running. The trigger adapts (pace_next): a cycle starts
+ *      early enough that, at the allocation per byte marked and the start-up delay measured, its
+ *      marking of the work estimated (growth included) ends under the goal; with more allocation
+ *      than headroom, cycles run back to back;
  *   2. initial mark (pause): barrier on, black allocation, roots shaded;
- *   3. concurrent mark: the collector thread and the --gc-threads - 1 pool workers drain the grey pool
- *      with work stealing while mutators run and their barriers feed the pool;
+ *   3. concurrent mark: the collector thread and pool workers, as many as --gc-threads and the cores
+ *      the mutators leave idle allow (background_threads), drain the grey pool with work stealing
+ *      while mutators run and their barriers feed the pool; mutators that outrun it assist;
  *   4. remark (pause): barrier buffers flushed, roots rescanned if the barrier needs it, the rest
  *      drained on the same workers, colour flipped, sweeping queued;
  *   5. concurrent sweep: the collector thread sweeps every block with the world running; the free
@@ -73,7 +75,11 @@ typedef struct concurrent {
     bool shutdown;
     uint64_t started;           /* cycles the collector thread began */
     uint64_t completed;         /* cycles the collector thread finished */
-    uint64_t headroom;          /* collector thread only: bytes of allocation a cycle's marking needs */
+    uint64_t marking;           /* cycles whose initial mark is done (or that ran none) */
+    unsigned cpus;              /* online CPUs */
+    /* The pacer's measures, collector thread only, smoothed over cycles (pace_next). */
+    double alloc_per_mark;      /* bytes the mutators allocated per byte the markers blackened */
+    double start_bytes;         /* bytes allocated from the trigger to the end of the initial mark */
 } concurrent;
 _Static_assert(offsetof(concurrent, cm) == 0, "cmark.c finds the gc_cmark at heap->collector");
 
@@ -92,17 +98,63 @@ static void stop_and_run(gc_heap *heap, gc_pause_kind kind, void (*body)(gc_heap
     gc_pause_run(heap, NULL, &(gc_pause){.kind = kind, .gc_threads = threads}, body, NULL);
 }
 
-/* After a cycle (world running): the next one starts at goal - headroom, where headroom is what
- * marking let the mutators allocate, smoothed over cycles, and doubled when marking fell behind. */
-static void adapt_trigger(gc_heap *heap, concurrent *con, bool behind) {
-    uint64_t measured = con->cm.alloc_during_mark;
-    if (behind)
-        con->headroom = 2 * (measured > con->headroom ? measured : con->headroom);
-    else
-        con->headroom = (con->headroom + measured + measured / 2) / 2;
-    uint64_t goal = atomic_load(&heap->goal_bytes), live = heap->live_after_gc;
-    uint64_t trigger = goal > live + con->headroom ? goal - con->headroom : live;
-    if (trigger < atomic_load(&heap->trigger_bytes)) atomic_store(&heap->trigger_bytes, trigger);
+/* The pacer. After each cycle (world running) the next cycle's trigger is placed so that, by what
+ * this cycle measured, its marking ends before the heap reaches the goal:
+ *
+ *     goal - trigger = PACE_MARGIN x (start + alloc_per_mark x work(trigger))
+ *
+ * start           the bytes the mutators allocate between the trigger and the end of the initial
+ *                 mark (waking the collector thread, which runs at nice 10, finishing the sweep,
+ *                 stopping the world): measured as used at initial mark - trigger;
+ * alloc_per_mark  the bytes they allocate per byte the markers blacken: the ratio of the allocation
+ *                 rate to the marking rate as it was, the collector thread's share of a busy machine
+ *                 included (a time-free form of Go's pacer and of OpenJDK's adaptive heuristic);
+ * work(trigger)   the marking the cycle will have: live + survival x (trigger - live), so a heap that
+ *                 grows (every message of a filling window survives) is paced for its growth, not
+ *                 for its last live size (cmark.c: work_estimate).
+ *
+ * Both measures rise at once and fall halfway back per cycle, and a cycle that fell behind doubles
+ * the ratio (its marking was cut short, so its own measure is low). The trigger is never later than
+ * the default one (halfway from live to the goal: the memory a cycle may use is unchanged) and never
+ * below the live size, where cycles run back to back; if the heap is already past it, the next cycle
+ * starts at once, without waiting for a mutator to ask. The assists below absorb what the estimate
+ * misses; a cycle that reaches the goal all the same degenerates. */
+#define PACE_MARGIN 1.25
+
+static double smooth_up(double old, double now) { return now > old ? now : (old + now) / 2; }
+
+static void pace_next(gc_heap *heap, concurrent *con, bool behind) {
+    gc_cmark *cm = &con->cm;
+    double ratio = cm->marked_last ? (double)cm->alloc_during_mark / (double)cm->marked_last : 1.0;
+    if (behind) ratio = 2 * (ratio > con->alloc_per_mark ? ratio : con->alloc_per_mark);
+    con->alloc_per_mark = smooth_up(con->alloc_per_mark, ratio);
+    uint64_t trigger = atomic_load(&heap->trigger_bytes), goal = atomic_load(&heap->goal_bytes);
+    uint64_t live = heap->live_after_gc;
+    /* Solved for the trigger T: goal - T = m (start + r (live + s (T - live))). */
+    double m = PACE_MARGIN, r = con->alloc_per_mark, sv = cm->survival;
+    double t = ((double)goal - m * (con->start_bytes + r * (double)live * (1 - sv))) / (1 + m * r * sv);
+    if (t < (double)live) t = (double)live;
+    if (t < (double)trigger) atomic_store(&heap->trigger_bytes, (uint64_t)t);
+}
+
+/* After the initial mark: how late it came after the trigger. */
+static void pace_start(concurrent *con, uint64_t trigger) {
+    uint64_t used = con->cm.used_at_start;
+    con->start_bytes = smooth_up(con->start_bytes, used > trigger ? (double)(used - trigger) : 0);
+}
+
+/* Concurrent marking takes the cores the mutators leave idle, and no more than --gc-threads: a pool
+ * worker beyond them only shares a core with a mutator (at nice 10, a sliver of it), and a drain
+ * ends only when every worker it woke has run, so on 2 cores with a mutator and 2 GC threads each
+ * drain waited for the worker to be scheduled (milliseconds on a busy machine) with the marking
+ * done, while the mutator ran on to the goal and the cycle degenerated. The pauses still use
+ * every GC thread: there the mutators are parked. */
+static unsigned background_threads(gc_heap *heap, concurrent *con) {
+    pthread_mutex_lock(&heap->lock);
+    unsigned muts = heap->nmuts;
+    pthread_mutex_unlock(&heap->lock);
+    unsigned idle = con->cpus > muts ? con->cpus - muts : 1;
+    return idle < heap->opts.gc_threads ? idle : heap->opts.gc_threads;
 }
 
 static void run_cycle(gc_heap *heap, concurrent *con, bool full) {
@@ -115,16 +167,23 @@ static void run_cycle(gc_heap *heap, concurrent *con, bool full) {
         /* Asked for memory before any marking ran: one stop-the-world cycle. */
         stop_and_run(heap, GC_PAUSE_DEGENERATED, gc_full_cycle_body);
     } else {
+        uint64_t trigger = atomic_load(&heap->trigger_bytes);
         stop_and_run(heap, GC_PAUSE_INITIAL_MARK, gc_cmark_start_body);
+        pace_start(con, trigger);
+        pthread_mutex_lock(&con->lock);
+        con->marking = con->started;   /* mutators waiting for it to begin may go on (alloc_hook) */
+        pthread_cond_broadcast(&con->cv_done);
+        pthread_mutex_unlock(&con->lock);
         if (must_degenerate(con)) atomic_store(&con->cm.abort, 1);
         /* Until the pool stays empty: mutators' barriers refill it while the workers drain. */
+        unsigned threads = background_threads(heap, con);
         while (!atomic_load(&con->cm.abort)) {
-            gc_mark_drain(heap, &con->cm.pool, con->cm.colour, heap->opts.gc_threads, &con->cm.abort, &con->cm.marked);
+            gc_mark_drain(heap, &con->cm.pool, con->cm.colour, threads, &con->cm.abort, &con->cm.marked);
             if (gc_greypool_looks_empty(&con->cm.pool)) break;
         }
         bool behind = must_degenerate(con);
         stop_and_run(heap, behind ? GC_PAUSE_DEGENERATED : GC_PAUSE_REMARK, gc_cmark_finish_body);
-        adapt_trigger(heap, con, behind);
+        pace_next(heap, con, behind);
     }
     gc_sweep_finish(heap);   /* 5. */
     gc_end_cycle(heap);
@@ -150,6 +209,9 @@ static void *collector_main(void *arg) {
         con->degenerate = false;
         con->completed++;
         pthread_cond_broadcast(&con->cv_done);
+        /* Already past the next trigger (cycles back to back): go on, rather than sleep until a
+         * mutator's slow path asks and wait to be woken. */
+        if (gc_should_collect(heap)) con->requested = true;
     }
     pthread_mutex_unlock(&con->lock);
     return NULL;
@@ -204,31 +266,68 @@ static void collect(gc_mut *mut, gc_collect_why why) {
     pthread_mutex_unlock(&con->lock);
 }
 
-/* Pacing, with mutator assists (as Go's collector has). The marking left, the last cycle's live bytes
- * less what this cycle has marked, must be done before the mutators allocate the headroom left to the
- * goal. For the first half of the way from the trigger to the goal the background workers do it
- * alone; past that, each allocation slow path marks its share on its own thread: its allocation since
- * the last slow path times the work left per byte of headroom left (an "assist" pause of that thread).
+/* Mutator assists (as Go's collector has): the marking left must be done before the mutators
+ * allocate the headroom left to the goal. While the markers are on schedule (the share of the
+ * expected work done at least the share of the headroom from initial mark to goal used) the
+ * background workers do it alone; behind it, each allocation slow path marks its share on its own
+ * thread: its allocation since the last slow path times the work left per byte of headroom left (an
+ * "assist" pause of that thread). The work is the cycle's estimate, and once the markers pass that,
+ * the worst case (cmark.c: gc_cmark_work_left): a growing heap is never taken for a finished one.
  * A cycle still marking when the heap reaches the goal all the same has fallen behind: it finishes
  * stop-the-world. */
 #define ASSIST_SAFETY 1.25
+
+/* Before the initial mark no assist can help, and a collector thread that is late to start (at nice
+ * 10 on a busy machine: milliseconds) would let the mutators take the whole headroom and the cycle
+ * degenerate as soon as it began. So a mutator that has allocated half the way from trigger to goal
+ * while no cycle marks waits, blocked, for the initial mark of the cycle asked for (recorded as an
+ * assist of its thread), and the cycle begins with half the headroom left for assists to use. */
+static void wait_for_marking(gc_mut *mut) {
+    gc_heap *heap = mut->heap;
+    concurrent *con = heap->collector;
+    pthread_mutex_lock(&con->lock);
+    request(con);
+    uint64_t target = con->running ? con->started : con->started + 1;
+    bool begun = con->marking >= target || con->completed >= target;
+    pthread_mutex_unlock(&con->lock);
+    if (begun) return;   /* this cycle marked already: the slow path asks again for the next one */
+    gc_pause rec = {.kind = GC_PAUSE_ASSIST, .gc_threads = 1, .start_ns = gc_now_ns(),
+                    .heap_before = gc_heap_footprint(heap)};
+    gc_block_enter(mut);
+    pthread_mutex_lock(&con->lock);
+    while (con->marking < target && con->completed < target) pthread_cond_wait(&con->cv_done, &con->lock);
+    pthread_mutex_unlock(&con->lock);
+    gc_block_leave(mut);
+    rec.end_ns = gc_now_ns();
+    rec.heap_after = gc_heap_footprint(heap);
+    rec.cycle = (uint32_t)atomic_load(&heap->cycles) + 1;
+    gc_pause_record(heap, &rec);
+}
 
 static void alloc_hook(gc_mut *mut) {
     gc_heap *heap = mut->heap;
     concurrent *con = heap->collector;
     uint64_t debt = mut->allocated_bytes - mut->c.paced_bytes;
     mut->c.paced_bytes = mut->allocated_bytes;
-    if (!gc_cmark_active(&con->cm)) return;
     uint64_t used = gc_heap_used(heap), goal = atomic_load_explicit(&heap->goal_bytes, memory_order_relaxed);
+    if (!gc_cmark_active(&con->cm)) {
+        uint64_t trigger = atomic_load_explicit(&heap->trigger_bytes, memory_order_relaxed);
+        if (trigger < goal && used >= trigger + (goal - trigger) / 2) wait_for_marking(mut);
+        return;
+    }
     if (used >= goal) {
         wait_for_cycle(mut, GC_WHY_NEEDED);
         return;
     }
-    uint64_t trigger = atomic_load_explicit(&heap->trigger_bytes, memory_order_relaxed);
-    if (trigger < goal && used < trigger + (goal - trigger) / 2) return;
-    uint64_t expected = heap->live_after_gc, marked = atomic_load_explicit(&con->cm.marked, memory_order_relaxed);
-    if (marked >= expected) return;
-    double ratio = ASSIST_SAFETY * (double)(expected - marked) / (double)(goal - used);
+    uint64_t expected, left = gc_cmark_work_left(&con->cm, &expected), start = con->cm.used_at_start;
+    if (left == 0 || start >= goal || used <= start) return;
+    /* On schedule: done / expected >= (used - start) / (goal - start). Past halfway to the goal the
+     * mutators help regardless: a long array counts as marked when its first chunk is, so the
+     * markers' progress can look better than it is. */
+    double done = (double)(expected - left) / (double)expected;
+    bool late = used - start >= (goal - start) / 2;
+    if (!late && done * (double)(goal - start) >= (double)(used - start)) return;
+    double ratio = ASSIST_SAFETY * (double)left / (double)(goal - used);
     uint64_t budget = (uint64_t)((double)debt * ratio);
     if (budget) gc_cmark_assist(mut, budget, GC_PAUSE_ASSIST);
 }
@@ -244,6 +343,8 @@ static int init(gc_heap *heap, char *err, size_t errlen) {
         snprintf(err, errlen, "out of memory for the concurrent collector");
         return -1;
     }
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    con->cpus = cpus > 0 ? (unsigned)cpus : 1;
     pthread_mutex_init(&con->lock, NULL);
     pthread_cond_init(&con->cv_work, NULL);
     pthread_cond_init(&con->cv_done, NULL);
@@ -277,7 +378,7 @@ static void fini(gc_heap *heap) {
 
 const gc_collector_ops gc_collector = {
     .name = "concurrent",
-    .start_fraction = 0.5,   /* the first cycle's; adapt_trigger moves it after each cycle */
+    .start_fraction = 0.5,   /* the latest trigger; pace_next moves it earlier after each cycle */
     .init = init,
     .free = fini,
     .detach = gc_cmark_detach,
