@@ -8,8 +8,9 @@
  * - Only the collector thread runs cycles, and it holds the collector role from the sweep before the
  *   initial mark to the end of the concurrent sweep after the remark, so nothing else stops the world
  *   or starts a cycle in between.
- * - Falling behind: a mutator that finds the heap at its goal (live x heap_factor) while marking
- *   runs, or that cannot allocate at all, asks for the cycle to finish stop-the-world and waits,
+ * - Falling behind: a mutator that finds the heap at its goal (live x heap_factor; in a heap of a few
+ *   MiB, live + the initial heap) while marking runs, or that cannot allocate at all, asks for the
+ *   cycle to finish stop-the-world and waits,
  *   blocked, for it; that pause is recorded as "degenerated". Nobody waits silently or runs out.
  * - gc_collect waits, blocked, for the next cycle to start and finish, a full stop-the-world one
  *   (wait_for_cycle): the one marking when it is called began before the call, and what died since
@@ -36,6 +37,7 @@
  * take the cores the mutators leave idle, not time slices from a mutator (on a machine with fewer
  * cores than threads, a mutator descheduled for a slice is a latency spike no pause record shows). In
  * a pause the mutators are parked, so the lower priority costs the pauses nothing. */
+#include <sched.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,7 +77,6 @@ typedef struct concurrent {
     bool shutdown;
     uint64_t started;           /* cycles the collector thread began */
     uint64_t completed;         /* cycles the collector thread finished */
-    uint64_t marking;           /* cycles whose initial mark is done (or that ran none) */
     unsigned cpus;              /* online CPUs */
     /* The pacer's measures, collector thread only, smoothed over cycles (pace_next). */
     double alloc_per_mark;      /* bytes the mutators allocated per byte the markers blackened */
@@ -170,15 +171,17 @@ static void run_cycle(gc_heap *heap, concurrent *con, bool full) {
         uint64_t trigger = atomic_load(&heap->trigger_bytes);
         stop_and_run(heap, GC_PAUSE_INITIAL_MARK, gc_cmark_start_body);
         pace_start(con, trigger);
-        pthread_mutex_lock(&con->lock);
-        con->marking = con->started;   /* mutators waiting for it to begin may go on (alloc_hook) */
-        pthread_cond_broadcast(&con->cv_done);
-        pthread_mutex_unlock(&con->lock);
         if (must_degenerate(con)) atomic_store(&con->cm.abort, 1);
-        /* Until the pool stays empty: mutators' barriers refill it while the workers drain. */
+        /* Until the pool stays empty: mutators' barriers refill it while the workers drain. An
+         * assist holds what it took from the pool until it spills the rest back, so an empty pool
+         * with one in flight is no end: a remark then found the whole window an assist had taken
+         * at the start, and marked the heap in the pause (4 ms). */
         unsigned threads = background_threads(heap, con);
         while (!atomic_load(&con->cm.abort)) {
             gc_mark_drain(heap, &con->cm.pool, con->cm.colour, threads, &con->cm.abort, &con->cm.marked);
+            while (gc_greypool_looks_empty(&con->cm.pool) && atomic_load(&con->cm.assisting) &&
+                   !atomic_load(&con->cm.abort))
+                sched_yield();
             if (gc_greypool_looks_empty(&con->cm.pool)) break;
         }
         bool behind = must_degenerate(con);
@@ -273,60 +276,38 @@ static void collect(gc_mut *mut, gc_collect_why why) {
  * thread: its allocation since the last slow path times the work left per byte of headroom left (an
  * "assist" pause of that thread). The work is the cycle's estimate, and once the markers pass that,
  * the worst case (cmark.c: gc_cmark_work_left): a growing heap is never taken for a finished one.
- * A cycle still marking when the heap reaches the goal all the same has fallen behind: it finishes
- * stop-the-world. */
+ * A cycle still marking when the heap reaches the goal all the same (or, in a heap of a few MiB,
+ * live + the initial heap) has fallen behind: it finishes stop-the-world. */
 #define ASSIST_SAFETY 1.25
-
-/* Before the initial mark no assist can help, and a collector thread that is late to start (at nice
- * 10 on a busy machine: milliseconds) would let the mutators take the whole headroom and the cycle
- * degenerate as soon as it began. So a mutator that has allocated half the way from trigger to goal
- * while no cycle marks waits, blocked, for the initial mark of the cycle asked for (recorded as an
- * assist of its thread), and the cycle begins with half the headroom left for assists to use. */
-static void wait_for_marking(gc_mut *mut) {
-    gc_heap *heap = mut->heap;
-    concurrent *con = heap->collector;
-    pthread_mutex_lock(&con->lock);
-    request(con);
-    uint64_t target = con->running ? con->started : con->started + 1;
-    bool begun = con->marking >= target || con->completed >= target;
-    pthread_mutex_unlock(&con->lock);
-    if (begun) return;   /* this cycle marked already: the slow path asks again for the next one */
-    gc_pause rec = {.kind = GC_PAUSE_ASSIST, .gc_threads = 1, .start_ns = gc_now_ns(),
-                    .heap_before = gc_heap_footprint(heap)};
-    gc_block_enter(mut);
-    pthread_mutex_lock(&con->lock);
-    while (con->marking < target && con->completed < target) pthread_cond_wait(&con->cv_done, &con->lock);
-    pthread_mutex_unlock(&con->lock);
-    gc_block_leave(mut);
-    rec.end_ns = gc_now_ns();
-    rec.heap_after = gc_heap_footprint(heap);
-    rec.cycle = (uint32_t)atomic_load(&heap->cycles) + 1;
-    gc_pause_record(heap, &rec);
-}
 
 static void alloc_hook(gc_mut *mut) {
     gc_heap *heap = mut->heap;
     concurrent *con = heap->collector;
     uint64_t debt = mut->allocated_bytes - mut->c.paced_bytes;
     mut->c.paced_bytes = mut->allocated_bytes;
+    if (!gc_cmark_active(&con->cm)) return;
     uint64_t used = gc_heap_used(heap), goal = atomic_load_explicit(&heap->goal_bytes, memory_order_relaxed);
-    if (!gc_cmark_active(&con->cm)) {
-        uint64_t trigger = atomic_load_explicit(&heap->trigger_bytes, memory_order_relaxed);
-        if (trigger < goal && used >= trigger + (goal - trigger) / 2) wait_for_marking(mut);
-        return;
-    }
-    if (used >= goal) {
+    /* The backstop: past the goal, or in a heap so small that its headroom is less than the initial
+     * heap, past live + initial heap (the fixed cost of starting a cycle, a thread's wake-up and a
+     * stop, is a large part of a 2 MiB headroom at msgbuf's 3 GB/s, and no cycle of a few MiB
+     * is short of memory). */
+    uint64_t limit = con->cm.live_at_start + heap->opts.initial_heap;
+    if (limit < goal) limit = goal;
+    if (used >= limit) {
         wait_for_cycle(mut, GC_WHY_NEEDED);
         return;
     }
+    if (used >= goal) goal = limit;   /* the assists aim at what is left */
     uint64_t expected, left = gc_cmark_work_left(&con->cm, &expected), start = con->cm.used_at_start;
     if (left == 0 || start >= goal || used <= start) return;
     /* On schedule: done / expected >= (used - start) / (goal - start). Past halfway to the goal the
      * mutators help regardless: a long array counts as marked when its first chunk is, so the
-     * markers' progress can look better than it is. */
+     * markers' progress can look better than it is. Over the first sixteenth they do not: the
+     * markers have just begun, and an assist that took the roots' packet at once did their work. */
     double done = (double)(expected - left) / (double)expected;
-    bool late = used - start >= (goal - start) / 2;
-    if (!late && done * (double)(goal - start) >= (double)(used - start)) return;
+    uint64_t spent = used - start, room = goal - start;
+    if (spent < room / 16) return;   /* the markers' head start: they have just begun */
+    if (spent < room / 2 && done * (double)room >= (double)spent) return;
     double ratio = ASSIST_SAFETY * (double)left / (double)(goal - used);
     uint64_t budget = (uint64_t)((double)debt * ratio);
     if (budget) gc_cmark_assist(mut, budget, GC_PAUSE_ASSIST);

@@ -214,8 +214,10 @@ uint64_t gc_cmark_assist(gc_mut *mut, uint64_t budget, gc_pause_kind kind) {
     uint64_t cpu0 = gc_thread_cpu_ns();
     gc_pause rec = {.kind = kind, .gc_threads = 1, .start_ns = gc_now_ns(), .heap_before = gc_heap_footprint(heap),
                     .cycle = (uint32_t)atomic_load(&heap->cycles) + 1};
+    atomic_fetch_add(&cm->assisting, 1);
     uint64_t done = gc_mark_increment(heap, mut->c.marker, &cm->pool, cm->colour, budget);
     atomic_fetch_add(&cm->marked, done);
+    atomic_fetch_sub(&cm->assisting, 1);   /* after the increment spilled what it held to the pool */
     rec.end_ns = gc_now_ns();
     rec.mark_ns = rec.end_ns - rec.start_ns;
     rec.live_bytes = done;

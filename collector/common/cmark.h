@@ -30,6 +30,7 @@ typedef struct gc_cmark {
     uint64_t colour;                /* what this cycle marks with */
     _Atomic int abort;              /* background drains stop: a pause is coming */
     _Atomic uint64_t marked;        /* bytes blackened this cycle outside the pauses */
+    _Atomic unsigned assisting;     /* mutators in gc_cmark_assist: they may hold work of the pool */
     uint64_t alloc_at_start;        /* heap->allocated_total at initial mark */
     uint64_t alloc_during_mark;     /* the last finished cycle's: bytes allocated while it marked */
     /* Pacing (written in the pauses, read by the concurrent pacer after them). The work a cycle has
