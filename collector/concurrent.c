@@ -167,12 +167,20 @@ static unsigned background_threads(gc_heap *heap, concurrent *con) {
  * safepoint above 20 us). A heap that does not grow commits nothing more. */
 #define PREFAULT_MAX ((uint64_t)64 << 20)
 
+#define PREFAULT_STEP ((uint64_t)1 << 20)
+
 static void prefault_growth(gc_heap *heap, concurrent *con) {
     size_t hwm = atomic_load_explicit(&heap->block_hwm, memory_order_relaxed);
     size_t grew = hwm > con->hwm ? hwm - con->hwm : 0;
     con->hwm = hwm;
     uint64_t bytes = (uint64_t)(grew + grew / 2) << GC_BLOCK_SHIFT;
-    if (bytes) gc_blocks_prefault(heap, hwm, bytes < PREFAULT_MAX ? bytes : PREFAULT_MAX);
+    if (bytes > PREFAULT_MAX) bytes = PREFAULT_MAX;
+    /* A step at a time, and none once the next cycle is due: the collector thread must not start
+     * it late (populating 10 MiB takes milliseconds; done in one go it made cycles start past
+     * their goal while the window filled). */
+    size_t at = hwm, step = PREFAULT_STEP >> GC_BLOCK_SHIFT;
+    for (uint64_t done = 0; done < bytes && !gc_should_collect(heap); done += PREFAULT_STEP, at += step)
+        if (!gc_blocks_prefault(heap, at, PREFAULT_STEP)) break;
 }
 
 static void run_cycle(gc_heap *heap, concurrent *con, bool full) {
