@@ -78,7 +78,6 @@ typedef struct concurrent {
     uint64_t started;           /* cycles the collector thread began */
     uint64_t completed;         /* cycles the collector thread finished */
     unsigned cpus;              /* online CPUs */
-    size_t hwm;                 /* collector thread: heap->block_hwm after the last cycle */
     /* The pacer's measures, collector thread only, smoothed over cycles (pace_next). */
     double alloc_per_mark;      /* bytes the mutators allocated per byte the markers blackened */
     double start_bytes;         /* bytes allocated from the trigger to the end of the initial mark */
@@ -159,30 +158,6 @@ static unsigned background_threads(gc_heap *heap, concurrent *con) {
     return idle < heap->opts.gc_threads ? idle : heap->opts.gc_threads;
 }
 
-/* After a cycle's sweep (world running): a heap that grew past its high-water mark during the
- * cycle will likely grow as much again, into memory never touched. The collector thread faults in
- * half as much again beyond the mark, in the background, so that the mutators' slow paths carving
- * fresh blocks do not take the page faults: they did for 20-50 us per block (up to 1.6 ms) while
- * msgbuf's window filled, and a stop requested meanwhile waited for them (most of its time to
- * safepoint above 20 us). A heap that does not grow commits nothing more. */
-#define PREFAULT_MAX ((uint64_t)64 << 20)
-
-#define PREFAULT_STEP ((uint64_t)1 << 20)
-
-static void prefault_growth(gc_heap *heap, concurrent *con) {
-    size_t hwm = atomic_load_explicit(&heap->block_hwm, memory_order_relaxed);
-    size_t grew = hwm > con->hwm ? hwm - con->hwm : 0;
-    con->hwm = hwm;
-    uint64_t bytes = (uint64_t)(grew + grew / 2) << GC_BLOCK_SHIFT;
-    if (bytes > PREFAULT_MAX) bytes = PREFAULT_MAX;
-    /* A step at a time, and none once the next cycle is due: the collector thread must not start
-     * it late (populating 10 MiB takes milliseconds; done in one go it made cycles start past
-     * their goal while the window filled). */
-    size_t at = hwm, step = PREFAULT_STEP >> GC_BLOCK_SHIFT;
-    for (uint64_t done = 0; done < bytes && !gc_should_collect(heap); done += PREFAULT_STEP, at += step)
-        if (!gc_blocks_prefault(heap, at, PREFAULT_STEP)) break;
-}
-
 static void run_cycle(gc_heap *heap, concurrent *con, bool full) {
     gc_role_take(heap, NULL);
     gc_sweep_finish(heap);
@@ -214,7 +189,6 @@ static void run_cycle(gc_heap *heap, concurrent *con, bool full) {
         pace_next(heap, con, behind);
     }
     gc_sweep_finish(heap);   /* 5. */
-    prefault_growth(heap, con);
     gc_end_cycle(heap);
 }
 

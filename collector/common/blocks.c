@@ -92,19 +92,6 @@ void gc_blocks_release(gc_heap *heap, size_t first, size_t n) {
     pthread_mutex_unlock(&heap->block_lock);
 }
 
-size_t gc_blocks_prefault(gc_heap *heap, size_t first, size_t bytes) {
-#ifdef MADV_POPULATE_WRITE
-    size_t n = (bytes + GC_BLOCK_SIZE - 1) >> GC_BLOCK_SHIFT;
-    if (first >= heap->nblocks) return 0;
-    if (first + n > heap->nblocks) n = heap->nblocks - first;
-    if (n && madvise(gc_block_addr(heap, first), n << GC_BLOCK_SHIFT, MADV_POPULATE_WRITE) == 0)
-        return n << GC_BLOCK_SHIFT;
-#else
-    (void)heap, (void)first, (void)bytes;
-#endif
-    return 0;
-}
-
 size_t gc_obj_footprint(gc_heap *heap, const struct gc_obj *o) {
     gc_block *b = &heap->block[gc_block_index(heap, o)];
     if (atomic_load_explicit(&b->kind, memory_order_acquire) == GC_BLK_SMALL) return b->cell_bytes;

@@ -135,12 +135,6 @@ void gc_blocks_free(gc_heap *heap);
  * or the reservation has no room. */
 size_t gc_blocks_acquire(gc_heap *heap, size_t n);
 void gc_blocks_release(gc_heap *heap, size_t first, size_t n);
-/* Commits (faults in) up to `bytes` of the reservation from block `first`, with the world running:
- * a block's first-touch page faults (16 of them, 20-50 us on this project's VMs, up to 1.6 ms seen)
- * would otherwise fall into the allocation slow path that carves it, or a pause. Populating a page
- * already present, or one a mutator faults in at the same time, is harmless (the kernel's, not a
- * write). Returns the bytes it asked the kernel to populate (0 without MADV_POPULATE_WRITE). */
-size_t gc_blocks_prefault(gc_heap *heap, size_t first, size_t bytes);
 static inline size_t gc_block_index(gc_heap *heap, const void *p) {
     return (size_t)((const char *)p - heap->base) >> GC_BLOCK_SHIFT;
 }

@@ -213,11 +213,20 @@ bool gc_young_carve(gc_young *y, size_t min, size_t want, char **lo, char **hi) 
 }
 
 size_t gc_young_prefault_old(gc_heap *heap, size_t bytes) {
+#ifdef MADV_POPULATE_WRITE
     pthread_mutex_lock(&heap->block_lock);
     size_t first = heap->block_cursor;
     size_t room = heap->max_blocks - atomic_load_explicit(&heap->blocks_in_use, memory_order_relaxed);
     pthread_mutex_unlock(&heap->block_lock);
-    return gc_blocks_prefault(heap, first, bytes < (room << GC_BLOCK_SHIFT) ? bytes : room << GC_BLOCK_SHIFT);
+    size_t n = (bytes + GC_BLOCK_SIZE - 1) >> GC_BLOCK_SHIFT;
+    if (n > room) n = room;
+    if (first + n > heap->nblocks) n = heap->nblocks - first;
+    if (n && madvise(gc_block_addr(heap, first), n << GC_BLOCK_SHIFT, MADV_POPULATE_WRITE) == 0)
+        return n << GC_BLOCK_SHIFT;
+#else
+    (void)heap, (void)bytes;
+#endif
+    return 0;
 }
 
 void gc_young_drop_lists(gc_young *y) {

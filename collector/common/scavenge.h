@@ -106,7 +106,8 @@ bool gc_young_carve(gc_young *y, size_t min, size_t want, char **lo, char **hi);
 /* Commits (faults in) up to `bytes` of the free blocks that the next promotions will take: gc_fresh_block
  * takes the lowest free block, so the blocks from block_cursor up. With the world running, after a
  * pause: promoting into never-touched memory would otherwise take its page faults inside the next
- * scavenge (heap.h: gc_blocks_prefault). Returns the bytes it asked the kernel to populate. */
+ * scavenge. Populating a page already present, or one a mutator faults in at the same time, is
+ * harmless. Returns the bytes it asked the kernel to populate. */
 size_t gc_young_prefault_old(gc_heap *heap, size_t bytes);
 
 /* Housekeeping with the world running, after a pause: grows the shared range array if the last
