@@ -34,6 +34,7 @@ struct gc_mut {
     uint64_t stress_left;           /* stress mode: allocations until the next collection */
     uint64_t allocated_bytes;       /* bytes handed to this thread (whole cells and large objects) */
     uint64_t last_gc_seen;          /* collections seen by this thread (bdw-style verify hooks) */
+    size_t prefaulted;              /* the last never-used block this thread faulted in ahead (alloc.c) */
     struct gc_mut *next;            /* the heap's list of attached mutators, under heap->lock */
 
     /* The collector's own per-thread state: collector/<name>.h defines struct gc_mut_collector before

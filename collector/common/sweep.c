@@ -128,8 +128,14 @@ gc_cell *gc_ready_next(gc_heap *heap, unsigned cls, size_t *free_bytes) {
 }
 
 gc_cell *gc_take_cells(gc_heap *heap, unsigned cls, size_t *free_bytes) {
+    return gc_take_cells_hook(heap, cls, free_bytes, NULL, NULL);
+}
+
+gc_cell *gc_take_cells_hook(gc_heap *heap, unsigned cls, size_t *free_bytes, void (*before_fresh)(void *),
+                            void *arg) {
     gc_cell *cells = gc_sweep_next(heap, cls, free_bytes);
     if (!cells) cells = gc_ready_next(heap, cls, free_bytes);
+    if (!cells && before_fresh) before_fresh(arg);
     if (!cells) cells = gc_fresh_block(heap, cls, free_bytes);
     if (!cells) {
         gc_sweep_finish(heap);
