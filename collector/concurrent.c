@@ -8,8 +8,9 @@
  * - Only the collector thread runs cycles, and it holds the collector role from the sweep before the
  *   initial mark to the end of the concurrent sweep after the remark, so nothing else stops the world
  *   or starts a cycle in between.
- * - Falling behind: a mutator that finds the heap at its goal (live x heap_factor) while marking
- *   runs, or that cannot allocate at all, asks for the cycle to finish stop-the-world and waits,
+ * - Falling behind: a mutator that finds the heap at its goal (live x heap_factor; in a heap of a few
+ *   MiB, live + the initial heap) while marking runs, or that cannot allocate at all, asks for the
+ *   cycle to finish stop-the-world and waits,
  *   blocked, for it; that pause is recorded as "degenerated". Nobody waits silently or runs out.
  * - gc_collect waits, blocked, for the next cycle to start and finish, a full stop-the-world one
  *   (wait_for_cycle): the one marking when it is called began before the call, and what died since
@@ -17,12 +18,14 @@
  *
  * A cycle, in the order it runs (all on the collector thread):
  *   1. a mutator's allocation reaches the trigger and wakes the collector thread; it finishes the
- *      last cycle's sweep with the world running. The trigger adapts: a cycle starts early enough
- *      that what the mutators allocated during the last cycle's marking (doubled if that cycle fell
- *      behind) still fits under the goal; with more allocation than headroom, cycles run back to back;
+ *      last cycle's sweep with the world running. The trigger adapts (pace_next): a cycle starts
+ *      early enough that, at the allocation per byte marked and the start-up delay measured, its
+ *      marking of the work estimated (growth included) ends under the goal; with more allocation
+ *      than headroom, cycles run back to back;
  *   2. initial mark (pause): barrier on, black allocation, roots shaded;
- *   3. concurrent mark: the collector thread and the --gc-threads - 1 pool workers drain the grey pool
- *      with work stealing while mutators run and their barriers feed the pool;
+ *   3. concurrent mark: the collector thread and pool workers, as many as --gc-threads and the cores
+ *      the mutators leave idle allow (background_threads), drain the grey pool with work stealing
+ *      while mutators run and their barriers feed the pool; mutators that outrun it assist;
  *   4. remark (pause): barrier buffers flushed, roots rescanned if the barrier needs it, the rest
  *      drained on the same workers, colour flipped, sweeping queued;
  *   5. concurrent sweep: the collector thread sweeps every block with the world running; the free
@@ -34,6 +37,7 @@
  * take the cores the mutators leave idle, not time slices from a mutator (on a machine with fewer
  * cores than threads, a mutator descheduled for a slice is a latency spike no pause record shows). In
  * a pause the mutators are parked, so the lower priority costs the pauses nothing. */
+#include <sched.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,7 +77,10 @@ typedef struct concurrent {
     bool shutdown;
     uint64_t started;           /* cycles the collector thread began */
     uint64_t completed;         /* cycles the collector thread finished */
-    uint64_t headroom;          /* collector thread only: bytes of allocation a cycle's marking needs */
+    unsigned cpus;              /* online CPUs */
+    /* The pacer's measures, collector thread only, smoothed over cycles (pace_next). */
+    double alloc_per_mark;      /* bytes the mutators allocated per byte the markers blackened */
+    double start_bytes;         /* bytes allocated from the trigger to the end of the initial mark */
 } concurrent;
 _Static_assert(offsetof(concurrent, cm) == 0, "cmark.c finds the gc_cmark at heap->collector");
 
@@ -84,22 +91,71 @@ static bool must_degenerate(concurrent *con) {
     return d;
 }
 
-/* A pause of the collector thread (no mutator of its own) on --gc-threads workers. */
+/* A pause of the collector thread (no mutator of its own). The initial mark shades the roots on this
+ * thread alone, and the remark usually finds little left (the body takes the pool workers when it
+ * finds more: cmark.c); a degenerated or full cycle marks on --gc-threads workers. */
 static void stop_and_run(gc_heap *heap, gc_pause_kind kind, void (*body)(gc_heap *, gc_pause *, void *)) {
-    gc_pause_run(heap, NULL, &(gc_pause){.kind = kind, .gc_threads = heap->opts.gc_threads}, body, NULL);
+    unsigned threads = kind == GC_PAUSE_INITIAL_MARK || kind == GC_PAUSE_REMARK ? 1 : heap->opts.gc_threads;
+    gc_pause_run(heap, NULL, &(gc_pause){.kind = kind, .gc_threads = threads}, body, NULL);
 }
 
-/* After a cycle (world running): the next one starts at goal - headroom, where headroom is what
- * marking let the mutators allocate, smoothed over cycles, and doubled when marking fell behind. */
-static void adapt_trigger(gc_heap *heap, concurrent *con, bool behind) {
-    uint64_t measured = con->cm.alloc_during_mark;
-    if (behind)
-        con->headroom = 2 * (measured > con->headroom ? measured : con->headroom);
-    else
-        con->headroom = (con->headroom + measured + measured / 2) / 2;
-    uint64_t goal = atomic_load(&heap->goal_bytes), live = heap->live_after_gc;
-    uint64_t trigger = goal > live + con->headroom ? goal - con->headroom : live;
-    if (trigger < atomic_load(&heap->trigger_bytes)) atomic_store(&heap->trigger_bytes, trigger);
+/* The pacer. After each cycle (world running) the next cycle's trigger is placed so that, by what
+ * this cycle measured, its marking ends before the heap reaches the goal:
+ *
+ *     goal - trigger = PACE_MARGIN x (start + alloc_per_mark x work(trigger))
+ *
+ * start           the bytes the mutators allocate between the trigger and the end of the initial
+ *                 mark (waking the collector thread, which runs at nice 10, finishing the sweep,
+ *                 stopping the world): measured as used at initial mark - trigger;
+ * alloc_per_mark  the bytes they allocate per byte the markers blacken: the ratio of the allocation
+ *                 rate to the marking rate as it was, the collector thread's share of a busy machine
+ *                 included (a time-free form of Go's pacer and of OpenJDK's adaptive heuristic);
+ * work(trigger)   the marking the cycle will have: live + survival x (trigger - live), so a heap that
+ *                 grows (every message of a filling window survives) is paced for its growth, not
+ *                 for its last live size (cmark.c: work_estimate).
+ *
+ * Both measures rise at once and fall halfway back per cycle, and a cycle that fell behind doubles
+ * the ratio (its marking was cut short, so its own measure is low). The trigger is never later than
+ * the default one (halfway from live to the goal: the memory a cycle may use is unchanged) and never
+ * below the live size, where cycles run back to back; if the heap is already past it, the next cycle
+ * starts at once, without waiting for a mutator to ask. The assists below absorb what the estimate
+ * misses; a cycle that reaches the goal all the same degenerates. */
+#define PACE_MARGIN 1.25
+
+static double smooth_up(double old, double now) { return now > old ? now : (old + now) / 2; }
+
+static void pace_next(gc_heap *heap, concurrent *con, bool behind) {
+    gc_cmark *cm = &con->cm;
+    double ratio = cm->marked_last ? (double)cm->alloc_during_mark / (double)cm->marked_last : 1.0;
+    if (behind) ratio = 2 * (ratio > con->alloc_per_mark ? ratio : con->alloc_per_mark);
+    con->alloc_per_mark = smooth_up(con->alloc_per_mark, ratio);
+    uint64_t trigger = atomic_load(&heap->trigger_bytes), goal = atomic_load(&heap->goal_bytes);
+    uint64_t live = heap->live_after_gc;
+    /* Solved for the trigger T: goal - T = m (start + r (live + s (T - live))). */
+    double m = PACE_MARGIN, r = con->alloc_per_mark, sv = cm->survival;
+    double t = ((double)goal - m * (con->start_bytes + r * (double)live * (1 - sv))) / (1 + m * r * sv);
+    if (t < (double)live) t = (double)live;
+    if (t < (double)trigger) atomic_store(&heap->trigger_bytes, (uint64_t)t);
+}
+
+/* After the initial mark: how late it came after the trigger. */
+static void pace_start(concurrent *con, uint64_t trigger) {
+    uint64_t used = con->cm.used_at_start;
+    con->start_bytes = smooth_up(con->start_bytes, used > trigger ? (double)(used - trigger) : 0);
+}
+
+/* Concurrent marking takes the cores the mutators leave idle, and no more than --gc-threads: a pool
+ * worker beyond them only shares a core with a mutator (at nice 10, a sliver of it), and a drain
+ * ends only when every worker it woke has run, so on 2 cores with a mutator and 2 GC threads each
+ * drain waited for the worker to be scheduled (milliseconds on a busy machine) with the marking
+ * done, while the mutator ran on to the goal and the cycle degenerated. The pauses still use
+ * every GC thread: there the mutators are parked. */
+static unsigned background_threads(gc_heap *heap, concurrent *con) {
+    pthread_mutex_lock(&heap->lock);
+    unsigned muts = heap->nmuts;
+    pthread_mutex_unlock(&heap->lock);
+    unsigned idle = con->cpus > muts ? con->cpus - muts : 1;
+    return idle < heap->opts.gc_threads ? idle : heap->opts.gc_threads;
 }
 
 static void run_cycle(gc_heap *heap, concurrent *con, bool full) {
@@ -112,16 +168,25 @@ static void run_cycle(gc_heap *heap, concurrent *con, bool full) {
         /* Asked for memory before any marking ran: one stop-the-world cycle. */
         stop_and_run(heap, GC_PAUSE_DEGENERATED, gc_full_cycle_body);
     } else {
+        uint64_t trigger = atomic_load(&heap->trigger_bytes);
         stop_and_run(heap, GC_PAUSE_INITIAL_MARK, gc_cmark_start_body);
+        pace_start(con, trigger);
         if (must_degenerate(con)) atomic_store(&con->cm.abort, 1);
-        /* Until the pool stays empty: mutators' barriers refill it while the workers drain. */
+        /* Until the pool stays empty: mutators' barriers refill it while the workers drain. An
+         * assist holds what it took from the pool until it spills the rest back, so an empty pool
+         * with one in flight is no end: a remark then found the whole window an assist had taken
+         * at the start, and marked the heap in the pause (4 ms). */
+        unsigned threads = background_threads(heap, con);
         while (!atomic_load(&con->cm.abort)) {
-            gc_mark_drain(heap, &con->cm.pool, con->cm.colour, heap->opts.gc_threads, &con->cm.abort, &con->cm.marked);
+            gc_mark_drain(heap, &con->cm.pool, con->cm.colour, threads, &con->cm.abort, &con->cm.marked);
+            while (gc_greypool_looks_empty(&con->cm.pool) && atomic_load(&con->cm.assisting) &&
+                   !atomic_load(&con->cm.abort))
+                sched_yield();
             if (gc_greypool_looks_empty(&con->cm.pool)) break;
         }
         bool behind = must_degenerate(con);
         stop_and_run(heap, behind ? GC_PAUSE_DEGENERATED : GC_PAUSE_REMARK, gc_cmark_finish_body);
-        adapt_trigger(heap, con, behind);
+        pace_next(heap, con, behind);
     }
     gc_sweep_finish(heap);   /* 5. */
     gc_end_cycle(heap);
@@ -147,6 +212,9 @@ static void *collector_main(void *arg) {
         con->degenerate = false;
         con->completed++;
         pthread_cond_broadcast(&con->cv_done);
+        /* Already past the next trigger (cycles back to back): go on, rather than sleep until a
+         * mutator's slow path asks and wait to be woken. */
+        if (gc_should_collect(heap)) con->requested = true;
     }
     pthread_mutex_unlock(&con->lock);
     return NULL;
@@ -203,13 +271,15 @@ static void collect(gc_mut *mut, gc_collect_why why) {
     pthread_mutex_unlock(&con->lock);
 }
 
-/* Pacing, with mutator assists (as Go's collector has). The marking left, the last cycle's live bytes
- * less what this cycle has marked, must be done before the mutators allocate the headroom left to the
- * goal. For the first half of the way from the trigger to the goal the background workers do it
- * alone; past that, each allocation slow path marks its share on its own thread: its allocation since
- * the last slow path times the work left per byte of headroom left (an "assist" pause of that thread).
- * A cycle still marking when the heap reaches the goal all the same has fallen behind: it finishes
- * stop-the-world. */
+/* Mutator assists (as Go's collector has): the marking left must be done before the mutators
+ * allocate the headroom left to the goal. While the markers are on schedule (the share of the
+ * expected work done at least the share of the headroom from initial mark to goal used) the
+ * background workers do it alone; behind it, each allocation slow path marks its share on its own
+ * thread: its allocation since the last slow path times the work left per byte of headroom left (an
+ * "assist" pause of that thread). The work is the cycle's estimate, and once the markers pass that,
+ * the worst case (cmark.c: gc_cmark_work_left): a growing heap is never taken for a finished one.
+ * A cycle still marking when the heap reaches the goal all the same (or, in a heap of a few MiB,
+ * live + the initial heap) has fallen behind: it finishes stop-the-world. */
 #define ASSIST_SAFETY 1.25
 
 static void alloc_hook(gc_mut *mut) {
@@ -219,15 +289,28 @@ static void alloc_hook(gc_mut *mut) {
     mut->c.paced_bytes = mut->allocated_bytes;
     if (!gc_cmark_active(&con->cm)) return;
     uint64_t used = gc_heap_used(heap), goal = atomic_load_explicit(&heap->goal_bytes, memory_order_relaxed);
-    if (used >= goal) {
+    /* The backstop: past the goal, or in a heap so small that its headroom is less than the initial
+     * heap, past live + initial heap (the fixed cost of starting a cycle, a thread's wake-up and a
+     * stop, is a large part of a 2 MiB headroom at msgbuf's 3 GB/s, and no cycle of a few MiB
+     * is short of memory). */
+    uint64_t limit = con->cm.live_at_start + heap->opts.initial_heap;
+    if (limit < goal) limit = goal;
+    if (used >= limit) {
         wait_for_cycle(mut, GC_WHY_NEEDED);
         return;
     }
-    uint64_t trigger = atomic_load_explicit(&heap->trigger_bytes, memory_order_relaxed);
-    if (trigger < goal && used < trigger + (goal - trigger) / 2) return;
-    uint64_t expected = heap->live_after_gc, marked = atomic_load_explicit(&con->cm.marked, memory_order_relaxed);
-    if (marked >= expected) return;
-    double ratio = ASSIST_SAFETY * (double)(expected - marked) / (double)(goal - used);
+    if (used >= goal) goal = limit;   /* the assists aim at what is left */
+    uint64_t expected, left = gc_cmark_work_left(&con->cm, &expected), start = con->cm.used_at_start;
+    if (left == 0 || start >= goal || used <= start) return;
+    /* On schedule: done / expected >= (used - start) / (goal - start). Past halfway to the goal the
+     * mutators help regardless: a long array counts as marked when its first chunk is, so the
+     * markers' progress can look better than it is. Over the first sixteenth they do not: the
+     * markers have just begun, and an assist that took the roots' packet at once did their work. */
+    double done = (double)(expected - left) / (double)expected;
+    uint64_t spent = used - start, room = goal - start;
+    if (spent < room / 16) return;   /* the markers' head start: they have just begun */
+    if (spent < room / 2 && done * (double)room >= (double)spent) return;
+    double ratio = ASSIST_SAFETY * (double)left / (double)(goal - used);
     uint64_t budget = (uint64_t)((double)debt * ratio);
     if (budget) gc_cmark_assist(mut, budget, GC_PAUSE_ASSIST);
 }
@@ -243,6 +326,8 @@ static int init(gc_heap *heap, char *err, size_t errlen) {
         snprintf(err, errlen, "out of memory for the concurrent collector");
         return -1;
     }
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    con->cpus = cpus > 0 ? (unsigned)cpus : 1;
     pthread_mutex_init(&con->lock, NULL);
     pthread_cond_init(&con->cv_work, NULL);
     pthread_cond_init(&con->cv_done, NULL);
@@ -276,7 +361,7 @@ static void fini(gc_heap *heap) {
 
 const gc_collector_ops gc_collector = {
     .name = "concurrent",
-    .start_fraction = 0.5,   /* the first cycle's; adapt_trigger moves it after each cycle */
+    .start_fraction = 0.5,   /* the latest trigger; pace_next moves it earlier after each cycle */
     .init = init,
     .free = fini,
     .detach = gc_cmark_detach,

@@ -76,7 +76,9 @@ static void initial_mark(gc_mut *mut) {
 /* 3. The remark (or, when the cycle fell behind, its stop-the-world finish). */
 static void remark(gc_mut *mut, gc_pause_kind kind) {
     gc_heap *heap = mut->heap;
-    gc_pause_run(heap, mut, &(gc_pause){.kind = kind, .gc_threads = heap->opts.gc_threads}, gc_cmark_finish_body, NULL);
+    /* A remark usually finds little left, and the body takes the pool workers when it finds more (cmark.c). */
+    unsigned threads = kind == GC_PAUSE_REMARK ? 1 : heap->opts.gc_threads;
+    gc_pause_run(heap, mut, &(gc_pause){.kind = kind, .gc_threads = threads}, gc_cmark_finish_body, NULL);
 }
 
 /* A full stop-the-world cycle, with no cycle marking. */

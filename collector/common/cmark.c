@@ -17,6 +17,7 @@
 
 int gc_cmark_init(gc_cmark *cm) {
     memset(cm, 0, sizeof *cm);
+    cm->survival = 1.0;   /* a heap's first cycles are usually its growth: assume all of it lives */
     if (gc_greypool_init(&cm->pool) || gc_marker_init(&cm->step, 0)) return -1;
     return 0;
 }
@@ -76,6 +77,31 @@ static uint64_t diagnose_finish(gc_heap *heap, gc_cmark *cm) {
     return floating;
 }
 
+/* ---- pacing ---- */
+
+/* The marking work a cycle starting now would have: live + survival x (used - live). */
+static uint64_t work_estimate(const gc_cmark *cm, uint64_t live, uint64_t used) {
+    if (used <= live) return live;
+    return live + (uint64_t)(cm->survival * (double)(used - live));
+}
+
+uint64_t gc_cmark_work_left(gc_cmark *cm, uint64_t *expected) {
+    uint64_t marked = atomic_load_explicit(&cm->marked, memory_order_relaxed), e = cm->work_expected;
+    if (marked >= e) e = cm->used_at_start > marked ? cm->used_at_start : marked;
+    *expected = e;
+    return e - marked;
+}
+
+/* At remark: what share of the bytes allocated between the last cycle and this one's initial mark
+ * was alive (marked beyond the last live size), for the next cycle's estimate. */
+static void measure_survival(gc_cmark *cm, uint64_t marked) {
+    cm->marked_last = marked;
+    if (cm->used_at_start <= cm->live_at_start) return;
+    uint64_t grew = marked > cm->live_at_start ? marked - cm->live_at_start : 0;
+    double s = (double)grew / (double)(cm->used_at_start - cm->live_at_start);
+    cm->survival = s > 1.0 ? 1.0 : s;
+}
+
 /* ---- the pauses ---- */
 
 void gc_cmark_start(gc_heap *heap, gc_cmark *cm, gc_pause *rec) {
@@ -85,6 +111,9 @@ void gc_cmark_start(gc_heap *heap, gc_cmark *cm, gc_pause *rec) {
     atomic_store_explicit(&cm->marked, 0, memory_order_relaxed);
     atomic_store_explicit(&cm->abort, 0, memory_order_relaxed);
     cm->alloc_at_start = atomic_load_explicit(&heap->allocated_total, memory_order_relaxed);
+    cm->live_at_start = heap->live_after_gc;
+    cm->used_at_start = gc_heap_used(heap);
+    cm->work_expected = work_estimate(cm, cm->live_at_start, cm->used_at_start);
     /* From here on every new object is black, and every store goes through the barrier's slow path. */
     gc_set_mutators(heap, cm->colour, 1);
     gc_mark_roots_to_pool(heap, &cm->pool, cm->colour);
@@ -131,6 +160,7 @@ void gc_cmark_finish(gc_heap *heap, gc_cmark *cm, unsigned nthreads, gc_pause *r
     uint64_t t2 = gc_now_ns();
     uint64_t allocated = atomic_load(&heap->allocated_total) - cm->alloc_at_start;
     uint64_t live = marked + allocated;   /* allocated black during the cycle: live by decree */
+    measure_survival(cm, marked);
     /* Marking is complete: what the markers that are no GC worker's recorded joins the rest. */
     for (gc_mut *m = heap->muts; m; m = m->next)
         if (m->c.marker) gc_weak_spill(heap, &m->c.marker->weak, &m->c.marker->eph);
@@ -185,8 +215,10 @@ uint64_t gc_cmark_assist(gc_mut *mut, uint64_t budget, gc_pause_kind kind) {
     gc_acct_push(kind);
     gc_pause rec = {.kind = kind, .gc_threads = 1, .start_ns = gc_now_ns(), .heap_before = gc_heap_footprint(heap),
                     .cycle = (uint32_t)atomic_load(&heap->cycles) + 1};
+    atomic_fetch_add(&cm->assisting, 1);
     uint64_t done = gc_mark_increment(heap, mut->c.marker, &cm->pool, cm->colour, budget);
     atomic_fetch_add(&cm->marked, done);
+    atomic_fetch_sub(&cm->assisting, 1);   /* after the increment spilled what it held to the pool */
     rec.end_ns = gc_now_ns();
     rec.mark_ns = rec.end_ns - rec.start_ns;
     rec.live_bytes = done;

@@ -30,8 +30,19 @@ typedef struct gc_cmark {
     uint64_t colour;                /* what this cycle marks with */
     _Atomic int abort;              /* background drains stop: a pause is coming */
     _Atomic uint64_t marked;        /* bytes blackened this cycle outside the pauses */
+    _Atomic unsigned assisting;     /* mutators in gc_cmark_assist: they may hold work of the pool */
     uint64_t alloc_at_start;        /* heap->allocated_total at initial mark */
     uint64_t alloc_during_mark;     /* the last finished cycle's: bytes allocated while it marked */
+    /* Pacing (written in the pauses, read by the concurrent pacer after them). The work a cycle has
+     * is what was reachable at its initial mark: the last cycle's live bytes, and the part of what was
+     * allocated since that survives. During growth (a window that fills) that is far more than the
+     * last live size, which a pacer that expected only that found too late. */
+    uint64_t live_at_start;         /* heap->live_after_gc at initial mark */
+    uint64_t used_at_start;         /* gc_heap_used at initial mark: all the cycle could have to mark */
+    uint64_t work_expected;         /* bytes the markers are expected to blacken this cycle */
+    uint64_t marked_last;           /* the last finished cycle's bytes blackened by the markers */
+    double survival;                /* the last finished cycle's share of the bytes allocated between
+                                     * its predecessor and its initial mark that it found alive */
     gc_marker step;                 /* the deterministic tests' marker */
     uint64_t *existed, *reached;    /* diagnostic mode (--verify): bitmaps taken at initial mark */
 } gc_cmark;
@@ -59,6 +70,10 @@ void gc_cmark_finish(gc_heap *heap, gc_cmark *cm, unsigned nthreads, gc_pause *r
 /* The two as gc_pause_run bodies, on gc_cmark_of(heap); the remark counts the cycle. */
 void gc_cmark_start_body(gc_heap *heap, gc_pause *rec, void *arg);
 void gc_cmark_finish_body(gc_heap *heap, gc_pause *rec, void *arg);
+
+/* During marking: the bytes still to blacken, by the estimate, or, once the markers have passed it,
+ * by the worst case (everything in use at the initial mark); *expected gets the total assumed. */
+uint64_t gc_cmark_work_left(gc_cmark *cm, uint64_t *expected);
 
 /* Marking on a mutator's own thread, paying for its allocation: about `budget` bytes taken from the
  * grey pool (with what its own barrier shaded), recorded as a pause of that thread alone, of the

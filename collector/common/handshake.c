@@ -135,9 +135,6 @@ static bool others_running(gc_heap *heap, gc_mut *self) {
 uint64_t gc_stop_world(gc_heap *heap, gc_mut *self) {
     uint64_t t0 = gc_now_ns();
     atomic_store_explicit(&heap->stopped_at_ns, 0, memory_order_relaxed);
-    /* The pool workers wake now, while the mutators make their way to safepoints, not when the pause
-     * first needs them. */
-    gc_workers_prewake(&heap->workers);
     pthread_mutex_lock(&heap->lock);
     atomic_store_explicit(&heap->stop_requested, 1, memory_order_seq_cst);
     for (gc_mut *m = heap->muts; m; m = m->next)

@@ -168,6 +168,10 @@ gc_cell *gc_fresh_block(gc_heap *heap, unsigned cls, size_t *free_bytes);
  * then the rest of the sweep (other classes' blocks may be wholly free and give blocks back). NULL
  * when the heap has none; the caller accounts *free_bytes. */
 gc_cell *gc_take_cells(gc_heap *heap, unsigned cls, size_t *free_bytes);
+/* The same for a mutator's slow path: before it carves a fresh block, before_fresh(arg) runs (alloc.c
+ * faults the block's pages in there, polling safepoints between steps). */
+gc_cell *gc_take_cells_hook(gc_heap *heap, unsigned cls, size_t *free_bytes, void (*before_fresh)(void *),
+                            void *arg);
 
 /* alloc.c: the allocation slow path (gc_alloc_slow is declared in fastpath.h). */
 bool gc_should_collect(gc_heap *heap);

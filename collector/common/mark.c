@@ -291,12 +291,36 @@ static inline void mw_process(void *ctx, uintptr_t e) {
     process(mk->heap, mk->m, e, mk->colour);
 }
 
+/* A drain beside running mutators (progress set) keeps the pool fed: the mutators' assists take
+ * their work from it (they cannot steal from the workers' deques, which are reset between drains
+ * while the mutators run), and a worker that held it all (one GC thread shares with nobody; a long
+ * array's chunks sit in its deque) left them nothing to do when it lost its core, and the cycle
+ * degenerated with the mutators idle in their assists. When the pool is empty a packet goes to it:
+ * one entry of the deque (a chunk of a long array: an assist spills back what it does not finish)
+ * and the oldest half of the private stack, as much as fits. */
+static void feed_pool(gc_heap *heap, gc_marker *m, gc_greypool *pool) {
+    if (!gc_greypool_looks_empty(pool)) return;
+    gc_workstack *ws = &m->ws;
+    if (ws->n < 2 && gc_deque_looks_empty(&ws->dq)) return;
+    gc_packet *p = gc_greypool_spare(pool);
+    if (!p) gc_fatal(heap, "out of memory for grey packets");
+    uintptr_t e = gc_deque_take(&ws->dq);
+    if (e != GC_DEQUE_EMPTY) p->item[p->n++] = e;
+    size_t k = ws->n / 2 < GC_PACKET_ITEMS - p->n ? ws->n / 2 : GC_PACKET_ITEMS - p->n;
+    memcpy(p->item + p->n, ws->local, k * sizeof *ws->local);
+    memmove(ws->local, ws->local + k, (ws->n - k) * sizeof *ws->local);
+    ws->n -= k;
+    p->n += k;
+    gc_greypool_put(pool, p);
+}
+
 /* Shares work every 32 entries; every 256 reports the bytes marked (pacing reads them as they come)
  * and looks for an abort, on which the worker hands everything it holds to the pool before leaving. */
 static inline bool mw_pace(void *ctx, unsigned k) {
     mark_worker_ctx *c = ctx;
     gc_marker *m = c->mk.m;
     if (c->ph->n > 1 && (k & 31) == 0) gc_ws_share(&m->ws);
+    if (c->ph->progress && (k & 31) == 0) feed_pool(c->mk.heap, m, c->ph->pool);
     if ((k & 255) != 255) return false;
     flush_live(c->ph, m);
     if (!aborted(c->ph)) return false;

@@ -90,7 +90,8 @@ void gc_mark_roots_to_pool(gc_heap *heap, gc_greypool *pool, uint64_t colour);
  * (remaining work goes back to the pool). With the world stopped, returning without abort means
  * marking is complete; with mutators running, their barriers may add work afterwards. Returns the
  * bytes marked; if progress is set they are also added there as they are marked (every 256 objects
- * per worker), for pacing that wants to know how far marking has got. */
+ * per worker), for pacing that wants to know how far marking has got, and the workers keep a packet
+ * of their work in the pool whenever it runs empty, for the mutators' assists (mark.c: feed_pool). */
 uint64_t gc_mark_drain(gc_heap *heap, gc_greypool *pool, uint64_t colour, unsigned n, const _Atomic int *abort,
                        _Atomic uint64_t *progress);
 

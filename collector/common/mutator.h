@@ -35,6 +35,7 @@ struct gc_mut {
     uint64_t stress_left;           /* stress mode: allocations until the next collection */
     uint64_t allocated_bytes;       /* bytes handed to this thread (whole cells and large objects) */
     uint64_t last_gc_seen;          /* collections seen by this thread (bdw-style verify hooks) */
+    size_t prefaulted;              /* the last never-used block this thread faulted in ahead (alloc.c) */
     struct gc_mut *next;            /* the heap's list of attached mutators, under heap->lock */
     gc_acct acct;                   /* where this thread's time went (account.h); its own */
 

@@ -136,10 +136,21 @@ static gc_cell *fresh_block(gc_heap *heap, unsigned cls, size_t *free_bytes) {
 }
 
 gc_cell *gc_take_cells(gc_heap *heap, unsigned cls, size_t *free_bytes) {
+    return gc_take_cells_hook(heap, cls, free_bytes, NULL, NULL);
+}
+
+gc_cell *gc_take_cells_hook(gc_heap *heap, unsigned cls, size_t *free_bytes, void (*before_fresh)(void *),
+                            void *arg) {
     gc_acct_push(GC_ACCT_STALL(GC_STALL_SWEEP));
     gc_cell *cells = gc_sweep_next(heap, cls, free_bytes);
     gc_acct_pop();
     if (!cells) cells = gc_ready_next(heap, cls, free_bytes);
+    if (!cells && before_fresh) {
+        /* Faulting in fresh memory ahead of carving it (alloc.c) is fresh memory's cost too. */
+        gc_acct_push(GC_ACCT_STALL(GC_STALL_FRESH));
+        before_fresh(arg);
+        gc_acct_pop();
+    }
     if (!cells) cells = fresh_block(heap, cls, free_bytes);
     if (!cells) {
         gc_acct_push(GC_ACCT_STALL(GC_STALL_SWEEP));
