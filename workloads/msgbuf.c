@@ -154,7 +154,7 @@ static void *worker_main(void *arg) {
         uint64_t filled = 0;
         for (uint64_t s = 0; s < wsize; s++) {
             /* A long stretch without allocation polls, or a stop would wait for the whole check. */
-            if ((s & 1023) == 1023) gc_safepoint(mut);
+            if ((s & 63) == 63) gc_safepoint(mut);
             gc_obj *m = gc_read(*win, s);
             if (s >= pushes) {
                 if (m) {

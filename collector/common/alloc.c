@@ -60,15 +60,15 @@ static void install(gc_mut *mut, unsigned cls, gc_cell *cells) {
 }
 
 /* A block nobody has used yet (at or above the high-water mark) costs its first-touch page faults to
- * the slow path that carves it: 16 of them, 20-50 us together on this project's VMs and sometimes
- * milliseconds, during which a stop requested meanwhile waits (most of the concurrent collector's
- * time to safepoint above 20 us on msgbuf while its window filled). Before carving such a block, the
- * thread faults its pages in PREFAULT_STEP at a time and polls a safepoint between steps, so its
- * longest stretch without a poll is a few faults. Polling here is as safe as at the top of
- * gc_alloc_slow: the thread holds no cell it has not handed out. Another thread may take the block
- * meanwhile; populating pages it writes is harmless (the kernel's work, not a store). */
-#define PREFAULT_STEP (16u << 10)
-
+ * the slow path that carves it: 16 of them, and on this project's VMs (whose guest memory the host
+ * backs lazily) a fault costs 2 to over 100 us, so a block 30 us to several hundred. A stop requested
+ * meanwhile would wait for all of it: polling between 16 KiB steps still left single steps of 250-385
+ * us (measured: tools and figures in README, "Time to safepoint"). So the thread faults the block in
+ * inside a blocking region, where it counts as stopped: faulting in a free block touches no object
+ * and no collector state, and the thread holds no cell it has not handed out (this is an allocation
+ * slow path), so a stop need not wait for it; if one began meanwhile, gc_block_leave waits it out.
+ * The block is the one first fit will take next (the cursor: blocks.c); another thread may take it
+ * meanwhile, and populating pages it then writes is harmless (the kernel's work, not a store). */
 static void prefault_fresh(void *arg) {
 #ifdef MADV_POPULATE_WRITE
     gc_mut *mut = arg;
@@ -79,11 +79,9 @@ static void prefault_fresh(void *arg) {
     if (i >= heap->nblocks || i < atomic_load_explicit(&heap->block_hwm, memory_order_relaxed) || i == mut->prefaulted)
         return;
     mut->prefaulted = i;
-    char *p = gc_block_addr(heap, i);
-    for (size_t off = 0; off < GC_BLOCK_SIZE; off += PREFAULT_STEP) {
-        if (madvise(p + off, PREFAULT_STEP, MADV_POPULATE_WRITE) != 0) return;
-        gc_safepoint(mut);
-    }
+    gc_block_enter(mut);
+    madvise(gc_block_addr(heap, i), GC_BLOCK_SIZE, MADV_POPULATE_WRITE);
+    gc_block_leave(mut);
 #else
     (void)arg;
 #endif

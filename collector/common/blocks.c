@@ -70,7 +70,11 @@ size_t gc_blocks_acquire(gc_heap *heap, size_t n) {
             b->run = i == found ? (uint32_t)n : (uint32_t)found;
             atomic_store_explicit(&b->kind, i == found ? GC_BLK_LARGE : GC_BLK_LARGE_TAIL, memory_order_release);
         }
-        if (found == heap->block_cursor) heap->block_cursor = found + n;
+        /* The cursor is below no free block. A single block is the first free one from the cursor,
+         * so everything before it is in use and the cursor moves past it; a run may have left free
+         * blocks too few to hold it behind, so the cursor moves only when the run began there. The
+         * fresh-block prefault (alloc.c) reads the cursor as the block the next one will be. */
+        if (n == 1 || found == heap->block_cursor) heap->block_cursor = found + n;
         if (found + n > atomic_load_explicit(&heap->block_hwm, memory_order_relaxed))
             atomic_store_explicit(&heap->block_hwm, found + n, memory_order_relaxed);
         atomic_store_explicit(&heap->blocks_in_use, in_use + n, memory_order_relaxed);

@@ -435,9 +435,10 @@ void gc_mark_spill(gc_heap *heap, gc_marker *m, gc_greypool *pool) {
     gc_deque_reset(&m->ws.dq);
 }
 
-uint64_t gc_mark_increment(gc_heap *heap, gc_marker *m, gc_greypool *pool, uint64_t colour, uint64_t budget) {
+uint64_t gc_mark_increment(gc_heap *heap, gc_marker *m, gc_greypool *pool, uint64_t colour, uint64_t budget,
+                           const _Atomic uint32_t *stop) {
     uint64_t t0 = gc_now_ns();
-    while (m->live_bytes < budget && gc_mark_step(heap, m, pool, colour)) {}
+    while (m->live_bytes < budget && !atomic_load_explicit(stop, memory_order_relaxed) && gc_mark_step(heap, m, pool, colour)) {}
     gc_mark_spill(heap, m, pool);
     uint64_t done = m->live_bytes;
     m->live_bytes = 0;

@@ -96,9 +96,11 @@ uint64_t gc_mark_drain(gc_heap *heap, gc_greypool *pool, uint64_t colour, unsign
                        _Atomic uint64_t *progress);
 
 /* A bounded increment on one thread with its own marker: takes work from the pool until about
- * `budget` bytes are marked or the pool is empty, and returns what is left to the pool. Returns the
- * bytes marked. */
-uint64_t gc_mark_increment(gc_heap *heap, gc_marker *m, gc_greypool *pool, uint64_t colour, uint64_t budget);
+ * `budget` bytes are marked, the pool is empty, or *stop becomes non-zero (the thread's safepoint poll:
+ * a stop requested meanwhile must not wait for the rest of the budget), and returns what is left to
+ * the pool. Returns the bytes marked. */
+uint64_t gc_mark_increment(gc_heap *heap, gc_marker *m, gc_greypool *pool, uint64_t colour, uint64_t budget,
+                           const _Atomic uint32_t *stop);
 
 /* Deterministic stepping (the lost-object tests): processes the next grey entry of m (its stack,
  * else a packet from the pool) and keeps the rest in m. Returns false when there was none. */

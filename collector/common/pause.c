@@ -31,6 +31,7 @@ void gc_pause_run(gc_heap *heap, gc_mut *self, gc_pause *rec, void (*body)(gc_he
      * worker spins for 2 ms, into the time the mutators run again. */
     if (rec->gc_threads > 1) gc_workers_prewake(&heap->workers);
     body(heap, rec, arg);
+    if (rec->gc_threads > 1) gc_workers_cool(&heap->workers);
     rec->heap_after = gc_heap_footprint(heap);
     gc_start_world(heap);
     rec->end_ns = gc_now_ns();

@@ -29,11 +29,15 @@ static void *worker_main(void *p) {
             pthread_cond_wait(&w->cv_job, &w->lock);
         if (w->shutdown) break;
         if (atomic_load(&w->generation) == seen) {
-            /* Woken ahead of a phase: spin for it, then sleep again if it does not come. */
+            /* Woken ahead of a phase: spin for it, then sleep again if it does not come, or as soon as
+             * the pause it was for has ended (gc_workers_cool). */
             warm_seen = w->warm;
+            uint64_t cool = w->warm_cool;
             pthread_mutex_unlock(&w->lock);
             uint64_t t0 = gc_now_ns();
-            for (unsigned i = 0; atomic_load_explicit(&w->generation, memory_order_acquire) == seen; i++)
+            for (unsigned i = 0; atomic_load_explicit(&w->generation, memory_order_acquire) == seen &&
+                                 atomic_load_explicit(&w->cool, memory_order_acquire) == cool;
+                 i++)
                 if (!gc_spin_step(t0, i, WARM_SPIN_NS)) break;
             pthread_mutex_lock(&w->lock);
             continue;
@@ -114,8 +118,13 @@ void gc_workers_prewake(gc_workers *w) {
     if (w->n < 2) return;
     pthread_mutex_lock(&w->lock);
     w->warm++;
+    w->warm_cool = atomic_load_explicit(&w->cool, memory_order_relaxed);
     pthread_cond_broadcast(&w->cv_job);
     pthread_mutex_unlock(&w->lock);
+}
+
+void gc_workers_cool(gc_workers *w) {
+    if (w->n >= 2) atomic_fetch_add_explicit(&w->cool, 1, memory_order_release);
 }
 
 void gc_workers_stop(gc_workers *w) {

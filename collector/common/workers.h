@@ -21,6 +21,8 @@ typedef struct gc_workers {
     pthread_cond_t cv_job, cv_done;
     _Atomic uint64_t generation;    /* bumped per phase, under lock; spinning workers read it without */
     uint64_t warm;                  /* bumped by gc_workers_prewake, under lock */
+    uint64_t warm_cool;             /* `cool` when the last prewake came, under lock */
+    _Atomic uint64_t cool;          /* bumped by gc_workers_cool: warm workers stop spinning */
     unsigned phase_n;
     _Atomic unsigned pending;       /* pool workers still in the phase: set under lock, counted down without */
     gc_job_fn fn;
@@ -40,5 +42,9 @@ void gc_workers_stop(gc_workers *w);
 /* A phase is coming soon (a pause is starting): pool threads wake and spin for it for a while, so
  * the phase does not wait for them to wake from sleep. */
 void gc_workers_prewake(gc_workers *w);
+/* The phases a prewake was for are over (the pause ends): workers still spinning for one go back to
+ * sleep now instead of at the end of their spin, which would run into the mutators' time and, on a
+ * machine with fewer CPUs than threads, take the CPU a mutator needs to reach its next safepoint. */
+void gc_workers_cool(gc_workers *w);
 
 #endif
