@@ -3,7 +3,8 @@
 # results/published/NAME/ (default SUITE-<UTC date>) with harness/bench.sh, keeps its small files, and
 # writes the folder's README.md with the commands. Size rule: files under 1 MB are kept as they are
 # (runs.csv, summary.txt, machine.txt, suite.txt, errors.log, workers.csv, mmu.csv of a small suite);
-# of the larger ones only pauses.csv, which the scaling table reads (tools/figures.sh), gzipped, and
+# of the larger ones only pauses.csv (which the scaling table reads: tools/figures.sh) and stalls.csv
+# (where the slowest operations' time went, which README quotes), gzipped, and
 # only when that is under 1 MB; the rest (latency.csv, the pauses of an incremental collector's
 # thousands of increments) is left out: rerun to get it. A folder that already has a runs.csv is not
 # run again, only sized and described. Then: point README's `<!-- figures NAME TABLE -->` markers at
@@ -23,8 +24,9 @@ for f in "$dir"/*; do
     [ -f "$f" ] || continue
     case $f in *.gz | */README.md) continue ;; esac
     [ "$(wc -c <"$f")" -ge $limit ] || continue
-    if [ "$(basename "$f")" = pauses.csv ] && [ "$(gzip -9 -c "$f" | wc -c)" -lt $limit ]; then
-        gzip -9 -f "$f"; gz="$gz pauses.csv.gz"
+    b=$(basename "$f")
+    if { [ "$b" = pauses.csv ] || [ "$b" = stalls.csv ]; } && [ "$(gzip -9 -c "$f" | wc -c)" -lt $limit ]; then
+        gzip -9 -f "$f"; gz="$gz $b.gz"
     else
         rm -f "$f"; dropped="$dropped $(basename "$f")"
     fi
@@ -44,7 +46,7 @@ variants=$(awk '$1 == "variants" { $1 = ""; sub(/^ /, ""); print; exit }' "suite
     for f in "$dir"/*; do [ "${f##*/}" = README.md ] || kept="$kept\`${f##*/}\` "; done
     echo "$kept(suite.txt is the suite file,"
     echo "summary.txt \`harness/compare.sh\`'s table)."
-    [ -n "$gz" ] && echo "Gzipped, being 1 MB or more (the scaling table reads it):$gz."
+    [ -n "$gz" ] && echo "Gzipped, being 1 MB or more (pauses.csv: the scaling table reads it; stalls.csv: README quotes it):$gz."
     [ -n "$dropped" ] && echo "Not kept, 1 MB or more:$dropped (rerun the command to get them)."
     echo
     echo "README's tables from this folder: \`make figures\` (tools/figures.sh); \`make test\` checks them."

@@ -221,8 +221,10 @@ size_t gc_young_prefault_old(gc_heap *heap, size_t bytes) {
     size_t n = (bytes + GC_BLOCK_SIZE - 1) >> GC_BLOCK_SHIFT;
     if (n > room) n = room;
     if (first + n > heap->nblocks) n = heap->nblocks - first;
-    if (n && madvise(gc_block_addr(heap, first), n << GC_BLOCK_SHIFT, MADV_POPULATE_WRITE) == 0)
-        return n << GC_BLOCK_SHIFT;
+    gc_acct_push(GC_ACCT_STALL(GC_STALL_FRESH));   /* the collecting mutator's fresh memory (account.h) */
+    int rc = n ? madvise(gc_block_addr(heap, first), n << GC_BLOCK_SHIFT, MADV_POPULATE_WRITE) : -1;
+    gc_acct_pop();
+    if (rc == 0) return n << GC_BLOCK_SHIFT;
 #else
     (void)heap, (void)bytes;
 #endif

@@ -98,6 +98,7 @@ gc_cell *gc_sweep_next(gc_heap *heap, unsigned cls, size_t *free_bytes) {
 }
 
 size_t gc_sweep_finish(gc_heap *heap) {
+    gc_acct_push(GC_ACCT_STALL(GC_STALL_SWEEP));   /* a mutator's, when one finishes it (account.h) */
     size_t before = atomic_load_explicit(&heap->blocks_in_use, memory_order_relaxed);
     for (unsigned c = 0; c < GC_NCLASSES; c++) {
         size_t bytes;
@@ -111,6 +112,7 @@ size_t gc_sweep_finish(gc_heap *heap) {
         }
     }
     size_t after = atomic_load_explicit(&heap->blocks_in_use, memory_order_relaxed);
+    gc_acct_pop();
     return before > after ? before - after : 0;
 }
 
@@ -153,9 +155,7 @@ gc_cell *gc_take_cells_hook(gc_heap *heap, unsigned cls, size_t *free_bytes, voi
     }
     if (!cells) cells = fresh_block(heap, cls, free_bytes);
     if (!cells) {
-        gc_acct_push(GC_ACCT_STALL(GC_STALL_SWEEP));
         gc_sweep_finish(heap);
-        gc_acct_pop();
         cells = gc_ready_next(heap, cls, free_bytes);
         if (!cells) cells = fresh_block(heap, cls, free_bytes);
     }
