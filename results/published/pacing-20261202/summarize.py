@@ -1,8 +1,9 @@
-import csv,sys,statistics as st
+import csv,gzip,os,sys,statistics as st
 # usage: summ.py DIR...  -> per (variant,gc_threads): runs, degenerated per run, ttsp of im/remark pauses percentiles, max pause, peak heap
 for d in sys.argv[1:]:
     runs=list(csv.DictReader(open(d+'/runs.csv')))
-    pauses=list(csv.DictReader(open(d+'/pauses.csv')))
+    pp=d+'/pauses.csv'   # gzipped where it was over 1 MB (incremental-*)
+    pauses=list(csv.DictReader(gzip.open(pp+'.gz','rt') if os.path.exists(pp+'.gz') else open(pp)))
     byrun={}
     for p in pauses: byrun.setdefault(p['run_id'],[]).append(p)
     groups={}
