@@ -275,7 +275,7 @@ gc_mut *gc_attach(gc_heap *h) {
     if (r != GC_SUCCESS && r != GC_DUPLICATE) gc_fatal(h, "libgc refused to register a thread (%d)", r);
     m->registered = r == GC_SUCCESS;
     GC_call_with_alloc_lock(link_mut, m);
-    gc_bdw_self = m;
+    gc_acct_self = &m->acct;
     return m;
 }
 
@@ -287,14 +287,12 @@ bool gc_test_marking(gc_mut *m, bool on) {
     return false;
 }
 
-_Thread_local gc_mut *gc_bdw_self;
-
 /* libgc collects in the thread that allocates: its events charge that thread (bdw_events.c). Its
  * stops of the other threads (signals) and its allocator's own work (lazy reclaim) are not seen. */
-const gc_mut_account *gc_mut_account_of(gc_mut *mut) { return &mut->acct; }
+const gc_mut_account *gc_mut_account_of(gc_mut *mut) { return &mut->acct.a; }
 
 void gc_detach(gc_mut *m) {
-    if (gc_bdw_self == m) gc_bdw_self = NULL;
+    if (gc_acct_self == &m->acct) gc_acct_self = NULL;
     gc_heap *h = m->heap;
     atomic_fetch_add_explicit(&h->objects, m->period - m->countdown, memory_order_relaxed);
     after_collection(m);

@@ -24,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include "common/account.h"
 
 /* libgc's allocation entry points (declared here rather than by including <gc/gc.h>, so that a
  * workload including gclab.h does not get libgc's pthread_create redirections or its macros). */
@@ -55,11 +56,8 @@ struct gc_mut {
     uint64_t seen_epoch;          /* heap collection epoch last handled by this thread */
     uint64_t stress_left;         /* allocations until the next stress collection */
     int registered;               /* this attach registered the thread with libgc */
-    gc_mut_account acct;          /* what libgc's events show of this thread's time (bdw_events.c) */
+    gc_acct acct;                 /* what libgc's events show of this thread's time (bdw_events.c) */
 };
-
-/* The calling thread's mutator, or NULL (a libgc marker, a thread not attached). */
-extern _Thread_local gc_mut *gc_bdw_self;
 
 /* bdw.c */
 void gc_bdw_alloc_slow(gc_mut *mut);

@@ -43,20 +43,9 @@ static void GC_CALLBACK on_warn(char *fmt, GC_word arg) {
 
 /* Runs inside the collection with the allocation lock held and, between PRE_STOP_WORLD and
  * POST_START_WORLD, with the world stopped: no malloc, no libgc call that takes the lock. */
-/* The collecting thread's account, when that thread is a mutator: from the collection's start to
- * the stop request its own work (alloc-slow), then the stop (ttsp), the pause (full), and after the
- * restart libgc's finishing work (alloc-slow). No lock: only this thread touches its account. */
-static void charge(unsigned cause) {
-    static _Thread_local uint64_t since;
-    gc_mut *me = gc_bdw_self;
-    uint64_t now = gc_now_ns();
-    if (me && cause != GC_NSTALLS + GC_PAUSE_NKINDS && since && now > since) {
-        if (cause < GC_PAUSE_NKINDS) me->acct.pause_ns[cause] += now - since;
-        else me->acct.stall_ns[cause - GC_PAUSE_NKINDS] += now - since;
-    }
-    since = now;
-}
-#define CHARGE_NOTHING (GC_NSTALLS + GC_PAUSE_NKINDS)
+/* The collecting thread's account (account.h; a no-op on a thread that is no mutator): the whole
+ * collection is alloc-slow (libgc's own work before the stop and after the restart), inside it the
+ * stop (ttsp) until the world is stopped, then the pause (full). Only this thread touches it. */
 
 static void GC_CALLBACK on_event(GC_EventType ev) {
     gc_heap *h = gc_bdw_heap;
@@ -65,11 +54,10 @@ static void GC_CALLBACK on_event(GC_EventType ev) {
     switch (ev) {
     case GC_EVENT_START:
         h->cpu_start = gc_thread_cpu_ns();
-        charge(CHARGE_NOTHING);
-        if (gc_bdw_self) gc_bdw_self->acct.events++;
+        gc_acct_push(GC_ACCT_STALL(GC_STALL_ALLOC));
         break;
     case GC_EVENT_PRE_STOP_WORLD: {
-        charge(GC_PAUSE_NKINDS + GC_STALL_ALLOC);
+        gc_acct_push(GC_ACCT_STALL(GC_STALL_TTSP));
         now = gc_now_ns();
         uint64_t heap = GC_get_heap_size();
         if (heap > h->peak_heap) h->peak_heap = heap;
@@ -86,7 +74,7 @@ static void GC_CALLBACK on_event(GC_EventType ev) {
         break;
     }
     case GC_EVENT_POST_STOP_WORLD:
-        charge(GC_PAUSE_NKINDS + GC_STALL_TTSP);
+        gc_acct_switch(GC_PAUSE_FULL, gc_now_ns());
         if (h->cur) h->cur->ttsp_ns = gc_now_ns() - h->cur->start_ns;
         break;
     case GC_EVENT_MARK_START:
@@ -109,7 +97,7 @@ static void GC_CALLBACK on_event(GC_EventType ev) {
         if (h->cur && h->in_pause) h->cur->sweep_ns += gc_now_ns() - h->t_reclaim;
         break;
     case GC_EVENT_POST_START_WORLD:
-        charge(GC_PAUSE_FULL);
+        gc_acct_pop();
         now = gc_now_ns();
         h->in_pause = false;
         if (h->cur) {
@@ -120,7 +108,7 @@ static void GC_CALLBACK on_event(GC_EventType ev) {
         atomic_fetch_add_explicit(&h->epoch, 1, memory_order_release);
         break;
     case GC_EVENT_END: {
-        charge(GC_PAUSE_NKINDS + GC_STALL_ALLOC);
+        gc_acct_pop();
         /* After the reclaim step empty blocks are free: heap minus free blocks is the bytes in
          * blocks holding marked objects (what GC_get_memory_use would count, without its lock). */
         uint64_t heap = GC_get_heap_size(), free_b = GC_get_free_bytes();

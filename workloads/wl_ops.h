@@ -57,11 +57,16 @@ void wl_ops_keep(wl_ops *ops, uint64_t t0, uint64_t t1);
 
 /* An operation begins: returns its start time. */
 static inline uint64_t wl_op_begin(wl_ops *ops) {
+    uint64_t t0 = gc_now_ns();
     if (ops) {
         if (ops->acct->events != ops->snap.events) ops->snap = *ops->acct;
-        if (ops->sched_ok && gc_now_ns() >= ops->next_sample_ns) wl_ops_sample(ops);
+        /* A sample takes about a microsecond: the operation begins after it. */
+        if (ops->sched_ok && t0 >= ops->next_sample_ns) {
+            wl_ops_sample(ops);
+            t0 = ops->last.wall_ns;
+        }
     }
-    return gc_now_ns();
+    return t0;
 }
 
 /* The operation that began at t0 ends: returns its end time, its latency recorded and, if it is among

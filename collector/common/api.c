@@ -113,8 +113,6 @@ gc_mut *gc_attach(gc_heap *heap) {
     return mut;
 }
 
-_Thread_local gc_acct *gc_acct_self;
-
 const gc_mut_account *gc_mut_account_of(gc_mut *mut) { return &mut->acct.a; }
 
 void gc_detach(gc_mut *mut) {

@@ -32,9 +32,11 @@
 #include "types.h"
 
 /* Slots per deferred chunk. A chunk is the unit of work a marker takes at once, so it bounds how long
- * a mutator's assist or increment runs before it checks for a stop: 256 slots of leaves (msgbuf's
- * window of 1 KiB messages) mark in 10-25 us, where 1024 took 40-100 us, every one of them time to
- * safepoint for the stop that waited (measured: README, "Time to safepoint"). */
+ * a mutator's assist or increment runs before it checks for a stop (mark.c, gc_mark_increment), time
+ * to safepoint for a stop that waits: a quarter of the 1024 slots it was, each slot of msgbuf's window
+ * a 1 KiB message to mark. Stops that waited 30-450 us on assists were logged (README, "Time to
+ * safepoint"); most of that went with the assist's check, and what the smaller chunk adds was not
+ * measured apart from it. */
 #define GC_TRACE_CHUNK 256
 
 typedef struct gc_obj gc_obj;
