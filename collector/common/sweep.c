@@ -94,7 +94,13 @@ static gc_cell *sweep_claim(gc_heap *heap, unsigned cls, size_t *free_bytes, siz
 }
 
 gc_cell *gc_sweep_next(gc_heap *heap, unsigned cls, size_t *free_bytes) {
-    return sweep_claim(heap, cls, free_bytes, SWEEP_MAX);
+    /* Nothing left to sweep in this class (the common case once a cycle's sweep is done): no clock
+     * read for the account. Racy, and only a hint: sweep_claim decides. */
+    if (atomic_load_explicit(&heap->sweep_next[cls], memory_order_relaxed) >= heap->sweep_end[cls]) return NULL;
+    gc_acct_push(GC_ACCT_STALL(GC_STALL_SWEEP));   /* a mutator's, when one sweeps (account.h) */
+    gc_cell *cells = sweep_claim(heap, cls, free_bytes, SWEEP_MAX);
+    gc_acct_pop();
+    return cells;
 }
 
 size_t gc_sweep_finish(gc_heap *heap) {
@@ -143,9 +149,7 @@ gc_cell *gc_take_cells(gc_heap *heap, unsigned cls, size_t *free_bytes) {
 
 gc_cell *gc_take_cells_hook(gc_heap *heap, unsigned cls, size_t *free_bytes, void (*before_fresh)(void *),
                             void *arg) {
-    gc_acct_push(GC_ACCT_STALL(GC_STALL_SWEEP));
     gc_cell *cells = gc_sweep_next(heap, cls, free_bytes);
-    gc_acct_pop();
     if (!cells) cells = gc_ready_next(heap, cls, free_bytes);
     if (!cells && before_fresh) {
         /* Faulting in fresh memory ahead of carving it (alloc.c) is fresh memory's cost too. */
