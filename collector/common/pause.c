@@ -15,11 +15,13 @@ void gc_pause_record(gc_heap *heap, const gc_pause *rec) {
 
 void gc_pause_run(gc_heap *heap, gc_mut *self, gc_pause *rec, void (*body)(gc_heap *, gc_pause *, void *),
                   void *arg) {
+    /* A mutator that stops the world waits for the others like a parked thread, then pauses; its
+     * wait is entered before the record's start, so the pause is charged from exactly when the
+     * record says the world stopped. */
+    if (self) gc_acct_push(GC_ACCT_STALL(GC_STALL_TTSP));
     rec->start_ns = gc_now_ns();
     rec->heap_before = gc_heap_footprint(heap);
     atomic_store_explicit(&heap->stop_kind, (int)rec->kind, memory_order_relaxed);
-    /* A mutator that stops the world waits for the others like a parked thread, then pauses. */
-    if (self) gc_acct_push(GC_ACCT_STALL(GC_STALL_TTSP));
     rec->ttsp_ns = gc_stop_world(heap, self);
     if (self) gc_acct_switch(rec->kind, rec->start_ns + rec->ttsp_ns);
     /* A pause that will run a phase on the pool wakes its workers now, with the world stopped, not
