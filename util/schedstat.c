@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <stdio.h>
+#include <time.h>
 #include <unistd.h>
 #include "clock.h"
 
@@ -18,9 +19,12 @@ bool gc_sched_read(int fd, gc_sched_sample *s) {
     s->wall_ns = gc_now_ns();
     if (n <= 0) return false;
     buf[n] = 0;
-    unsigned long long cpu, wait;
-    if (sscanf(buf, "%llu %llu", &cpu, &wait) != 2) return false;
-    s->cpu_ns = cpu;
+    unsigned long long tick_cpu, wait;
+    if (sscanf(buf, "%llu %llu", &tick_cpu, &wait) != 2) return false;
+    /* The runtime from the clock, not the file's tick-granular one (schedstat.h). */
+    struct timespec ts;
+    if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)) return false;
+    s->cpu_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
     s->run_delay_ns = wait;
     return true;
 }

@@ -1,13 +1,22 @@
 /* schedstat.h: where a thread's time went, as the Linux scheduler saw it (/proc/thread-self/schedstat).
  *
  * Over any interval of wall time W, a thread that does not block splits it into three parts:
- *   cpu        it ran (schedstat's first field: sum_exec_runtime);
- *   run delay  it was runnable but another thread had the CPU (second field: the OS's doing);
+ *   cpu        it ran (CLOCK_THREAD_CPUTIME_ID, not schedstat's first field: see below);
+ *   run delay  it was runnable but another thread had the CPU (schedstat's second field: the OS's
+ *              doing; exact when the thread reads it about itself, as it is only added to when the
+ *              thread gets a CPU);
  *   the rest   W - cpu - run delay: neither running nor waiting in the guest's run queue: blocked (a
  *              futex, a page-in), or, in a virtual machine whose kernel accounts steal time (the
  *              paravirtual clock), the whole virtual CPU descheduled by the hypervisor.
- * Reading the file costs about a microsecond (a system call and formatting), so callers sample it,
- * never per operation. Each thread opens its own descriptor (thread-self is resolved at open). */
+ * schedstat's first field is sum_exec_runtime as last updated, and for the thread that is running it
+ * is updated only at the scheduler tick (4 ms at HZ=250): read by the thread itself, it moves in
+ * steps of a tick, so over a window shorter than a few ticks it says 0 or 4 ms, and a window with a
+ * tick in it looked fully on the CPU (a 5 ms steal read as 5 ms of the operation's own work; measured
+ * on this project's VMs, a spinning thread in two 5 s runs: gaps of 50 us or more were 35 ms "on the CPU"
+ * and 18 ms neither by the file, 25 ms and 47 ms by the clock). CLOCK_THREAD_CPUTIME_ID brings the
+ * runtime up to date before it answers, and, like the file, leaves out steal time where the kernel
+ * accounts it (paravirtual steal clock). Reading both costs about a microsecond and a half (two system
+ * calls and formatting), so callers sample them, never per operation. Each thread opens its own descriptor (thread-self is resolved at open). */
 #ifndef GCLAB_SCHEDSTAT_H
 #define GCLAB_SCHEDSTAT_H
 
