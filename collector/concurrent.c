@@ -8,10 +8,13 @@
  * - Only the collector thread runs cycles, and it holds the collector role from the sweep before the
  *   initial mark to the end of the concurrent sweep after the remark, so nothing else stops the world
  *   or starts a cycle in between.
- * - Falling behind: a mutator that finds the heap at its goal (live x heap_factor; in a heap of a few
- *   MiB, live + the initial heap) while marking runs, or that cannot allocate at all, asks for the
- *   cycle to finish stop-the-world and waits,
- *   blocked, for it; that pause is recorded as "degenerated". Nobody waits silently or runs out.
+ * - Falling behind: the cycle's goal is soft (cmark.h: goal, hard_goal). Past the goal the mutators'
+ *   assists aim at the hard goal; a mutator that finds the heap past the hard goal while marking runs
+ *   marks all the grey pool holds, and if marking still is not over, waits, blocked, for it to end
+ *   (the collector's remark ends it as usual; the wait is recorded as an "alloc-stall" pause of that
+ *   thread, as ZGC's allocation stalls are). Only a mutator that cannot allocate at all (max_heap
+ *   reached) asks for the cycle to finish stop-the-world, and waits for it: a "degenerated" pause.
+ *   Nobody waits silently or runs out.
  * - gc_collect waits, blocked, for the next cycle to start and finish, a full stop-the-world one
  *   (wait_for_cycle): the one marking when it is called began before the call, and what died since
  *   may float through it.
@@ -74,6 +77,7 @@ typedef struct concurrent {
     bool explicit_full;         /* ... and it is gc_collect's: a full stop-the-world cycle */
     bool running;               /* the collector thread is in a cycle */
     bool degenerate;            /* finish the cycle stop-the-world */
+    bool stalled;               /* a mutator reached the hard goal this cycle (pacing: it fell behind) */
     bool shutdown;
     uint64_t started;           /* cycles the collector thread began */
     uint64_t completed;         /* cycles the collector thread finished */
@@ -184,8 +188,14 @@ static void run_cycle(gc_heap *heap, concurrent *con, bool full) {
                 sched_yield();
             if (gc_greypool_looks_empty(&con->cm.pool)) break;
         }
-        bool behind = must_degenerate(con);
-        stop_and_run(heap, behind ? GC_PAUSE_DEGENERATED : GC_PAUSE_REMARK, gc_cmark_finish_body);
+        bool degenerate = must_degenerate(con);
+        stop_and_run(heap, degenerate ? GC_PAUSE_DEGENERATED : GC_PAUSE_REMARK, gc_cmark_finish_body);
+        /* Marking is over: mutators stalled at the hard goal run on (alloc_stall). */
+        pthread_mutex_lock(&con->lock);
+        bool behind = degenerate || con->stalled;
+        con->stalled = false;
+        pthread_cond_broadcast(&con->cv_done);
+        pthread_mutex_unlock(&con->lock);
         pace_next(heap, con, behind);
     }
     gc_sweep_finish(heap);   /* 5. */
@@ -271,15 +281,47 @@ static void collect(gc_mut *mut, gc_collect_why why) {
     pthread_mutex_unlock(&con->lock);
 }
 
+/* Past the hard goal, marking still running: this thread marks everything the grey pool holds (the
+ * markers feed the pool as they go: mark.c, feed_pool), then, if marking is still not over (the
+ * markers hold the rest, or lost their cores to the machine), waits for the remark, blocked, as an
+ * "alloc-stall" pause of its own. The world is not stopped: other mutators below their needs run on,
+ * and the cycle ends with its usual remark. (A stop-the-world finish here would end no sooner: its
+ * pause runs on the collector thread, the one that fell behind.) */
+static void alloc_stall(gc_mut *mut) {
+    gc_heap *heap = mut->heap;
+    concurrent *con = heap->collector;
+    uint64_t cycle = atomic_load(&heap->cycles);
+    gc_cmark_assist(mut, UINT64_MAX, GC_PAUSE_ASSIST);
+    gc_acct_push(GC_PAUSE_ALLOC_STALL);
+    gc_pause rec = {.kind = GC_PAUSE_ALLOC_STALL, .gc_threads = 1, .start_ns = gc_now_ns(),
+                    .heap_before = gc_heap_footprint(heap), .cycle = (uint32_t)cycle + 1};
+    gc_block_enter(mut);
+    pthread_mutex_lock(&con->lock);
+    /* The remark counts the cycle (in its pause) before the collector thread broadcasts under this
+     * lock, so a count read here unchanged means the broadcast is still to come. */
+    bool waited = false;
+    while (atomic_load(&heap->cycles) == cycle && gc_cmark_active(&con->cm)) {
+        con->stalled = waited = true;
+        pthread_cond_wait(&con->cv_done, &con->lock);
+    }
+    pthread_mutex_unlock(&con->lock);
+    gc_block_leave(mut);
+    rec.end_ns = gc_now_ns();
+    gc_acct_pop();
+    if (waited) {
+        rec.heap_after = rec.heap_before;
+        gc_pause_record(heap, &rec);
+    }
+}
+
 /* Mutator assists (as Go's collector has): the marking left must be done before the mutators
- * allocate the headroom left to the goal. While the markers are on schedule (the share of the
+ * allocate the headroom left to the cycle's goal. While the markers are on schedule (the share of the
  * expected work done at least the share of the headroom from initial mark to goal used) the
  * background workers do it alone; behind it, each allocation slow path marks its share on its own
  * thread: its allocation since the last slow path times the work left per byte of headroom left (an
  * "assist" pause of that thread). The work is the cycle's estimate, and once the markers pass that,
  * the worst case (cmark.c: gc_cmark_work_left): a growing heap is never taken for a finished one.
- * A cycle still marking when the heap reaches the goal all the same (or, in a heap of a few MiB,
- * live + the initial heap) has fallen behind: it finishes stop-the-world. */
+ * Past the goal the assists aim at the hard goal; past that, alloc_stall. */
 #define ASSIST_SAFETY 1.25
 
 static void alloc_hook(gc_mut *mut) {
@@ -288,18 +330,12 @@ static void alloc_hook(gc_mut *mut) {
     uint64_t debt = mut->allocated_bytes - mut->c.paced_bytes;
     mut->c.paced_bytes = mut->allocated_bytes;
     if (!gc_cmark_active(&con->cm)) return;
-    uint64_t used = gc_heap_used(heap), goal = atomic_load_explicit(&heap->goal_bytes, memory_order_relaxed);
-    /* The backstop: past the goal, or in a heap so small that its headroom is less than the initial
-     * heap, past live + initial heap (the fixed cost of starting a cycle, a thread's wake-up and a
-     * stop, is a large part of a 2 MiB headroom at msgbuf's 3 GB/s, and no cycle of a few MiB
-     * is short of memory). */
-    uint64_t limit = con->cm.live_at_start + heap->opts.initial_heap;
-    if (limit < goal) limit = goal;
-    if (used >= limit) {
-        wait_for_cycle(mut, GC_WHY_NEEDED);
+    uint64_t used = gc_heap_used(heap), goal = con->cm.goal, hard = con->cm.hard_goal;
+    if (used >= hard) {
+        alloc_stall(mut);
         return;
     }
-    if (used >= goal) goal = limit;   /* the assists aim at what is left */
+    if (used >= goal) goal = hard;   /* the assists aim at what is left */
     uint64_t expected, left = gc_cmark_work_left(&con->cm, &expected), start = con->cm.used_at_start;
     if (left == 0 || start >= goal || used <= start) return;
     /* On schedule: done / expected >= (used - start) / (goal - start). Past halfway to the goal the

@@ -6,11 +6,17 @@
  *   before a cycle starts, free lists are dropped at the pause that flips the colour.
  * - During a cycle: mutators allocate black and their barrier is on; the barrier's invariant is stated
  *   in cmark.h and kept in cmark.c's gc_barrier_slow.
- * - Pacing: a mutator pays for the bytes it allocates while marking runs with mark_per_alloc times as
- *   many bytes of marking, done in its allocation slow path, where it holds no cell it has not handed
- *   out. Paced automatically, the rate is set at initial mark so that the last cycle's live bytes are
- *   marked (with half again for safety) before the heap reaches its goal; a cycle that reaches the
- *   goal anyway has fallen behind and finishes stop-the-world ("degenerated").
+ * - Pacing: a mutator pays for the bytes it allocates while marking runs with `ratio` times as many
+ *   bytes of marking, done in its allocation slow path, where it holds no cell it has not handed out.
+ *   Paced automatically (no --mark-per-alloc), the ratio is the work left per byte of headroom left to
+ *   the cycle's goal (cmark.h: goal, hard_goal), with half again for safety, taken afresh at every
+ *   slow path (Go's assist ratio): the work is the cycle's growth-aware estimate, and once marking
+ *   passes it, the worst case (cmark.c: gc_cmark_work_left), so a cycle that finds more than it
+ *   expected (a filling window; the first cycle, which has no measure yet) marks faster rather than
+ *   running out of headroom. Past the goal the ratio aims at the hard goal; a cycle that reaches the
+ *   hard goal anyway has fallen behind and finishes stop-the-world ("degenerated"). Measured on msgbuf
+ *   before: the ratio fixed at initial mark from the last live size (zero in the first cycle)
+ *   degenerated the first cycle of every run.
  *
  * A cycle, in the order it runs:
  *   1. a mutator whose allocation reaches the trigger (halfway from live to the goal) takes the
@@ -42,7 +48,7 @@
 
 typedef struct incremental {
     gc_cmark cm;
-    double ratio;               /* this cycle's bytes marked per byte allocated */
+    double ratio;               /* this cycle's bytes marked per byte allocated, at least */
 } incremental;
 _Static_assert(offsetof(incremental, cm) == 0, "cmark.c finds the gc_cmark at heap->collector");
 
@@ -55,7 +61,7 @@ _Static_assert(offsetof(incremental, cm) == 0, "cmark.c finds the gc_cmark at he
 typedef enum {
     ASK_START,      /* the trigger is reached: start marking, unless a cycle is marking already */
     ASK_REMARK,     /* the grey pool looked empty: finish the marking cycle */
-    ASK_MEMORY,     /* the heap reached its goal, or an allocation failed: finish the marking cycle
+    ASK_MEMORY,     /* the heap reached its hard goal, or an allocation failed: finish the marking cycle
                      * stop-the-world ("degenerated"), or collect fully if none is marking */
     ASK_FULL,       /* gc_collect: finish any marking cycle, then a full one, whose marking begins
                      * after the call (the cycle that was marking began before it) */
@@ -66,11 +72,11 @@ static void initial_mark(gc_mut *mut) {
     gc_heap *heap = mut->heap;
     incremental *inc = heap->collector;
     gc_sweep_finish(heap);
-    uint64_t used = gc_heap_used(heap), goal = atomic_load(&heap->goal_bytes);
-    uint64_t headroom = goal > used + MIN_HEADROOM ? goal - used : MIN_HEADROOM;
-    inc->ratio = heap->opts.mark_per_alloc > 0 ? heap->opts.mark_per_alloc
-                                               : SAFETY * (double)heap->live_after_gc / (double)headroom;
     gc_pause_run(heap, mut, &(gc_pause){.kind = GC_PAUSE_INITIAL_MARK, .gc_threads = 1}, gc_cmark_start_body, NULL);
+    gc_cmark *cm = &inc->cm;
+    uint64_t headroom = cm->goal > cm->used_at_start + MIN_HEADROOM ? cm->goal - cm->used_at_start : MIN_HEADROOM;
+    inc->ratio = heap->opts.mark_per_alloc > 0 ? heap->opts.mark_per_alloc
+                                               : SAFETY * (double)cm->work_expected / (double)headroom;
 }
 
 /* 3. The remark (or, when the cycle fell behind, its stop-the-world finish). */
@@ -123,11 +129,18 @@ static void alloc_hook(gc_mut *mut) {
     uint64_t debt = mut->allocated_bytes - mut->c.paced_bytes;
     mut->c.paced_bytes = mut->allocated_bytes;
     if (!gc_cmark_active(&inc->cm)) return;
-    if (gc_heap_used(heap) >= atomic_load_explicit(&heap->goal_bytes, memory_order_relaxed)) {
+    uint64_t used = gc_heap_used(heap), goal = inc->cm.goal, hard = inc->cm.hard_goal;
+    if (used >= hard) {
         advance(mut, ASK_MEMORY, seen);
         return;
     }
-    uint64_t budget = (uint64_t)((double)debt * inc->ratio);
+    double ratio = inc->ratio;
+    if (heap->opts.mark_per_alloc <= 0) {
+        uint64_t expected, left = gc_cmark_work_left(&inc->cm, &expected), target = used >= goal ? hard : goal;
+        double now = SAFETY * (double)left / (double)(target - used);
+        if (now > ratio) ratio = now;
+    }
+    uint64_t budget = (uint64_t)((double)debt * ratio);
     if (budget == 0) return;
     gc_cmark_assist(mut, budget, GC_PAUSE_INCREMENT);
     if (gc_greypool_looks_empty(&inc->cm.pool)) advance(mut, ASK_REMARK, seen);

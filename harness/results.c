@@ -160,10 +160,10 @@ int results_write(const char *dir, const run_config *cfg, const run_result *r, u
         } else {
             fprintf(runs, ",,,,,");
         }
-        fprintf(runs, ",%llu,%llu,%llu,%llu,%llu,%llu\n", (unsigned long long)x->run_delay_ns,
+        fprintf(runs, ",%llu,%llu,%llu,%llu,%llu,%llu,%zu\n", (unsigned long long)x->run_delay_ns,
                 (unsigned long long)x->off_cpu_other_ns, (unsigned long long)x->stalled_ns,
                 (unsigned long long)x->stalls.n, (unsigned long long)x->stalls.total_ns,
-                (unsigned long long)x->stalls.attributed_ns);
+                (unsigned long long)x->stalls.attributed_ns, pauses_of_kind(x, GC_PAUSE_ALLOC_STALL));
         if (x->ncensus) {
             FILE *types = open_csv(dir, "types.csv", TYPES_HEADER, err, errlen);
             if (!types) {

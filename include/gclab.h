@@ -34,7 +34,8 @@ typedef uint16_t gc_type;       /* a registered type id, >= 1 */
     X(GC_PAUSE_ASSIST, "assist")             /* concurrent: a mutator helps marking, alone */          \
     X(GC_PAUSE_REMARK, "remark")             /* marking ends: barrier buffers, roots, the rest */      \
     X(GC_PAUSE_SCAVENGE, "scavenge")         /* the young generation copied */                         \
-    X(GC_PAUSE_DEGENERATED, "degenerated")   /* marking fell behind and finished stop-the-world */
+    X(GC_PAUSE_DEGENERATED, "degenerated")   /* marking fell behind and finished stop-the-world */     \
+    X(GC_PAUSE_ALLOC_STALL, "alloc-stall")   /* concurrent: past the hard goal, a mutator waits */
 typedef enum gc_pause_kind {
 #define GC_PAUSE_KIND_ENUM(id, name) id,
     GC_PAUSE_KINDS(GC_PAUSE_KIND_ENUM)

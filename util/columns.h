@@ -14,7 +14,7 @@
     "degenerated,initial_heap_bytes,nursery_bytes,promote_age,gc_options,"                                 \
     "rss_bytes,heap_total_bytes,heap_used_bytes,external_bytes,censuses,leak_suspected,leak_top_type,"     \
     "leak_top_growth_bytes,leak_top_slope_bytes,leak_first_cycle,leak_last_cycle,"                          \
-    "run_delay_ns,off_cpu_other_ns,stalled_ns,stall_ops,stall_total_ns,stall_attributed_ns"
+    "run_delay_ns,off_cpu_other_ns,stalled_ns,stall_ops,stall_total_ns,stall_attributed_ns,alloc_stalls"
 /* pauses.csv: these columns, then one per pause figure (gclab.h's GC_PAUSE_FIGURES, which only
  * the harness sees; results.c appends them). */
 #define PAUSES_HEADER_LEAD "run_id,variant,workload,rep,index,cycle,kind,start_ns,end_ns,duration_ns"

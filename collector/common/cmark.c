@@ -92,6 +92,17 @@ uint64_t gc_cmark_work_left(gc_cmark *cm, uint64_t *expected) {
     return e - marked;
 }
 
+/* cmark.h, at the goals. */
+static void set_goals(gc_heap *heap, gc_cmark *cm) {
+    uint64_t goal = atomic_load_explicit(&heap->goal_bytes, memory_order_relaxed);
+    uint64_t trigger = atomic_load_explicit(&heap->trigger_bytes, memory_order_relaxed);
+    uint64_t runway = goal > trigger ? goal - trigger : 0;
+    if (cm->used_at_start + runway / 2 > goal) goal = cm->used_at_start + runway / 2;
+    uint64_t hard = goal + goal / 10, small = cm->live_at_start + heap->opts.initial_heap;
+    cm->goal = goal;
+    cm->hard_goal = hard > small ? hard : small;
+}
+
 /* At remark: what share of the bytes allocated between the last cycle and this one's initial mark
  * was alive (marked beyond the last live size), for the next cycle's estimate. */
 static void measure_survival(gc_cmark *cm, uint64_t marked) {
@@ -114,6 +125,7 @@ void gc_cmark_start(gc_heap *heap, gc_cmark *cm, gc_pause *rec) {
     cm->live_at_start = heap->live_after_gc;
     cm->used_at_start = gc_heap_used(heap);
     cm->work_expected = work_estimate(cm, cm->live_at_start, cm->used_at_start);
+    set_goals(heap, cm);
     /* From here on every new object is black, and every store goes through the barrier's slow path. */
     gc_set_mutators(heap, cm->colour, 1);
     gc_mark_roots_to_pool(heap, &cm->pool, cm->colour);

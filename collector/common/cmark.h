@@ -40,6 +40,18 @@ typedef struct gc_cmark {
     uint64_t live_at_start;         /* heap->live_after_gc at initial mark */
     uint64_t used_at_start;         /* gc_heap_used at initial mark: all the cycle could have to mark */
     uint64_t work_expected;         /* bytes the markers are expected to blacken this cycle */
+    /* The goals the cycle paces itself by (the Go pacer's soft and hard goals), set at its initial
+     * mark from the heap's goal and trigger (alloc.c: gc_set_trigger):
+     *   goal       the heap's goal, or, for a cycle that began late (its collector thread woke late,
+     *              the trigger met a stall of the machine), the heap at its start plus half the
+     *              runway the trigger meant to leave, goal - trigger: the work did not shrink because
+     *              the start came late, and a cycle that began at its goal had no room to do it;
+     *   hard_goal  goal + 10% (Go's overshoot), and at least live + the initial heap (a heap of a
+     *              few MiB, whose headroom is smaller than the fixed cost of starting a cycle).
+     * Mutators' marking aims to end by the goal, and past it by the hard goal; what a collector does
+     * past the hard goal is its own (concurrent.c, incremental.c). Neither is a footprint limit:
+     * max_heap is, and only running out of it forces a cycle to finish stop-the-world. */
+    uint64_t goal, hard_goal;
     uint64_t marked_last;           /* the last finished cycle's bytes blackened by the markers */
     double survival;                /* the last finished cycle's share of the bytes allocated between
                                      * its predecessor and its initial mark that it found alive */
