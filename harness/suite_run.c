@@ -178,6 +178,9 @@ static void write_machine(const char *out, const suite *s) {
 #ifndef GCLAB_HAVE_HWLOC
     fprintf(f, "hwloc: not in this build (libhwloc-dev missing): topology from sysconf, packages and SMT unknown\n");
 #endif
+    fprintf(f, "binaries: each process runs a fresh copy of build/<variant>/gclab (.gclab-run-<pid> in this folder,\n"
+               "  removed when it ends): a binary's speed can depend on the file it runs from, not only on its code\n"
+               "  (results/published/goals-20261202/README.md)\n");
     fprintf(f, "topology:\n");
     gc_topology_describe(t, f, "  ");
     fprintf(f, "pin policies:");
@@ -326,6 +329,50 @@ static void log_errors(const runner *rn, const char *hdr, bool bad, bool said) {
     }
 }
 
+/* Every child runs from a fresh copy of its binary, removed when it ends. On this project's VMs one
+ * binary file ran msgbuf 25% slower than a byte-identical copy of it, run after run, until the file
+ * was replaced (results/published/goals-20261202/README.md): a build's speed can depend on the file
+ * it runs from (its page cache), not only on its code. A copy per process turns that fixed bias of
+ * one variant into noise that every repetition samples afresh. Returns 0, or -1 with errno. */
+static int fresh_copy(const char *exe, const char *dir, char *copy, size_t len) {
+    snprintf(copy, len, "%s/.gclab-run-%ld", dir, (long)getpid());
+    int in = open(exe, O_RDONLY | O_CLOEXEC);
+    if (in < 0) return -1;
+    int out = open(copy, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
+    if (out < 0) {
+        int e = errno;
+        close(in);
+        errno = e;
+        return -1;
+    }
+    char buf[1 << 16];
+    ssize_t n;
+    int rc = 0;
+    while ((n = read(in, buf, sizeof buf)) != 0) {
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            rc = -1;
+            break;
+        }
+        for (ssize_t off = 0; off < n;) {
+            ssize_t w = write(out, buf + off, (size_t)(n - off));
+            if (w < 0 && errno == EINTR) continue;
+            if (w <= 0) {
+                rc = -1;
+                break;
+            }
+            off += w;
+        }
+        if (rc) break;
+    }
+    int e = errno;
+    close(in);
+    if (close(out) != 0 && rc == 0) rc = -1, e = errno;
+    if (rc) unlink(copy);
+    errno = e;
+    return rc;
+}
+
 /* Process q: round q / nruns (interleaved) of run q % nruns. A repetition it did not write gets a
  * failed row here, whatever ended it. */
 static void run_process(runner *rn, size_t q) {
@@ -339,11 +386,17 @@ static void run_process(runner *rn, size_t q) {
 
     size_t before = csv_rows(rn->runs_csv);
     uint64_t start = gc_now_ns();
-    outcome o;
-    char why[512] = "";
-    if (spawn_wait(cmd.argv, rn->errpath, s->timeout_s, &o)) {
+    outcome o = {0};
+    char why[512] = "", copy[4300];
+    if (fresh_copy(cmd.exe, rn->out, copy, sizeof copy)) {
         snprintf(why, sizeof why, "cannot run %.300s: %s", cmd.exe, strerror(errno));
-        o.pid = 0;
+    } else {
+        cmd.argv[0] = copy;
+        if (spawn_wait(cmd.argv, rn->errpath, s->timeout_s, &o)) {
+            snprintf(why, sizeof why, "cannot run %.300s: %s", cmd.exe, strerror(errno));
+            o.pid = 0;
+        }
+        unlink(copy);
     }
     rn->took[q] = (double)(gc_now_ns() - start) / 1e9;
     char lastl[400];

@@ -26,6 +26,19 @@ check "failing suite: interleaved, repetitions 1 and 2 of every run, one process
     'NR > 1 { k = $4 $5; seen[k, $10] = 1; runs[k] = 1; split($1, id, "-"); pids[id[2]]++ }
      END { for (k in runs) if (!((k, 1) in seen) || !((k, 2) in seen)) exit 1; for (p in pids) if (pids[p] > 1) exit 1 }' \
     $H/failing/runs.csv
+# Every child runs from a fresh copy of its binary in the results folder, gone when the suite ends:
+# seen as the running child's /proc/PID/exe.
+$g suite tests/suites/failing.suite --out $H/copies >/dev/null 2>&1 &
+suite_pid=$!
+seen=no
+while kill -0 $suite_pid 2>/dev/null; do
+    if ls -l /proc/[0-9]*/exe 2>/dev/null | grep -q "$(realpath $H)/copies/.gclab-run-"; then seen=yes; break; fi
+    sleep 0.01
+done
+wait $suite_pid
+check "suite: a child runs from a copy of its binary in the results folder" 0 test $seen = yes
+check "suite: no copy is left behind" 0 sh -c "! ls -a $H/copies | grep -q gclab-run"
+grep_check "suite: machine.txt says the binaries are copied" '^binaries: each process runs a fresh copy' $H/copies/machine.txt
 check "suite with interleave no" 0 $g suite tests/suites/oneproc.suite --out $H/oneproc
 check "interleave no: both repetitions from one process" 0 awk -F, \
     'NR > 1 { split($1, id, "-"); pids[id[2]]++; n++ } END { for (p in pids) k++; exit !(n == 2 && k == 1) }' $H/oneproc/runs.csv
