@@ -330,7 +330,7 @@ static void log_errors(const runner *rn, const char *hdr, bool bad, bool said) {
 }
 
 /* Every child runs from a fresh copy of its binary, removed when it ends. On this project's VMs one
- * binary file ran msgbuf 25% slower than a byte-identical copy of it, run after run, until the file
+ * binary file ran msgbuf about 30% slower than a byte-identical copy of it, run after run, until the file
  * was replaced (results/published/goals-20261202/README.md): a build's speed can depend on the file
  * it runs from (its page cache), not only on its code. A copy per process turns that fixed bias of
  * one variant into noise that every repetition samples afresh. Returns 0, or -1 with errno. */
