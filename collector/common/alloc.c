@@ -8,6 +8,7 @@
 #include "heap.h"
 #include "fastpath.h"
 #include "freelist_alloc.h"
+#include "spin.h"
 
 bool gc_should_collect(gc_heap *heap) {
     uint64_t used = heap->live_after_gc + atomic_load_explicit(&heap->allocated_since_gc, memory_order_relaxed);
@@ -161,6 +162,7 @@ static gc_obj *alloc_slow(gc_mut *mut, gc_type type, uint32_t nptrs, size_t nbyt
     /* An allocation slow path is a safepoint, and where collectors pace their work: the thread holds
      * no cell it has not handed out, so a cycle may start or end here. */
     gc_safepoint(mut);
+    gc_note_cpu(&mut->cpu);
     if (gc_collector.alloc_hook) gc_collector.alloc_hook(mut);
     size_t size = gc_object_bytes(nptrs, nbytes);
     if (size > GC_SMALL_MAX) return alloc_large(mut, type, nptrs, nbytes, size);

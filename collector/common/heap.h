@@ -91,6 +91,7 @@ struct gc_heap {
      * world stopped (0 until it has), set by the stopping thread, read by each as it is released. */
     _Atomic int stop_kind;
     _Atomic uint64_t stopped_at_ns;
+    _Atomic int stopper_cpu;        /* the CPU the stopping thread was on when it asked (handshake.c) */
     bool collecting;                /* somebody holds the collector role, under lock */
     /* Tests only: called by the role holder (self: its mutator, NULL for a collector thread) just
      * after it takes the role (event "role") and after each of its pauses, the world running again

@@ -31,6 +31,8 @@ struct gc_mut {
 
     /* Slow-path state. */
     _Atomic int state;              /* GC_MUT_*: a BLOCKED or PARKED thread counts as stopped */
+    _Atomic int cpu;                /* the CPU it last ran on, as of its last slow path or stop
+                                     * (handshake.c: a stop beside it on its CPU yields, not spins) */
     gc_cell *fl_rest[GC_NCLASSES];  /* stress mode: cells held back so the fast path runs dry */
     uint64_t stress_left;           /* stress mode: allocations until the next collection */
     uint64_t allocated_bytes;       /* bytes handed to this thread (whole cells and large objects) */

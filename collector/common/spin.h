@@ -8,6 +8,7 @@
 #define GCLAB_SPIN_H
 
 #include <sched.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include "clock.h"
 
@@ -21,12 +22,19 @@ static inline void gc_cpu_relax(void) {
 #endif
 }
 
-/* Step i of a spin that began at t0; false once `budget` ns have passed and it is time to block. */
-static inline bool gc_spin_step(uint64_t t0, unsigned i, uint64_t budget) {
-    if ((i & 31) == 0) {
+/* Records the CPU the calling thread runs on (the spinners' `beside`: handshake.c). */
+static inline void gc_note_cpu(_Atomic int *where) {
+    atomic_store_explicit(where, sched_getcpu(), memory_order_relaxed);
+}
+
+/* Step i of a spin that began at t0; false once `budget` ns have passed and it is time to block.
+ * beside: the thread waited for needs this very CPU (it is runnable here, not running elsewhere), so
+ * every step yields at once: spinning GC_SPIN_NS first only delays it. */
+static inline bool gc_spin_step(uint64_t t0, unsigned i, uint64_t budget, bool beside) {
+    if (beside || (i & 31) == 0) {
         uint64_t t = gc_now_ns() - t0;
         if (t > budget) return false;
-        if (t > GC_SPIN_NS) sched_yield();
+        if (beside || t > GC_SPIN_NS) sched_yield();
     }
     gc_cpu_relax();
     return true;

@@ -38,7 +38,7 @@ static void *worker_main(void *p) {
             for (unsigned i = 0; atomic_load_explicit(&w->generation, memory_order_acquire) == seen &&
                                  atomic_load_explicit(&w->cool, memory_order_acquire) == cool;
                  i++)
-                if (!gc_spin_step(t0, i, WARM_SPIN_NS)) break;
+                if (!gc_spin_step(t0, i, WARM_SPIN_NS, false)) break;
             pthread_mutex_lock(&w->lock);
             continue;
         }
@@ -107,7 +107,7 @@ void gc_workers_run(gc_workers *w, unsigned n, gc_job_fn fn, void *arg) {
          * and sleeping here would add a wake-up, often longer than the phase, to every pause. */
         uint64_t t0 = gc_now_ns();
         for (unsigned i = 0; atomic_load_explicit(&w->pending, memory_order_acquire); i++)
-            if (!gc_spin_step(t0, i, DONE_SPIN_NS)) break;
+            if (!gc_spin_step(t0, i, DONE_SPIN_NS, false)) break;
         pthread_mutex_lock(&w->lock);
         while (atomic_load_explicit(&w->pending, memory_order_acquire)) pthread_cond_wait(&w->cv_done, &w->lock);
         pthread_mutex_unlock(&w->lock);
