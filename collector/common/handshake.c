@@ -29,6 +29,24 @@ static void set_state(gc_mut *mut, int state) {
  * the other last ran (gc_mut.cpu, heap->stopper_cpu) and yields at once when it is its own CPU. */
 #define HANDSHAKE_SPIN_NS 200000u
 
+/* A stopped thread's account, once it runs again: it has been waiting (ttsp) since it stopped, and
+ * stops first..last held it, the later ones begun before it woke from the earlier (heap.h, stop_ring).
+ * Each stop's time from its world stopping to its release is its kind's, the time between two of them
+ * ttsp again; the last one's runs until now (gclab.h: held in a pause until this thread runs on). A
+ * stop the ring no longer holds (more than GC_STOP_RING while this thread slept) stays with the cause
+ * before it. */
+static void charge_stops(gc_heap *heap, uint64_t first, uint64_t last) {
+    for (uint64_t n = first; n <= last; n++) {
+        struct gc_stop_rec *r = &heap->stop_ring[n % GC_STOP_RING];
+        uint64_t stopped = atomic_load_explicit(&r->stopped_at_ns, memory_order_relaxed);
+        uint64_t released = atomic_load_explicit(&r->released_at_ns, memory_order_relaxed);
+        unsigned kind = (unsigned)atomic_load_explicit(&r->kind, memory_order_relaxed);
+        if (atomic_load_explicit(&r->seq, memory_order_acquire) != n || !stopped) continue;
+        gc_acct_switch(kind, stopped);
+        if (n < last && released) gc_acct_switch(GC_ACCT_STALL(GC_STALL_TTSP), released);
+    }
+}
+
 /* With heap->lock held: wait, as a stopped thread, until no cycle stops the world. */
 static void wait_for_resume(gc_heap *heap, gc_mut *mut, int stopped_state) {
     if (!atomic_load_explicit(&heap->stop_requested, memory_order_seq_cst)) {
@@ -36,6 +54,7 @@ static void wait_for_resume(gc_heap *heap, gc_mut *mut, int stopped_state) {
         return;
     }
     /* Stopped: waiting for the other threads (ttsp) until the world has stopped, then the pause. */
+    uint64_t first = atomic_load_explicit(&heap->stop_seq, memory_order_relaxed);   /* under heap->lock */
     gc_acct_push(GC_ACCT_STALL(GC_STALL_TTSP));
     gc_note_cpu(&mut->cpu);
     while (atomic_load_explicit(&heap->stop_requested, memory_order_seq_cst)) {
@@ -53,8 +72,7 @@ static void wait_for_resume(gc_heap *heap, gc_mut *mut, int stopped_state) {
         if (atomic_load_explicit(&heap->stop_requested, memory_order_seq_cst))
             pthread_cond_wait(&heap->cv_resume, &heap->lock);
     }
-    uint64_t stopped = atomic_load_explicit(&heap->stopped_at_ns, memory_order_relaxed);
-    if (stopped) gc_acct_switch((unsigned)atomic_load_explicit(&heap->stop_kind, memory_order_relaxed), stopped);
+    charge_stops(heap, first, atomic_load_explicit(&heap->stop_seq, memory_order_relaxed));
     gc_acct_pop();
     set_state(mut, GC_MUT_RUNNING);
 }
@@ -151,10 +169,18 @@ static bool others_running(gc_heap *heap, gc_mut *self, int cpu, bool *beside) {
 
 uint64_t gc_stop_world(gc_heap *heap, gc_mut *self) {
     uint64_t t0 = gc_now_ns();
-    atomic_store_explicit(&heap->stopped_at_ns, 0, memory_order_relaxed);
     gc_note_cpu(&heap->stopper_cpu);
     int cpu = atomic_load_explicit(&heap->stopper_cpu, memory_order_relaxed);
     pthread_mutex_lock(&heap->lock);
+    uint64_t seq = atomic_load_explicit(&heap->stop_seq, memory_order_relaxed) + 1;
+    struct gc_stop_rec *rec = &heap->stop_ring[seq % GC_STOP_RING];
+    /* The entry is invalid (seq mismatch) while it is rewritten; readers check seq after the fields. */
+    atomic_store_explicit(&rec->seq, 0, memory_order_relaxed);
+    atomic_store_explicit(&rec->stopped_at_ns, 0, memory_order_relaxed);
+    atomic_store_explicit(&rec->released_at_ns, 0, memory_order_relaxed);
+    atomic_store_explicit(&rec->kind, atomic_load_explicit(&heap->stop_kind, memory_order_relaxed), memory_order_relaxed);
+    atomic_store_explicit(&rec->seq, seq, memory_order_release);
+    atomic_store_explicit(&heap->stop_seq, seq, memory_order_relaxed);
     atomic_store_explicit(&heap->stop_requested, 1, memory_order_seq_cst);
     for (gc_mut *m = heap->muts; m; m = m->next)
         if (m != self) atomic_store_explicit(&m->poll, 1, memory_order_relaxed);
@@ -172,12 +198,14 @@ uint64_t gc_stop_world(gc_heap *heap, gc_mut *self) {
         pthread_mutex_unlock(&heap->lock);
     }
     uint64_t now = gc_now_ns();
-    atomic_store_explicit(&heap->stopped_at_ns, now, memory_order_relaxed);
+    atomic_store_explicit(&rec->stopped_at_ns, now, memory_order_relaxed);
     return now - t0;
 }
 
 void gc_start_world(gc_heap *heap) {
     pthread_mutex_lock(&heap->lock);
+    struct gc_stop_rec *rec = &heap->stop_ring[atomic_load_explicit(&heap->stop_seq, memory_order_relaxed) % GC_STOP_RING];
+    atomic_store_explicit(&rec->released_at_ns, gc_now_ns(), memory_order_relaxed);
     for (gc_mut *m = heap->muts; m; m = m->next) atomic_store_explicit(&m->poll, 0, memory_order_relaxed);
     atomic_store_explicit(&heap->stop_requested, 0, memory_order_seq_cst);
     pthread_cond_broadcast(&heap->cv_resume);

@@ -19,6 +19,8 @@
 #include "collector.h"
 #include "layout.h"
 #include "mutator.h"
+
+#define GC_STOP_RING 8
 #include "fatal.h"
 #include "pauselog.h"
 #include "root_table.h"
@@ -87,10 +89,17 @@ struct gc_heap {
     unsigned nmuts;
     unsigned attached;              /* attaches so far (the on_thread_start index), under lock */
     _Atomic int stop_requested;
-    /* For the stopped threads' accounts (account.h): the kind of the pause under way and when its
-     * world stopped (0 until it has), set by the stopping thread, read by each as it is released. */
+    /* For the stopped threads' accounts (account.h): the kind of the pause under way (set before the
+     * stop) and, per stop, when its world stopped and when it was released, in a ring of the last
+     * GC_STOP_RING stops, each entry valid while its seq is the stop's number. A thread woken late may
+     * find that a second stop began before it ran (a remark straight after an initial mark): it reads
+     * both from the ring and charges each its own kind. */
     _Atomic int stop_kind;
-    _Atomic uint64_t stopped_at_ns;
+    _Atomic uint64_t stop_seq;      /* stops requested so far: the number of the latest */
+    struct gc_stop_rec {
+        _Atomic uint64_t seq, stopped_at_ns, released_at_ns;
+        _Atomic int kind;
+    } stop_ring[GC_STOP_RING];
     _Atomic int stopper_cpu;        /* the CPU the stopping thread was on when it asked (handshake.c) */
     bool collecting;                /* somebody holds the collector role, under lock */
     /* Tests only: called by the role holder (self: its mutator, NULL for a collector thread) just
