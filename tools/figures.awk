@@ -9,8 +9,8 @@
 # and the report compute them; times in ms (time to safepoint in µs), lib.awk's num() for the digits. A configuration is a
 # workload with its options, mutator threads, GC threads, heap factor, heap, pinning and collector options.
 #   msgbuf    the latency suite: per variant and GC thread count pause p99 and max, the worst push
-#             (lat_max_ns), time to safepoint p99, degenerated cycles (summed over the repetitions) and
-#             wall time; with rows of the pseudo-variant `floor` (no collector: a thread that only reads
+#             (lat_max_ns), time to safepoint p99, degenerated cycles and, when runs.csv has the
+#             column, alloc stalls (each summed over the repetitions) and wall time; with rows of the pseudo-variant `floor` (no collector: a thread that only reads
 #             the clock), the median of their lat_max_ns (the largest gap it saw) for the same workload,
 #             options, threads and GC threads, in a column beside the worst push.
 #   gcbench   the baseline suite: per variant wall time (median and range) and collections, and the
@@ -97,7 +97,7 @@ FNR == 1 {
     if (TABLE == "msgbuf") {
         p99[k, v] = p99[k, v] " " get("pause_p99_ns"); pmax[k, v] = pmax[k, v] " " get("pause_max_ns")
         push[k, v] = push[k, v] " " get("lat_max_ns"); ttsp[k, v] = ttsp[k, v] " " get("ttsp_p99_ns")
-        degen[k, v] += get("degenerated")
+        degen[k, v] += get("degenerated"); stalls[k, v] += get("alloc_stalls")
     } else colls[k, v] = colls[k, v] " " get("collections")
 }
 
@@ -120,15 +120,17 @@ function scaling_table(    i, j, k, dup, g1, g2, any) {
     if (!any) die(NAME ": harness/scaling.sh gave no configuration with both 1 and 2 GC threads")
 }
 
-function msgbuf_table(    i, k, v, fl, anyfloor, fcell, hdr, al, cfgcol) {
+function msgbuf_table(    i, k, v, fl, anyfloor, fcell, hdr, al, cfgcol, st, scell) {
     for (i = 1; i <= nrow; i++) if (row_floor[i] in floor_l) anyfloor = 1
     cfgcol = nrest > 1
-    caption("medians over the successful repetitions (degenerated: cycles finished stop-the-world, summed over them)" \
+    st = "alloc_stalls" in col   # data from before the soft goals has no such column
+    caption("medians over the successful repetitions (degenerated: cycles finished stop-the-world" \
+        (st ? "; alloc stalls: waits of a mutator past a cycle's hard goal" : "") ", summed over them)" \
         (anyfloor ? "; floor: the largest gap a thread that only reads the clock saw in a run of the same length (the `floor` rows, no collector)." : \
          "; this folder has no `floor` rows (the machine's own stalls), so no floor column."))
     hdr = "| " (cfgcol ? "configuration | " : "") "variant | GC threads | pause p99 (ms) | pause max (ms) | worst push (ms) |" \
-        (anyfloor ? " floor: largest gap (ms) |" : "") " TTSP p99 (µs) | degenerated | wall (ms) | runs |"
-    al = "|" (cfgcol ? "---|" : "") "---|--:|--:|--:|--:|" (anyfloor ? "--:|" : "") "--:|--:|--:|--:|"
+        (anyfloor ? " floor: largest gap (ms) |" : "") " TTSP p99 (µs) | degenerated |" (st ? " alloc stalls |" : "") " wall (ms) | runs |"
+    al = "|" (cfgcol ? "---|" : "") "---|--:|--:|--:|--:|" (anyfloor ? "--:|" : "") "--:|--:|" (st ? "--:|" : "") "--:|--:|"
     print hdr; print al
     sort_rows()
     for (i = 1; i <= nrow; i++) {
@@ -136,10 +138,11 @@ function msgbuf_table(    i, k, v, fl, anyfloor, fcell, hdr, al, cfgcol) {
         fcell = ""
         if (anyfloor) fcell = " " ((row_floor[ord[i]] in floor_l) ? ms(lst_median(floor_l[row_floor[ord[i]]])) : "–") " |"
         if (!ok[k, v]) { printf "| %s%s | %d |%s%s\n", cfgcol ? plab[row_r[ord[i]]] " | " : "", v, row_g[ord[i]],
-            " – | – | – |" fcell, " – | – | – | 0/" runs[k, v] " |"; continue }
-        printf "| %s%s | %d | %s | %s | %s |%s %s | %d | %s | %s |\n", cfgcol ? plab[row_r[ord[i]]] " | " : "", v, row_g[ord[i]],
+            " – | – | – |" fcell, " – | – |" (st ? " – |" : "") " – | 0/" runs[k, v] " |"; continue }
+        scell = st ? " " stalls[k, v] " |" : ""
+        printf "| %s%s | %d | %s | %s | %s |%s %s | %d |%s %s | %s |\n", cfgcol ? plab[row_r[ord[i]]] " | " : "", v, row_g[ord[i]],
             ms(lst_median(p99[k, v])), ms(lst_median(pmax[k, v])), ms(lst_median(push[k, v])), fcell,
-            fix(lst_median(ttsp[k, v]) / 1e3), degen[k, v], ms(lst_median(wall[k, v])), ok[k, v] "/" runs[k, v]
+            fix(lst_median(ttsp[k, v]) / 1e3), degen[k, v], scell, ms(lst_median(wall[k, v])), ok[k, v] "/" runs[k, v]
     }
 }
 
