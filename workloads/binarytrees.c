@@ -142,15 +142,21 @@ static void collect_nodes(gc_obj *n, int depth, uintptr_t *out, size_t *count, s
     }
 }
 
-static int verify_distinct(gc_obj *root, int depth, const char *what, char *err, size_t errlen) {
+static int verify_distinct(gc_mut *mut, gc_obj *root, int depth, const char *what, char *err, size_t errlen) {
     if (depth > DISTINCT_MAX_DEPTH) return 0;
     size_t cap = (size_t)tree_size(depth), count = 0;
     uintptr_t *nodes = malloc(cap * sizeof *nodes);
     if (!nodes) return 0;
+    /* The walk polls no safepoint, so nothing moves meanwhile: a stop waits for it (1-5 ms for the
+     * stretch tree at the default depth, once a run; results/published/polls-20261202/). */
     collect_nodes(root, depth, nodes, &count, cap);
+    /* The sort touches no object (addresses only): outside the heap, where a stop need not wait for it
+     * (it kept a concurrent remark waiting 28 ms, the stretch tree's 2^(max-depth + 2) addresses). */
+    gc_block_enter(mut);
     qsort(nodes, count, sizeof *nodes, cmp_ptr);
     size_t dup = 0;
     for (size_t i = 1; i < count; i++) dup += nodes[i] == nodes[i - 1];
+    gc_block_leave(mut);
     free(nodes);
     if (dup) {
         snprintf(err, errlen, "%s of depth %d: %zu nodes reached twice (shared subtrees)", what, depth, dup);
@@ -229,7 +235,7 @@ static int run(wl_ctx *ctx, char *err, size_t errlen) {
         size_t scope = gc_scope_open(mut);
         gc_obj **h = gc_push(mut, make_tree(mut, sh.t_node, sh.max_depth + 1));
         uint64_t check = verify_tree(mut, h, sh.max_depth + 1, "stretch tree", err, errlen);
-        if (check && verify_distinct(*h, sh.max_depth + 1, "stretch tree", err, errlen)) check = 0;
+        if (check && verify_distinct(mut, *h, sh.max_depth + 1, "stretch tree", err, errlen)) check = 0;
         gc_scope_close(mut, scope);
         trees++;
         if (!check) {
@@ -277,7 +283,7 @@ static int run(wl_ctx *ctx, char *err, size_t errlen) {
         }
     }
     if (!status && !verify_tree(mut, long_lived, sh.max_depth, "long-lived tree", err, errlen)) status = -1;
-    if (!status && verify_distinct(*long_lived, sh.max_depth, "long-lived tree", err, errlen)) status = -1;
+    if (!status && verify_distinct(mut, *long_lived, sh.max_depth, "long-lived tree", err, errlen)) status = -1;
 out:
     gc_scope_close(mut, base);
     gc_detach(mut);

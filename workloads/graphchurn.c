@@ -14,7 +14,8 @@
  * operations, and at the end, the thread walks all of its graph reachable from the roots and checks
  * that every node's id and payload are intact and every edge leads to the node id the model says.
  * A node the collector freed while reachable is reused by a later allocation, so its id, payload or
- * edges no longer match. Walks poll safepoints. ops = operations done, for throughput.
+ * edges no longer match. The check polls safepoints (its stack is a heap array), and so does every
+ * operation. ops = operations done, for throughput.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -46,7 +47,7 @@ static uint64_t check_of(uint64_t id) { return ~id * 0x9e3779b97f4a7c15ull; }
 
 typedef struct shared {
     gc_heap *heap;
-    gc_type t_node, t_roots;
+    gc_type t_node, t_roots, t_stack;
     uint64_t nodes, edges, check_every;
 } shared;
 
@@ -107,25 +108,43 @@ static gc_obj *walk(worker *w, gc_obj *roots) {
     return n;
 }
 
+/* The check's depth-first stack: a heap array under a handle, so that the walk can poll safepoints
+ * (a stop waited for a whole walk before: 1-10 ms on the concurrent collectors) and a collector that
+ * moves objects updates what it holds. Raw node pointers live only between two polls. */
+typedef struct check_stack {
+    gc_obj **arr;
+    size_t depth, cap;
+} check_stack;
+
+/* Pushes *h; a full stack is copied into one twice its size (which may collect: *h is a handle). */
+static void stack_push(gc_mut *mut, const shared *sh, check_stack *st, gc_obj **h) {
+    if (st->depth == st->cap) {
+        gc_obj *bigger = gc_alloc(mut, sh->t_stack, (uint32_t)(st->cap * 2), 0);
+        for (size_t i = 0; i < st->depth; i++) gc_write(mut, bigger, i, gc_read(*st->arr, i));
+        *st->arr = bigger;
+        st->cap *= 2;
+    }
+    gc_write(mut, *st->arr, st->depth++, *h);
+}
+
 /* Walks all of the graph reachable from the roots, checking ids, payloads and edges against the model. */
 static int check_graph(gc_mut *mut, worker *w, gc_obj **roots) {
     shared *sh = w->sh;
     free(w->seen);
     w->seen = calloc(w->nids, 1);
     size_t scope = gc_scope_open(mut);
-    gc_obj **stack = NULL;
-    size_t depth = 0, cap = 0, visited = 0;
+    check_stack st = {.arr = gc_push(mut, gc_alloc(mut, sh->t_stack, 4096, 0)), .cap = 4096};
+    gc_obj **h = gc_push(mut, NULL);
+    size_t visited = 0;
     int rc = 0;
-    for (uint64_t r = 0; r < ROOTS && !rc; r++) {
-        gc_obj *n = gc_read(*roots, r);
-        if (!n) continue;
-        if (depth == cap) stack = realloc(stack, (cap = cap ? cap * 2 : 4096) * sizeof *stack);
-        stack[depth++] = n;
+    for (uint64_t r = 0; r < ROOTS; r++) {
+        *h = gc_read(*roots, r);
+        if (*h) stack_push(mut, sh, &st, h);
     }
-    /* The walk neither allocates nor polls, so the raw pointers on its stack stay valid; a stop waits
-     * for it as for any non-allocating stretch (milliseconds; --check-every sets how often). */
-    while (depth && !rc) {
-        gc_obj *n = stack[--depth];
+    for (uint64_t steps = 0; st.depth && !rc; steps++) {
+        if ((steps & 255) == 0) gc_safepoint(mut);
+        gc_obj *n = gc_read(*st.arr, --st.depth);
+        gc_write(mut, *st.arr, st.depth, NULL);   /* a popped slot keeps nothing alive */
         payload p;
         memcpy(&p, gc_raw(n), sizeof p);
         if (p.id >= w->nids || p.check != check_of(p.id) || gc_nptrs(n) != sh->edges) {
@@ -137,8 +156,9 @@ static int check_graph(gc_mut *mut, worker *w, gc_obj **roots) {
         if (w->seen[p.id]) continue;
         w->seen[p.id] = 1;
         visited++;
+        *h = n;   /* a push may collect */
         for (uint64_t k = 0; k < sh->edges; k++) {
-            gc_obj *t = gc_read(n, k);
+            gc_obj *t = gc_read(*h, k);
             uint32_t want = w->model[p.id * sh->edges + k];
             uint32_t got = t ? (uint32_t)node_id(t) : NONE;
             if (got != want) {
@@ -149,12 +169,12 @@ static int check_graph(gc_mut *mut, worker *w, gc_obj **roots) {
                 break;
             }
             if (t) {
-                if (depth == cap) stack = realloc(stack, (cap = cap ? cap * 2 : 4096) * sizeof *stack);
-                stack[depth++] = t;
+                size_t one = gc_scope_open(mut);
+                stack_push(mut, sh, &st, gc_push(mut, t));
+                gc_scope_close(mut, one);
             }
         }
     }
-    free(stack);
     gc_scope_close(mut, scope);
     if (!rc && visited == 0) {
         snprintf(w->err, sizeof w->err, "no node is reachable from the roots");
@@ -211,7 +231,8 @@ static void *worker_main(void *arg) {
         }
         w->done++;
         if (sh->check_every && w->done % sh->check_every == 0 && check_graph(mut, w, roots)) w->status = -1;
-        if ((op & 1023) == 0) gc_safepoint(mut);
+        gc_safepoint(mut);   /* an operation's walks read up to 24 x (edges + 1) nodes, cache misses most: polling
+                              * every 1024 operations kept a stop waiting milliseconds */
     }
     if (!w->status && check_graph(mut, w, roots)) w->status = -1;
     gc_scope_close(mut, scope);
@@ -235,6 +256,7 @@ static int run(wl_ctx *ctx, char *err, size_t errlen) {
     }
     sh.t_node = gc_register_type(ctx->heap, "graphchurn.node");
     sh.t_roots = gc_register_type(ctx->heap, "graphchurn.roots");
+    sh.t_stack = gc_register_type(ctx->heap, "graphchurn.checkstack");
     unsigned n = ctx->threads ? ctx->threads : 1;
     worker *ws = calloc(n, sizeof *ws);
     if (!ws) {
