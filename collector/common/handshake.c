@@ -24,7 +24,7 @@ static void set_state(gc_mut *mut, int state) {
  * Unless both are on one CPU. A collector thread woken by a mutator is often put on the waker's CPU
  * (the scheduler's wake-affine placement), and at nice 10 it waits there while the other CPU idles;
  * its stop then spun 20 us before yielding to the mutator, which parked and spun 20 us before
- * yielding back: time to safepoint 23-62 us against about 1 us for a stop across CPUs (measured:
+ * yielding back: time to safepoint 23-48 us against about 1 us for a stop across CPUs (measured:
  * msgbuf, concurrent-dijkstra, one GC thread, 2-8 of each run's 34-36 stops). Each side knows where
  * the other last ran (gc_mut.cpu, heap->stopper_cpu) and yields at once when it is its own CPU. */
 #define HANDSHAKE_SPIN_NS 200000u
