@@ -11,13 +11,13 @@
  * schedstat's first field is sum_exec_runtime as last updated, and for the thread that is running it
  * is updated only at the scheduler tick (4 ms at HZ=250): read by the thread itself, it moves in
  * steps of a tick, so over a window shorter than a few ticks it says 0 or 4 ms, and a window with a
- * tick in it looked fully on the CPU (a 5 ms steal read as 5 ms of the operation's own work; measured
- * on this project's VMs, a spinning thread in two 5 s runs: gaps of 50 us or more were 35 ms "on the CPU"
- * and 18 ms neither by the file, 25 ms and 47 ms by the clock). CLOCK_THREAD_CPUTIME_ID brings the
- * runtime up to date before it answers, and, like the file, leaves out steal time where the kernel
- * accounts it (paravirtual steal clock). Reading both costs 1.6 us (two system calls and formatting),
- * so callers sample them, never per operation. Each thread opens its own descriptor (thread-self is
- * resolved at open). */
+ * tick in it looked fully on the CPU (a 5 ms steal read as 5 ms of the operation's own work;
+ * measured on this project's VMs, a spinning thread in two 5 s runs: gaps of 50 us or more were 35 ms
+ * "on the CPU" and 18 ms neither by the file, 25 ms and 47 ms by the clock). CLOCK_THREAD_CPUTIME_ID
+ * brings the runtime up to date before it answers, and, like the file, leaves out steal time where
+ * the kernel accounts it (paravirtual steal clock). Reading both costs 1.6 us (two system calls and
+ * formatting), so callers sample them, never per operation. Each thread opens its own descriptor
+ * (thread-self is resolved at open). */
 #ifndef GCLAB_SCHEDSTAT_H
 #define GCLAB_SCHEDSTAT_H
 
