@@ -103,6 +103,7 @@ typedef struct poller {
     gc_heap *h;
     atomic_int go, stop;
     gc_mut_account acct;
+    uint64_t end_ns;            /* when it took its account: after it ran on from the last stop */
 } poller;
 
 static void *poll_main(void *arg) {
@@ -111,6 +112,7 @@ static void *poll_main(void *arg) {
     atomic_store(&p->go, 1);
     while (!atomic_load(&p->stop)) gc_safepoint(m);
     p->acct = *gc_mut_account_of(m);
+    p->end_ns = gc_now_ns();
     gc_detach(m);
     return NULL;
 }
@@ -126,14 +128,16 @@ static void two_threads(void) {
     gc_block_leave(m);
     uint64_t t0 = gc_now_ns();
     for (int i = 0; i < 3; i++) gc_collect(m);
-    uint64_t wall = gc_now_ns() - t0;
     atomic_store(&p.stop, 1);
     gc_block_enter(m);
     pthread_join(tid, NULL);
     gc_block_leave(m);
+    /* A stopped thread is held in the pause until it runs on (gclab.h), which may be after the stopping
+     * thread has gone on: the bound is the poller's own time from the first stop to its last look. */
+    uint64_t wall = p.end_ns - t0;
     uint64_t stopped = paused(&p.acct) + p.acct.stall_ns[GC_STALL_TTSP];
-    CHECK(stopped > 0 && stopped <= wall, "a polling thread: the stops charged, within the collections' time",
-          "stopped %llu (ttsp %llu) collections %llu", (unsigned long long)stopped,
+    CHECK(stopped > 0 && stopped <= wall, "a polling thread: the stops charged, within its time since they began",
+          "stopped %llu (ttsp %llu) of %llu", (unsigned long long)stopped,
           (unsigned long long)p.acct.stall_ns[GC_STALL_TTSP], (unsigned long long)wall);
     gc_detach(m);
     gc_heap_destroy(h);
@@ -172,8 +176,9 @@ static void back_to_back(void) {
     pthread_join(tid, NULL);
     gc_block_leave(m);
     const gc_mut_account *a = &p.acct;
-    CHECK(a->pause_ns[GC_PAUSE_INITIAL_MARK] >= 2500000 && a->pause_ns[GC_PAUSE_REMARK] >= 2500000 &&
-              a->stall_ns[GC_STALL_TTSP] < 2500000,
+    /* No bound on ttsp: on a loaded machine the stopping thread itself may wait a scheduler tick (4 ms)
+     * to see the world stopped, and the parked thread's wait for that is ttsp. */
+    CHECK(a->pause_ns[GC_PAUSE_INITIAL_MARK] >= 2500000 && a->pause_ns[GC_PAUSE_REMARK] >= 2500000,
           "stops back to back: each charged to its own kind", "initial-mark %llu remark %llu ttsp %llu",
           (unsigned long long)a->pause_ns[GC_PAUSE_INITIAL_MARK], (unsigned long long)a->pause_ns[GC_PAUSE_REMARK],
           (unsigned long long)a->stall_ns[GC_STALL_TTSP]);
