@@ -138,10 +138,10 @@ static int check_node(worker *w, gc_obj *n) {
 
 /* The check walks depth-first, each node checked when it is pushed (so pushed once), from the roots.
  * Its stack is handles on the thread's shadow stack, so the walk polls safepoints (every 256 nodes; a
- * collector that moves objects updates the handles): a stop waited for a whole walk before, 2-13 ms on
- * the concurrent collectors. Handles, not a heap array: Steele's barrier re-greys an array on every store
- * of a white pointer into it, and rescanning the whole stack at each push made the incremental-steele
- * runs 4-6x slower. A walk whose stack grows past CHECK_HANDLES entries (the shadow stack holds 1 Mi
+ * collector that moves objects updates the handles): a stop waited for a whole walk before, up to
+ * 15 ms on the concurrent collectors. Handles, not a heap array: Steele's barrier re-greys an array on
+ * every store of a white pointer into it, and rescanning the whole stack at each push made the
+ * incremental-steele runs 6-8x as long as stw's (results/published/polls-20261202/). A walk whose stack grows past CHECK_HANDLES entries (the shadow stack holds 1 Mi
  * handles) goes on with raw pointers on a malloc'd stack, polling nothing. */
 #define CHECK_HANDLES ((uint64_t)1 << 19)
 

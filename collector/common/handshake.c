@@ -25,7 +25,8 @@ static void set_state(gc_mut *mut, int state) {
  * (the scheduler's wake-affine placement), and at nice 10 it waits there while the other CPU idles;
  * its stop then spun 20 us before yielding to the mutator, which parked and spun 20 us before
  * yielding back: time to safepoint 23-48 us against about 1 us for a stop across CPUs (measured:
- * msgbuf, concurrent-dijkstra, one GC thread, 2-8 of each run's 34-36 stops). Each side knows where
+ * msgbuf, concurrent-dijkstra, one GC thread, 0-6 of each run's 34-36 stops: results/published/
+ * samecpu-20261202/instrumented.txt). Each side knows where
  * the other last ran (gc_mut.cpu, heap->stopper_cpu) and yields at once when it is its own CPU. */
 #define HANDSHAKE_SPIN_NS 200000u
 
@@ -41,7 +42,7 @@ static void charge_stops(gc_heap *heap, uint64_t first, uint64_t last) {
         uint64_t stopped = atomic_load_explicit(&r->stopped_at_ns, memory_order_relaxed);
         uint64_t released = atomic_load_explicit(&r->released_at_ns, memory_order_relaxed);
         unsigned kind = (unsigned)atomic_load_explicit(&r->kind, memory_order_relaxed);
-        if (atomic_load_explicit(&r->seq, memory_order_acquire) != n || !stopped) continue;
+        if (atomic_load_explicit(&r->seq, memory_order_relaxed) != n || !stopped) continue;
         gc_acct_switch(kind, stopped);
         if (n < last && released) gc_acct_switch(GC_ACCT_STALL(GC_STALL_TTSP), released);
     }
@@ -169,17 +170,17 @@ static bool others_running(gc_heap *heap, gc_mut *self, int cpu, bool *beside) {
 
 uint64_t gc_stop_world(gc_heap *heap, gc_mut *self) {
     uint64_t t0 = gc_now_ns();
-    gc_note_cpu(&heap->stopper_cpu);
-    int cpu = atomic_load_explicit(&heap->stopper_cpu, memory_order_relaxed);
+    int cpu = sched_getcpu();
+    atomic_store_explicit(&heap->stopper_cpu, cpu, memory_order_relaxed);
     pthread_mutex_lock(&heap->lock);
+    /* Readers (charge_stops) hold heap->lock, taken here and at the release, and the world stopping
+     * time written between comes before the release. */
     uint64_t seq = atomic_load_explicit(&heap->stop_seq, memory_order_relaxed) + 1;
     struct gc_stop_rec *rec = &heap->stop_ring[seq % GC_STOP_RING];
-    /* The entry is invalid (seq mismatch) while it is rewritten; readers check seq after the fields. */
-    atomic_store_explicit(&rec->seq, 0, memory_order_relaxed);
     atomic_store_explicit(&rec->stopped_at_ns, 0, memory_order_relaxed);
     atomic_store_explicit(&rec->released_at_ns, 0, memory_order_relaxed);
     atomic_store_explicit(&rec->kind, atomic_load_explicit(&heap->stop_kind, memory_order_relaxed), memory_order_relaxed);
-    atomic_store_explicit(&rec->seq, seq, memory_order_release);
+    atomic_store_explicit(&rec->seq, seq, memory_order_relaxed);
     atomic_store_explicit(&heap->stop_seq, seq, memory_order_relaxed);
     atomic_store_explicit(&heap->stop_requested, 1, memory_order_seq_cst);
     for (gc_mut *m = heap->muts; m; m = m->next)
